@@ -1,0 +1,1 @@
+# backends/repo-fossil: filled in by its issue

@@ -1,0 +1,32 @@
+/* ctx.h (internal): the state of one bones run, behind struct bones_ctx. */
+#ifndef BONES_CTX_H
+#define BONES_CTX_H
+
+#include <stdio.h>
+
+#include <bones/verb.h>
+
+struct bones_ctx {
+  int json;
+  int quiet;
+  int verbose;
+  char *workspace;       /* root holding .bones/, or NULL */
+  char *substrate;       /* the chosen spec before resolution */
+  char *substrate_url;   /* resolved URL, once opened */
+  char verb_path[128];   /* "kv get" */
+  const char *usage;     /* --help text of the running (sub-)verb */
+  bones_kv *kv;
+};
+
+/* Runs the bones command line; returns the exit status.  The program's
+ * main() registers built-ins first, then calls this. */
+int bones_cli_main(int argc, char **argv);
+
+/* Prints the global usage and the list of built-in verbs. */
+void bones_cli_print_help(FILE *out);
+
+/* Prints the help of verb (and sub-verb sub, may be NULL); returns 0, or
+ * BONES_E_NOTFOUND when there is no such verb or sub-verb. */
+int bones_cli_verb_help(FILE *out, const char *verb, const char *sub);
+
+#endif /* BONES_CTX_H */

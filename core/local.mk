@@ -1,0 +1,28 @@
+# core/: libbones (contracts, loader, verb services, domain logic) and the
+# bones program.
+
+lib_LTLIBRARIES += libbones.la
+libbones_la_SOURCES = \
+	core/error.c \
+	core/util.c core/util.h \
+	core/loader.c core/loader.h \
+	core/kv.c \
+	core/workspace.c core/workspace.h \
+	core/cli.c core/ctx.h
+libbones_la_CFLAGS = $(AM_CFLAGS)
+libbones_la_LIBADD = $(LIBLTDL) $(JANSSON_LIBS)
+libbones_la_LDFLAGS = $(AM_LDFLAGS) -no-undefined -version-info $(LIBBONES_VERSION_INFO)
+
+bonesinclude_HEADERS += \
+	core/bones/error.h core/bones/kv.h core/bones/repo.h \
+	core/bones/verb.h core/bones/plugin.h
+
+# Modules compiled into the program and the tests (registered through the
+# loader like any other module).
+noinst_LTLIBRARIES += libbones_builtins.la
+libbones_builtins_la_SOURCES = core/builtins.c core/builtins.h
+libbones_builtins_la_LIBADD =
+
+bin_PROGRAMS += bones
+bones_SOURCES = core/main.c
+bones_LDADD = libbones_builtins.la libbones.la $(JANSSON_LIBS)

@@ -1,0 +1,317 @@
+/* util.c: small shared helpers (see util.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static void out_of_memory(size_t n) {
+  fprintf(stderr, "bones: out of memory (asked for %zu bytes)\n", n);
+  abort();
+}
+
+void *bones_xmalloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (p == NULL) out_of_memory(n);
+  return p;
+}
+
+void *bones_xcalloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (p == NULL) out_of_memory(n * size);
+  return p;
+}
+
+void *bones_xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n ? n : 1);
+  if (q == NULL) out_of_memory(n);
+  return q;
+}
+
+char *bones_xstrdup(const char *s) {
+  char *p = strdup(s);
+  if (p == NULL) out_of_memory(strlen(s) + 1);
+  return p;
+}
+
+char *bones_xstrndup(const char *s, size_t n) {
+  char *p = strndup(s, n);
+  if (p == NULL) out_of_memory(n + 1);
+  return p;
+}
+
+char *bones_xasprintf(const char *fmt, ...) {
+  va_list ap;
+  char *p = NULL;
+  va_start(ap, fmt);
+  int n = vasprintf(&p, fmt, ap);
+  va_end(ap);
+  if (n < 0) out_of_memory(0);
+  return p;
+}
+
+int bones_path_exists(const char *path) {
+  struct stat st;
+  return lstat(path, &st) == 0;
+}
+
+int bones_path_is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int bones_path_is_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int bones_mkdir_p(const char *dir, unsigned mode, struct bones_error *err) {
+  char *copy = bones_xstrdup(dir);
+  size_t len = strlen(copy);
+  for (size_t i = 1; i <= len; i++) {
+    if (copy[i] != '/' && copy[i] != '\0') continue;
+    char saved = copy[i];
+    copy[i] = '\0';
+    if (mkdir(copy, (mode_t)mode) != 0 && errno != EEXIST) {
+      int e = errno;
+      bones_error_set(err, BONES_E_INTERNAL, "cannot create directory %s: %s", copy, strerror(e));
+      free(copy);
+      return BONES_E_INTERNAL;
+    }
+    copy[i] = saved;
+  }
+  free(copy);
+  if (!bones_path_is_dir(dir))
+    return bones_error_set(err, BONES_E_INTERNAL, "%s exists and is not a directory", dir);
+  return BONES_OK;
+}
+
+int bones_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                            struct bones_error *err) {
+  char *tmp = bones_xasprintf("%s.tmp.%ld", path, (long)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+  if (fd < 0) {
+    int e = errno;
+    free(tmp);
+    return bones_error_set(err, BONES_E_INTERNAL, "cannot write %s: %s", path, strerror(e));
+  }
+  const char *p = data;
+  size_t left = len;
+  while (left > 0) {
+    ssize_t n = write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = errno;
+      close(fd);
+      unlink(tmp);
+      free(tmp);
+      return bones_error_set(err, BONES_E_INTERNAL, "cannot write %s: %s", path, strerror(e));
+    }
+    p += n;
+    left -= (size_t)n;
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    int e = errno;
+    unlink(tmp);
+    free(tmp);
+    return bones_error_set(err, BONES_E_INTERNAL, "cannot flush %s: %s", path, strerror(e));
+  }
+  if (rename(tmp, path) != 0) {
+    int e = errno;
+    unlink(tmp);
+    free(tmp);
+    return bones_error_set(err, BONES_E_INTERNAL, "cannot rename into %s: %s", path, strerror(e));
+  }
+  free(tmp);
+  /* make the rename durable */
+  char *dir = bones_xstrdup(path);
+  char *slash = strrchr(dir, '/');
+  if (slash) {
+    if (slash == dir) slash[1] = '\0';
+    else *slash = '\0';
+  } else {
+    strcpy(dir, ".");
+  }
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  free(dir);
+  return BONES_OK;
+}
+
+int bones_read_fd(int fd, size_t max, char **data, size_t *len, struct bones_error *err) {
+  size_t cap = 4096, used = 0;
+  char *buf = bones_xmalloc(cap + 1);
+  for (;;) {
+    if (used == cap) {
+      if (cap >= max) {
+        free(buf);
+        return bones_error_set(err, BONES_E_TOOLARGE, "input larger than %zu bytes", max);
+      }
+      cap = cap * 2 > max ? max : cap * 2;
+      buf = bones_xrealloc(buf, cap + 1);
+    }
+    ssize_t n = read(fd, buf + used, cap - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      free(buf);
+      return bones_error_set(err, BONES_E_INTERNAL, "read failed: %s", strerror(e));
+    }
+    if (n == 0) break;
+    used += (size_t)n;
+  }
+  buf[used] = '\0';
+  *data = buf;
+  if (len) *len = used;
+  return BONES_OK;
+}
+
+int bones_read_file(const char *path, size_t max, char **data, size_t *len, struct bones_error *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    return bones_error_set(err, e == ENOENT ? BONES_E_NOTFOUND : BONES_E_INTERNAL,
+                           "cannot read %s: %s", path, strerror(e));
+  }
+  int rc = bones_read_fd(fd, max, data, len, err);
+  close(fd);
+  if (rc != BONES_OK) bones_error_prefix(err, "%s", path);
+  return rc;
+}
+
+int64_t bones_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t bones_monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void bones_format_time(int64_t ms, char *buf, size_t len) {
+  time_t secs = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char base[32];
+  strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
+}
+
+int bones_parse_time(const char *s, int64_t *ms) {
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == NULL) return -1;
+  int frac = 0, digits = 0;
+  if (*rest == '.') {
+    rest++;
+    while (*rest >= '0' && *rest <= '9') {
+      if (digits < 3) frac = frac * 10 + (*rest - '0');
+      digits++;
+      rest++;
+    }
+    while (digits < 3) frac *= 10, digits++;
+  }
+  if (strcmp(rest, "Z") != 0) return -1;
+  *ms = (int64_t)timegm(&tm) * 1000 + frac;
+  return 0;
+}
+
+int bones_parse_duration(const char *s, int64_t *ms, struct bones_error *err) {
+  if (s == NULL || *s == '\0')
+    return bones_error_set(err, BONES_E_USAGE, "empty duration (use a number with a unit: 250ms, 5s, 10m, 1h)");
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || errno != 0 || v < 0)
+    return bones_error_set(err, BONES_E_USAGE, "'%s' is not a duration (use 250ms, 5s, 10m, 1h)", s);
+  double mult;
+  if (strcmp(end, "ms") == 0) mult = 1;
+  else if (strcmp(end, "s") == 0) mult = 1000;
+  else if (strcmp(end, "m") == 0) mult = 60000;
+  else if (strcmp(end, "h") == 0) mult = 3600000;
+  else if (strcmp(end, "d") == 0) mult = 86400000;
+  else if (*end == '\0')
+    return bones_error_set(err, BONES_E_USAGE, "duration '%s' needs a unit (ms, s, m, h, d)", s);
+  else
+    return bones_error_set(err, BONES_E_USAGE, "'%s' is not a duration (use 250ms, 5s, 10m, 1h)", s);
+  double total = v * mult;
+  if (total > 9.0e15)
+    return bones_error_set(err, BONES_E_USAGE, "duration '%s' is too long", s);
+  *ms = (int64_t)total;
+  return BONES_OK;
+}
+
+int bones_name_check(const char *what, const char *name, struct bones_error *err) {
+  if (name == NULL || *name == '\0')
+    return bones_error_set(err, BONES_E_USAGE, "%s name is empty", what);
+  size_t n = strlen(name);
+  if (n > 64)
+    return bones_error_set(err, BONES_E_USAGE, "%s name is %zu characters long (at most 64)", what, n);
+  for (size_t i = 0; i < n; i++) {
+    char c = name[i];
+    int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (i == 0 && !alnum)
+      return bones_error_set(err, BONES_E_USAGE, "%s name '%s' must start with a letter or digit", what, name);
+    if (!alnum && c != '_' && c != '.' && c != '-')
+      return bones_error_set(err, BONES_E_USAGE,
+                             "%s name '%s' has an invalid character (allowed: A-Z a-z 0-9 _ . -)", what, name);
+  }
+  if (strstr(name, ".."))
+    return bones_error_set(err, BONES_E_USAGE, "%s name '%s' must not contain '..'", what, name);
+  return BONES_OK;
+}
+
+size_t bones_edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  size_t *row = bones_xcalloc(lb + 1, sizeof *row);
+  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t prev = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t cur = row[j];
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      size_t best = prev + cost;
+      if (row[j] + 1 < best) best = row[j] + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      row[j] = best;
+      prev = cur;
+    }
+  }
+  size_t d = row[lb];
+  free(row);
+  return d;
+}
+
+char *bones_base64_encode(const void *data, size_t len) {
+  static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const unsigned char *in = data;
+  char *out = bones_xmalloc(4 * ((len + 2) / 3) + 1);
+  size_t o = 0;
+  for (size_t i = 0; i < len; i += 3) {
+    unsigned v = (unsigned)in[i] << 16;
+    if (i + 1 < len) v |= (unsigned)in[i + 1] << 8;
+    if (i + 2 < len) v |= in[i + 2];
+    out[o++] = tbl[(v >> 18) & 63];
+    out[o++] = tbl[(v >> 12) & 63];
+    out[o++] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
+    out[o++] = i + 2 < len ? tbl[v & 63] : '=';
+  }
+  out[o] = '\0';
+  return out;
+}

@@ -1,0 +1,67 @@
+/* util.h (internal to bones, exported from libbones for in-tree modules):
+ * small helpers every part of bones uses.  Search here before writing one. */
+#ifndef BONES_UTIL_H
+#define BONES_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bones/error.h>
+
+/* Allocation that aborts with a message on out-of-memory; the caller
+ * frees the result with free(). */
+void *bones_xmalloc(size_t n);
+void *bones_xcalloc(size_t n, size_t size);
+void *bones_xrealloc(void *p, size_t n);
+char *bones_xstrdup(const char *s);
+char *bones_xstrndup(const char *s, size_t n);
+char *bones_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* 1 if path exists (any type) / is a directory / is a regular file. */
+int bones_path_exists(const char *path);
+int bones_path_is_dir(const char *path);
+int bones_path_is_file(const char *path);
+
+/* Creates dir and its parents with mode (existing dirs are left alone). */
+int bones_mkdir_p(const char *dir, unsigned mode, struct bones_error *err);
+
+/* Writes data to path atomically: a temporary file in the same directory
+ * created with mode, fsync, rename, fsync of the directory. */
+int bones_write_file_atomic(const char *path, const void *data, size_t len,
+                            unsigned mode, struct bones_error *err);
+
+/* Reads a whole file (at most max bytes) into a malloc'd, NUL-terminated
+ * buffer the caller frees.  BONES_E_NOTFOUND when it does not exist. */
+int bones_read_file(const char *path, size_t max, char **data, size_t *len,
+                    struct bones_error *err);
+
+/* Reads all of fd (at most max bytes) into a malloc'd, NUL-terminated
+ * buffer the caller frees. */
+int bones_read_fd(int fd, size_t max, char **data, size_t *len, struct bones_error *err);
+
+/* Wall clock in milliseconds since the epoch; monotonic clock in ms. */
+int64_t bones_now_ms(void);
+int64_t bones_monotonic_ms(void);
+
+/* Formats ms since the epoch as RFC3339 UTC with milliseconds
+ * ("2026-11-23T13:26:19.123Z") into buf (at least 32 bytes). */
+void bones_format_time(int64_t ms, char *buf, size_t len);
+
+/* Parses RFC3339 UTC with optional fraction ("...Z"); 0 on success. */
+int bones_parse_time(const char *s, int64_t *ms);
+
+/* Parses a duration with a unit: 250ms, 5s, 10m, 1h, 2d (a bare number is
+ * refused).  Fills *ms; BONES_E_USAGE with a clear message otherwise. */
+int bones_parse_duration(const char *s, int64_t *ms, struct bones_error *err);
+
+/* Validates a name of an agent, slot, channel or checkpoint:
+ * [A-Za-z0-9][A-Za-z0-9_.-]{0,63}.  BONES_E_USAGE naming what otherwise. */
+int bones_name_check(const char *what, const char *name, struct bones_error *err);
+
+/* Levenshtein distance, for "did you mean" suggestions. */
+size_t bones_edit_distance(const char *a, const char *b);
+
+#endif /* BONES_UTIL_H */
+
+/* Base64 (RFC 4648, padded) of data; malloc'd, the caller frees. */
+char *bones_base64_encode(const void *data, size_t len);

@@ -1,0 +1,1 @@
+# tests/cli: filled in by its owner

@@ -1,0 +1,24 @@
+# tests/: every test speaks TAP and runs under automake's tap-driver.
+# A skip is the plan "1..0 # SKIP reason"; BONES_TEST_REQUIRE="nats redis"
+# (set by CI) turns a skip of those backends into a failure.
+
+TEST_EXTENSIONS = .test
+TEST_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+LOG_DRIVER = $(TEST_LOG_DRIVER)
+TEST_LOG_COMPILER = $(SHELL)
+
+# Build-tree modules and programs for the tests.
+AM_TESTS_ENVIRONMENT = \
+	BONES_PLUGIN_PATH='$(abs_top_builddir)/backends/kv-nats:$(abs_top_builddir)/backends/kv-redis:$(abs_top_builddir)/plugins'; \
+	BONES='$(abs_top_builddir)/bones'; \
+	BONES_TEST_BUILDDIR='$(abs_top_builddir)'; \
+	BONES_TEST_SRCDIR='$(abs_top_srcdir)'; \
+	CMOCKA_MESSAGE_OUTPUT=TAP; \
+	export BONES_PLUGIN_PATH BONES BONES_TEST_BUILDDIR BONES_TEST_SRCDIR CMOCKA_MESSAGE_OUTPUT;
+
+EXTRA_DIST += tests/lib/tap.sh tests/lib/servers.sh tests/lib/config.sh.in
+
+include $(srcdir)/tests/unit/local.mk
+include $(srcdir)/tests/kv/local.mk
+include $(srcdir)/tests/cli/local.mk
+include $(srcdir)/tests/bench/local.mk

@@ -1,0 +1,1 @@
+# tests/unit: filled in by its owner

@@ -1,0 +1,12 @@
+# verbs/: the built-in verbs, compiled into the bones program and
+# registered through the loader (verbs/verbs.def, verbs/table.c).
+bones_SOURCES += \
+	verbs/table.c verbs/verbs.def \
+	verbs/help.c \
+	verbs/version.c \
+	verbs/plugins.c \
+	verbs/kv/kv.c verbs/kv/kv_verbs.h \
+	verbs/kv/kv_common.c verbs/kv/kv_common.h \
+	verbs/kv/get.c verbs/kv/write.c verbs/kv/delete.c \
+	verbs/kv/list.c verbs/kv/buckets.c
+bones_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/verbs
