@@ -150,12 +150,18 @@ int bones_write_file_atomic(const char *path, const void *data, size_t len, unsi
 }
 
 int bones_read_fd(int fd, size_t max, char **data, size_t *len, struct bones_error *err) {
-  size_t cap = 4096, used = 0;
+  size_t cap = max < 4096 ? max : 4096, used = 0;
   char *buf = bones_xmalloc(cap + 1);
   for (;;) {
     if (used == cap) {
-      if (cap >= max) {
+      if (cap >= max) { /* full: one more byte means too large */
+        char extra;
+        ssize_t n;
+        do n = read(fd, &extra, 1);
+        while (n < 0 && errno == EINTR);
+        if (n == 0) break;
         free(buf);
+        if (n < 0) return bones_error_set(err, BONES_E_INTERNAL, "read failed: %s", strerror(errno));
         return bones_error_set(err, BONES_E_TOOLARGE, "input larger than %zu bytes", max);
       }
       cap = cap * 2 > max ? max : cap * 2;

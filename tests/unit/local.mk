@@ -1,1 +1,21 @@
-# tests/unit: filled in by its owner
+# tests/unit: cmocka unit tests of core (TAP through CMOCKA_MESSAGE_OUTPUT).
+unit_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+unit_ldadd = libbones_builtins.la libbones.la $(JANSSON_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test_util tests/unit/test_loader tests/unit/test_kv_front
+tests_unit_test_util_SOURCES = tests/unit/test_util.c tests/unit/cmocka_all.h
+tests_unit_test_util_CFLAGS = $(unit_cflags)
+tests_unit_test_util_LDADD = $(unit_ldadd)
+tests_unit_test_loader_SOURCES = tests/unit/test_loader.c tests/unit/cmocka_all.h
+tests_unit_test_loader_CFLAGS = $(unit_cflags)
+tests_unit_test_loader_LDADD = $(unit_ldadd)
+tests_unit_test_kv_front_SOURCES = tests/unit/test_kv_front.c tests/unit/cmocka_all.h
+tests_unit_test_kv_front_CFLAGS = $(unit_cflags)
+tests_unit_test_kv_front_LDADD = $(unit_ldadd)
+
+TESTS += tests/unit/test_util tests/unit/test_loader tests/unit/test_kv_front
+
+# The same unit tests under valgrind memcheck (leaks are errors); skipped
+# when valgrind is missing or the build uses sanitizers.
+TESTS += tests/unit/valgrind.test
+EXTRA_DIST += tests/unit/valgrind.test
