@@ -1,1 +1,5 @@
-# tests/cli: filled in by its owner
+# tests/cli: the real bones binary, driven from shell, TAP.
+cli_tests = tests/cli/kv-sqlite.test tests/cli/kv-nats.test tests/cli/kv-redis.test \
+	tests/cli/sqlite-files.test
+TESTS += $(cli_tests)
+EXTRA_DIST += $(cli_tests) tests/cli/kv_cli.sh
