@@ -8,7 +8,8 @@ libbones_la_SOURCES = \
 	core/loader.c core/loader.h \
 	core/kv.c \
 	core/workspace.c core/workspace.h \
-	core/cli.c core/ctx.h
+	core/cli.c core/ctx.h \
+	core/server.c core/server.h
 libbones_la_CFLAGS = $(AM_CFLAGS)
 libbones_la_LIBADD = $(LIBLTDL) $(JANSSON_LIBS)
 libbones_la_LDFLAGS = $(AM_LDFLAGS) -no-undefined -version-info $(LIBBONES_VERSION_INFO)

@@ -22,3 +22,4 @@ include $(srcdir)/tests/unit/local.mk
 include $(srcdir)/tests/kv/local.mk
 include $(srcdir)/tests/cli/local.mk
 include $(srcdir)/tests/bench/local.mk
+include $(srcdir)/tests/fault/local.mk

@@ -2,7 +2,7 @@
 unit_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 unit_ldadd = libbones_builtins.la libbones.la $(JANSSON_LIBS) $(CMOCKA_LIBS)
 
-check_PROGRAMS += tests/unit/test_util tests/unit/test_loader tests/unit/test_kv_front
+check_PROGRAMS += tests/unit/test_util tests/unit/test_loader tests/unit/test_kv_front tests/unit/test_server
 tests_unit_test_util_SOURCES = tests/unit/test_util.c tests/unit/cmocka_all.h
 tests_unit_test_util_CFLAGS = $(unit_cflags)
 tests_unit_test_util_LDADD = $(unit_ldadd)
@@ -13,7 +13,11 @@ tests_unit_test_kv_front_SOURCES = tests/unit/test_kv_front.c tests/unit/cmocka_
 tests_unit_test_kv_front_CFLAGS = $(unit_cflags)
 tests_unit_test_kv_front_LDADD = $(unit_ldadd)
 
-TESTS += tests/unit/test_util tests/unit/test_loader tests/unit/test_kv_front
+tests_unit_test_server_SOURCES = tests/unit/test_server.c tests/unit/cmocka_all.h
+tests_unit_test_server_CFLAGS = $(unit_cflags)
+tests_unit_test_server_LDADD = $(unit_ldadd)
+
+TESTS += tests/unit/test_util tests/unit/test_loader tests/unit/test_kv_front tests/unit/test_server
 
 # The same unit tests under valgrind memcheck (leaks are errors); skipped
 # when valgrind is missing or the build uses sanitizers.

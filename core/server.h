@@ -1,0 +1,46 @@
+/* server.h: managed substrate servers (nats-server, redis-server).
+ *
+ * Starts a Debian nats-server (JetStream on, store under a directory) or
+ * redis-server (appendonly on, data under a directory) bound to 127.0.0.1
+ * on a free port, waits until it answers (bounded), and stops it (SIGTERM,
+ * wait, SIGKILL).  Used by the hub (managed substrates) and the tests.
+ * Never runs a shell: fork + execvp with an argument vector. */
+#ifndef BONES_SERVER_H
+#define BONES_SERVER_H
+
+#include <sys/types.h>
+
+#include <bones/error.h>
+
+enum bones_server_kind { BONES_SERVER_NATS, BONES_SERVER_REDIS };
+
+struct bones_server {
+  enum bones_server_kind kind;
+  pid_t pid;
+  int port;
+  char url[96]; /* nats://127.0.0.1:P or redis://127.0.0.1:P/0 */
+};
+
+/* Parses "nats" / "redis"; BONES_E_USAGE otherwise. */
+int bones_server_kind_parse(const char *name, enum bones_server_kind *kind, struct bones_error *err);
+
+/* Starts a server of kind with its data under data_dir (created 0700) and
+ * its output appended to log_path (may be NULL: /dev/null).  port 0 picks
+ * a free loopback port.  Waits at most wait_ms for it to answer.  The
+ * program is found on PATH (also /usr/sbin), or taken from
+ * $BONES_NATS_SERVER / $BONES_REDIS_SERVER.  On success *out describes it;
+ * the caller stops it with bones_server_stop(). */
+int bones_server_start(enum bones_server_kind kind, const char *data_dir, const char *log_path, int port,
+                       int wait_ms, struct bones_server *out, struct bones_error *err);
+
+/* 1 when something answers like a server of kind on 127.0.0.1:port. */
+int bones_server_answers(enum bones_server_kind kind, int port, int timeout_ms);
+
+/* Sends SIGTERM, waits up to grace_ms, then SIGKILL; reaps the child when
+ * it is ours.  BONES_OK also when the process was already gone. */
+int bones_server_stop(pid_t pid, int grace_ms, struct bones_error *err);
+
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+int bones_free_port(int *port, struct bones_error *err);
+
+#endif

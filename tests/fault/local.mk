@@ -1,0 +1,4 @@
+# tests/fault: servers killed mid-run, processes killed mid-write.
+fault_tests = tests/fault/nats-down.test tests/fault/redis-down.test
+TESTS += $(fault_tests)
+EXTRA_DIST += $(fault_tests) tests/fault/server-down.sh
