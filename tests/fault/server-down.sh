@@ -13,6 +13,15 @@ tap_at_exit "bones_stop_server \$(pid)"
 for i in 1 2 3 4 5; do "$BONES" -q --substrate="$SUB" kv put durable "k$i" "value-$i" >/dev/null; done
 tap_is "$("$BONES" --substrate="$SUB" kv get durable k5)" "value-5" "written before the kill"
 
+# a hung server (stopped, so the kernel still accepts connections): bounded
+kill -STOP "$(pid)"
+t0=$(date +%s%N)
+tap_run_status 5 "kv get against a hung server exits 5" "$BONES" --substrate="$SUB" kv get durable k1
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 3000 ]; tap_check $? "it gave up within 3 s (took ${ms} ms)"
+kill -CONT "$(pid)"
+tap_is "$("$BONES" --substrate="$SUB" kv get durable k2)" "value-2" "the resumed server answers again"
+
 kill -KILL "$(pid)"; wait "$(pid)" 2>/dev/null
 t0=$(date +%s%N)
 tap_run_status 5 "kv get with the server dead exits 5" "$BONES" --substrate="$SUB" kv get durable k1
