@@ -87,7 +87,11 @@ int bones_kv_open(const char *spec, const struct bones_kv_options *opts, bones_k
   const struct bones_kv_backend_v1 *backend = NULL;
   int rc = bones_loader_kv_backend(name, &backend, err);
   if (rc != BONES_OK) {
-    if (rc == BONES_E_USAGE) bones_error_prefix(err, "substrate '%s'", spec);
+    if (rc == BONES_E_USAGE) {
+      char *shown = redact_url(spec);
+      bones_error_prefix(err, "substrate '%s'", shown);
+      free(shown);
+    }
     free(name);
     return rc;
   }
