@@ -9,7 +9,13 @@ libbones_la_SOURCES = \
 	core/kv.c \
 	core/workspace.c core/workspace.h \
 	core/cli.c core/ctx.h \
-	core/server.c core/server.h
+	core/server.c core/server.h \
+	core/proc.c core/proc.h \
+	core/ids.c core/ids.h \
+	core/hublog.c core/hublog.h \
+	core/registry.c core/registry.h \
+	core/slots.c core/slots.h \
+	core/hub.c core/hub.h
 libbones_la_CFLAGS = $(AM_CFLAGS)
 libbones_la_LIBADD = $(LIBLTDL) $(JANSSON_LIBS)
 libbones_la_LDFLAGS = $(AM_LDFLAGS) -no-undefined -version-info $(LIBBONES_VERSION_INFO)

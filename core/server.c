@@ -25,6 +25,19 @@ int bones_server_kind_parse(const char *name, enum bones_server_kind *kind, stru
   return BONES_OK;
 }
 
+int bones_port_free(int port) {
+  if (port <= 0 || port > 65535) return 0;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
 int bones_free_port(int *port, struct bones_error *err) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return bones_error_set(err, BONES_E_INTERNAL, "socket: %s", strerror(errno));
@@ -82,10 +95,12 @@ static const char *program_of(enum bones_server_kind kind) {
 
 /* Fills argv for kind; strings point into port_s/dir. */
 static void build_argv(enum bones_server_kind kind, const char *prog, const char *port_s, const char *dir,
-                       const char *argv[24]) {
+                       const char *conf, const char *argv[24]) {
   int i = 0;
   argv[i++] = prog;
   if (kind == BONES_SERVER_NATS) {
+    argv[i++] = "-c";
+    argv[i++] = conf;
     argv[i++] = "-a";
     argv[i++] = "127.0.0.1";
     argv[i++] = "-p";
@@ -125,14 +140,29 @@ int bones_server_start(enum bones_server_kind kind, const char *data_dir, const 
   const char *prog = program_of(kind);
   char port_s[16];
   snprintf(port_s, sizeof port_s, "%d", port);
+  /* nats-server 2.9 takes max_payload only from a config file: the
+   * default 1 MiB (headers included) cannot hold a 1 MiB value */
+  char *conf = bones_xasprintf("%s/bones-nats.conf", data_dir);
+  if (kind == BONES_SERVER_NATS) {
+    static const char conf_text[] = "# written by bones: room for 1 MiB values plus headers\nmax_payload: 2MB\n";
+    rc = bones_write_file_atomic(conf, conf_text, sizeof conf_text - 1, 0600, err);
+    if (rc != BONES_OK) {
+      free(conf);
+      return rc;
+    }
+  }
   const char *argv[24];
-  build_argv(kind, prog, port_s, data_dir, argv);
+  build_argv(kind, prog, port_s, data_dir, conf, argv);
   int errpipe[2];
-  if (pipe2(errpipe, O_CLOEXEC) != 0) return bones_error_set(err, BONES_E_INTERNAL, "pipe: %s", strerror(errno));
+  if (pipe2(errpipe, O_CLOEXEC) != 0) {
+    free(conf);
+    return bones_error_set(err, BONES_E_INTERNAL, "pipe: %s", strerror(errno));
+  }
   pid_t pid = fork();
   if (pid < 0) {
     close(errpipe[0]);
     close(errpipe[1]);
+    free(conf);
     return bones_error_set(err, BONES_E_INTERNAL, "fork: %s", strerror(errno));
   }
   if (pid == 0) {
@@ -154,6 +184,7 @@ int bones_server_start(enum bones_server_kind kind, const char *data_dir, const 
     _exit(127);
   }
   close(errpipe[1]);
+  free(conf);
   int child_errno = 0;
   ssize_t n = read(errpipe[0], &child_errno, sizeof child_errno);
   close(errpipe[0]);

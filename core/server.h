@@ -40,6 +40,9 @@ int bones_server_answers(enum bones_server_kind kind, int port, int timeout_ms);
  * it is ours.  BONES_OK also when the process was already gone. */
 int bones_server_stop(pid_t pid, int grace_ms, struct bones_error *err);
 
+/* 1 when 127.0.0.1:port can be bound now (nothing listens there). */
+int bones_port_free(int port);
+
 /* A TCP port on 127.0.0.1 that was free a moment ago. */
 int bones_free_port(int *port, struct bones_error *err);
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,4 +321,16 @@ char *bones_base64_encode(const void *data, size_t len) {
   }
   out[o] = '\0';
   return out;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int bones_remove_tree(const char *path, struct bones_error *err) {
+  if (!bones_path_exists(path)) return BONES_OK;
+  if (nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS) != 0)
+    return bones_error_set(err, BONES_E_INTERNAL, "cannot remove %s: %s", path, strerror(errno));
+  return BONES_OK;
 }

@@ -65,3 +65,7 @@ size_t bones_edit_distance(const char *a, const char *b);
 
 /* Base64 (RFC 4648, padded) of data; malloc'd, the caller frees. */
 char *bones_base64_encode(const void *data, size_t len);
+
+/* Removes path and everything below it (no symlinks followed).  Absent
+ * is fine. */
+int bones_remove_tree(const char *path, struct bones_error *err);

@@ -5,10 +5,14 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "ids.h"
+#include "proc.h"
+#include "registry.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -89,5 +93,214 @@ int bones_substrate_resolve(const char *spec, const char *root, char **url, stru
     return BONES_OK;
   }
   *url = bones_xstrdup(spec);
+  return BONES_OK;
+}
+
+char *bones_ws_path(const char *root, const char *name) {
+  return bones_xasprintf("%s/" BONES_DIR "/%s", root, name);
+}
+
+int bones_git_toplevel(const char *dir, char **top, struct bones_error *err) {
+  *top = NULL;
+  const char *argv[] = {"git", "rev-parse", "--show-toplevel", NULL};
+  struct bones_run_result r;
+  int rc = bones_run(argv, dir, NULL, 10000, &r, err);
+  if (rc != BONES_OK) {
+    bones_error_hint(err, "bones needs git: apt-get install git");
+    return rc;
+  }
+  if (r.status != 0) {
+    bones_run_result_free(&r);
+    bones_error_set(err, BONES_E_NOWORKSPACE, "%s is not inside a git repository", dir ? dir : ".");
+    bones_error_hint(err, "run `git init` and commit your files first");
+    return BONES_E_NOWORKSPACE;
+  }
+  r.out[strcspn(r.out, "\n")] = '\0';
+  *top = bones_xstrdup(r.out);
+  bones_run_result_free(&r);
+  return BONES_OK;
+}
+
+void bones_strv_free(char **v, size_t n) {
+  for (size_t i = 0; i < n; i++) free(v[i]);
+  free(v);
+}
+
+int bones_git_files(const char *root, char ***files, size_t *n, struct bones_error *err) {
+  *files = NULL;
+  *n = 0;
+  const char *argv[] = {"git", "ls-files", "-z", "--cached", NULL};
+  struct bones_run_result r;
+  int rc = bones_run(argv, root, NULL, 30000, &r, err);
+  if (rc != BONES_OK) return rc;
+  if (r.status != 0) {
+    rc = bones_error_set(err, BONES_E_INTERNAL, "git ls-files failed: %s", r.err);
+    bones_run_result_free(&r);
+    return rc;
+  }
+  size_t cap = 0;
+  for (size_t i = 0; i < r.out_len;) {
+    size_t len = strlen(r.out + i);
+    if (len && strncmp(r.out + i, BONES_DIR "/", sizeof BONES_DIR) != 0) {
+      if (*n == cap) {
+        cap = cap ? cap * 2 : 64;
+        *files = bones_xrealloc(*files, cap * sizeof **files);
+      }
+      (*files)[(*n)++] = bones_xstrndup(r.out + i, len);
+    }
+    i += len + 1;
+  }
+  bones_run_result_free(&r);
+  return BONES_OK;
+}
+
+char *bones_workspace_agent_id(const char *root) {
+  char *path = bones_ws_path(root, "agent.id");
+  char *data = NULL;
+  struct bones_error err;
+  int rc = bones_read_file(path, 256, &data, NULL, &err);
+  free(path);
+  if (rc != BONES_OK) return NULL;
+  data[strcspn(data, "\r\n")] = '\0';
+  if (*data == '\0') {
+    free(data);
+    return NULL;
+  }
+  return data;
+}
+
+void bones_up_result_clear(struct bones_up_result *res) {
+  if (res == NULL) return;
+  free(res->root);
+  free(res->substrate);
+  free(res->agent_id);
+  memset(res, 0, sizeof *res);
+}
+
+/* Appends ".bones/" to root/.gitignore unless a line already ignores it. */
+static int ensure_gitignore(const char *root, int *added, struct bones_error *err) {
+  *added = 0;
+  char *path = bones_xasprintf("%s/.gitignore", root);
+  char *data = NULL;
+  size_t len = 0;
+  int rc = bones_read_file(path, 16u << 20, &data, &len, err);
+  if (rc == BONES_E_NOTFOUND) {
+    data = bones_xstrdup("");
+    len = 0;
+  } else if (rc != BONES_OK) {
+    free(path);
+    return rc;
+  }
+  int present = 0;
+  for (char *line = data; line && *line;) {
+    char *nl = strchr(line, '\n');
+    size_t l = nl ? (size_t)(nl - line) : strlen(line);
+    if ((l == 7 && strncmp(line, ".bones/", 7) == 0) || (l == 6 && strncmp(line, ".bones", 6) == 0) ||
+        (l == 8 && strncmp(line, "/.bones/", 8) == 0) || (l == 7 && strncmp(line, "/.bones", 7) == 0))
+      present = 1;
+    line = nl ? nl + 1 : NULL;
+  }
+  if (!present) {
+    char *text = bones_xasprintf("%s%s.bones/\n", data, len && data[len - 1] != '\n' ? "\n" : "");
+    struct stat st;
+    unsigned mode = stat(path, &st) == 0 ? (st.st_mode & 0777) : 0644;
+    rc = bones_write_file_atomic(path, text, strlen(text), mode, err);
+    free(text);
+    if (rc == BONES_OK) *added = 1;
+  }
+  free(data);
+  free(path);
+  return rc;
+}
+
+int bones_workspace_up(const char *start_dir, const char *substrate, struct bones_up_result *res,
+                       struct bones_error *err) {
+  memset(res, 0, sizeof *res);
+  char *root = NULL;
+  int rc = bones_git_toplevel(start_dir, &root, err);
+  if (rc != BONES_OK) return rc;
+  /* at least one commit, and files to seed the hub from */
+  const char *head_argv[] = {"git", "rev-parse", "--verify", "-q", "HEAD", NULL};
+  struct bones_run_result r;
+  rc = bones_run(head_argv, root, NULL, 10000, &r, err);
+  int has_commit = rc == BONES_OK && r.status == 0;
+  bones_run_result_free(&r);
+  char **files = NULL;
+  size_t nfiles = 0;
+  if (has_commit) rc = bones_git_files(root, &files, &nfiles, err);
+  bones_strv_free(files, nfiles);
+  if (rc != BONES_OK || !has_commit || nfiles == 0) {
+    free(root);
+    if (rc != BONES_OK && has_commit) return rc;
+    bones_error_set(err, BONES_E_NOWORKSPACE, "%s", BONES_SEED_PRECONDITION);
+    return BONES_E_NOWORKSPACE;
+  }
+  char *dir = bones_xasprintf("%s/" BONES_DIR, root);
+  int created = !bones_path_is_dir(dir);
+  rc = bones_mkdir_p(dir, 0700, err);
+  if (rc == BONES_OK && chmod(dir, 0700) != 0)
+    rc = bones_error_set(err, BONES_E_INTERNAL, "cannot chmod %s: %s", dir, strerror(errno));
+  free(dir);
+  if (rc != BONES_OK) {
+    free(root);
+    return rc;
+  }
+  /* agent id, once */
+  char *agent = bones_workspace_agent_id(root);
+  if (agent == NULL) {
+    char rnd[9];
+    bones_random_base32(rnd, 8);
+    agent = bones_xasprintf("ws-%s", rnd);
+    char *path = bones_ws_path(root, "agent.id");
+    char *text = bones_xasprintf("%s\n", agent);
+    rc = bones_write_file_atomic(path, text, strlen(text), 0600, err);
+    free(text);
+    free(path);
+  }
+  /* config.json: keep what is there, record the substrate */
+  char *cfg_path = bones_ws_path(root, "config.json");
+  json_error_t jerr;
+  json_t *cfg = rc == BONES_OK ? json_load_file(cfg_path, 0, &jerr) : NULL;
+  if (cfg == NULL || !json_is_object(cfg)) {
+    json_decref(cfg);
+    char now[40];
+    bones_format_time(bones_now_ms(), now, sizeof now);
+    cfg = json_pack("{s:s, s:s, s:s}", "schema", "bones.config/v1", "created_at", now, "substrate", "sqlite");
+  }
+  if (substrate) json_object_set_new(cfg, "substrate", json_string(substrate));
+  int added = 0;
+  if (rc == BONES_OK) rc = ensure_gitignore(root, &added, err);
+  if (added) json_object_set_new(cfg, "gitignore_added", json_true());
+  if (rc == BONES_OK) {
+    char *text = json_dumps(cfg, JSON_INDENT(2));
+    rc = bones_write_file_atomic(cfg_path, text, strlen(text), 0600, err);
+    free(text);
+  }
+  res->substrate = bones_xstrdup(json_string_value(json_object_get(cfg, "substrate")));
+  json_decref(cfg);
+  free(cfg_path);
+  if (rc == BONES_OK) { /* registered, no hub yet (unless one runs) */
+    struct bones_registry_entry e = {0};
+    struct bones_error rerr;
+    if (bones_registry_read(root, &e, &rerr) != BONES_OK || e.hub_pid <= 0) {
+      bones_registry_entry_clear(&e);
+      const char *base = strrchr(root, '/');
+      char now[40];
+      bones_format_time(bones_now_ms(), now, sizeof now);
+      struct bones_registry_entry fresh = {root, (char *)(base ? base + 1 : root), "", "", 0, now};
+      rc = bones_registry_write(&fresh, err);
+    } else {
+      bones_registry_entry_clear(&e);
+    }
+  }
+  if (rc != BONES_OK) {
+    free(root);
+    free(agent);
+    bones_up_result_clear(res);
+    return rc;
+  }
+  res->root = root;
+  res->agent_id = agent;
+  res->created = created;
   return BONES_OK;
 }

@@ -23,4 +23,41 @@ char *bones_workspace_config_substrate(const char *root);
  * *url is malloc'd (caller frees). */
 int bones_substrate_resolve(const char *spec, const char *root, char **url, struct bones_error *err);
 
+/* <root>/.bones/<name>, malloc'd (caller frees). */
+char *bones_ws_path(const char *root, const char *name);
+
+/* The git work tree containing dir (malloc'd): BONES_E_NOWORKSPACE when
+ * dir is not in a git repository, BONES_E_UNAVAILABLE without git. */
+int bones_git_toplevel(const char *dir, char **top, struct bones_error *err);
+
+/* The files git tracks in root (`git ls-files -z`, the index, not the
+ * working tree's untracked files).  *files is a malloc'd array of
+ * malloc'd paths; free with bones_strv_free(). */
+int bones_git_files(const char *root, char ***files, size_t *n, struct bones_error *err);
+void bones_strv_free(char **v, size_t n);
+
+/* The message for a git repository with nothing to seed the hub from. */
+#define BONES_SEED_PRECONDITION                                                             \
+  "no git-tracked files to seed the hub from; commit at least one file "                    \
+  "(`git add . && git commit -m init`) first"
+
+struct bones_up_result {
+  char *root;      /* the workspace root */
+  char *substrate; /* recorded substrate spec */
+  char *agent_id;  /* the workspace agent id */
+  int created;     /* 1 when .bones/ was made by this call */
+};
+
+/* `bones up`: makes start_dir's git work tree a workspace: .bones/ (0700),
+ * agent.id, config.json (substrate, when given, is recorded; NULL keeps
+ * the recorded one or "sqlite"), a .bones/ line in .gitignore, and a
+ * registry entry.  Idempotent.  res members are malloc'd; free with
+ * bones_up_result_clear(). */
+int bones_workspace_up(const char *start_dir, const char *substrate, struct bones_up_result *res,
+                       struct bones_error *err);
+void bones_up_result_clear(struct bones_up_result *res);
+
+/* The workspace agent id from .bones/agent.id (malloc'd) or NULL. */
+char *bones_workspace_agent_id(const char *root);
+
 #endif /* BONES_WORKSPACE_H */

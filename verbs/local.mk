@@ -2,7 +2,11 @@
 # registered through the loader (verbs/verbs.def, verbs/table.c).
 bones_SOURCES += \
 	verbs/table.c verbs/verbs.def \
+	verbs/env.c \
 	verbs/help.c \
+	verbs/logs.c \
+	verbs/hub.c \
+	verbs/up.c \
 	verbs/version.c \
 	verbs/plugins.c \
 	verbs/kv/kv.c verbs/kv/kv_verbs.h \

@@ -1,0 +1,523 @@
+/* hub.c: starting, running, stopping the hub of a workspace (hub.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "hub.h"
+#include "hublog.h"
+#include "loader.h"
+#include "proc.h"
+#include "registry.h"
+#include "server.h"
+#include "slots.h"
+#include "util.h"
+#include "workspace.h"
+
+#define HUB_TICK_MS 1000
+#define WATCH_EVERY_TICKS 5
+#define MAX_WATCHERS 8
+
+static bones_hub_watcher_fn watchers[MAX_WATCHERS];
+static int nwatchers;
+static volatile sig_atomic_t stop_requested;
+
+void bones_hub_add_watcher(bones_hub_watcher_fn fn) {
+  for (int i = 0; i < nwatchers; i++)
+    if (watchers[i] == fn) return;
+  if (nwatchers < MAX_WATCHERS) watchers[nwatchers++] = fn;
+}
+
+void bones_hub_status_clear(struct bones_hub_status *st) {
+  if (st == NULL) return;
+  free(st->repo_url);
+  free(st->kv_url);
+  free(st->substrate);
+  memset(st, 0, sizeof *st);
+}
+
+/* The first line of .bones/<name> (malloc'd) or NULL. */
+static char *read_line_file(const char *root, const char *name) {
+  char *path = bones_ws_path(root, name);
+  char *data = NULL;
+  struct bones_error err;
+  int rc = bones_read_file(path, 4096, &data, NULL, &err);
+  free(path);
+  if (rc != BONES_OK) return NULL;
+  data[strcspn(data, "\r\n")] = '\0';
+  if (*data == '\0') {
+    free(data);
+    return NULL;
+  }
+  return data;
+}
+
+static int write_line_file(const char *root, const char *name, const char *value, struct bones_error *err) {
+  char *path = bones_ws_path(root, name);
+  char *text = bones_xasprintf("%s\n", value);
+  int rc = bones_write_file_atomic(path, text, strlen(text), 0600, err);
+  free(text);
+  free(path);
+  return rc;
+}
+
+static int port_of(const char *url) {
+  const char *p = url ? strstr(url, "127.0.0.1:") : NULL;
+  return p ? atoi(p + 10) : 0;
+}
+
+/* 1 when the workspace's substrate is a managed one; fills *kind. */
+static int managed_kind(const char *substrate, enum bones_server_kind *kind) {
+  struct bones_error err;
+  return substrate && !strchr(substrate, ':') && bones_server_kind_parse(substrate, kind, &err) == BONES_OK;
+}
+
+int bones_hub_status(const char *root, struct bones_hub_status *st, struct bones_error *err) {
+  (void)err;
+  memset(st, 0, sizeof *st);
+  char *pidpath = bones_ws_path(root, "hub.pid");
+  struct bones_error e;
+  if (bones_pidfile_read(pidpath, &st->pid, &e) == BONES_OK) st->pid_alive = bones_pid_alive(st->pid);
+  free(pidpath);
+  st->repo_url = read_line_file(root, "hub-repo-url");
+  st->substrate = bones_workspace_config_substrate(root);
+  if (st->substrate == NULL) st->substrate = bones_xstrdup("sqlite");
+  enum bones_server_kind kind;
+  st->kv_answers = -1;
+  if (managed_kind(st->substrate, &kind)) {
+    st->kv_url = read_line_file(root, "hub-kv-url");
+    st->kv_answers = st->pid_alive && st->kv_url && bones_server_answers(kind, port_of(st->kv_url), 500);
+  }
+  st->repo_answers = st->pid_alive && st->repo_url && bones_http_answers(st->repo_url, 500);
+  st->running = st->pid_alive && st->repo_answers && st->kv_answers != 0;
+  return BONES_OK;
+}
+
+/* ---- the supervisor ---- */
+
+struct hub_run {
+  const char *root;
+  int lock_fd;
+  const struct bones_repo_backend_v1 *repo;
+  void *repo_handle;
+  char *hub_path;
+  int repo_port;
+  pid_t repo_pid;
+  int managed;
+  enum bones_server_kind kv_kind;
+  struct bones_server kv;
+  char *repo_url;
+};
+
+static void on_stop_signal(int sig) {
+  (void)sig;
+  stop_requested = 1;
+}
+
+/* Takes .bones/hub.lock (flock, non-blocking) and records our pid. */
+static int take_lock(struct hub_run *h, struct bones_error *err) {
+  char *path = bones_ws_path(h->root, "hub.lock");
+  h->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  free(path);
+  if (h->lock_fd < 0) return bones_error_set(err, BONES_E_INTERNAL, "cannot open hub.lock: %s", strerror(errno));
+  if (flock(h->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    char *pp = bones_ws_path(h->root, "hub.lock.pid");
+    pid_t holder = 0;
+    struct bones_error e;
+    bones_pidfile_read(pp, &holder, &e);
+    free(pp);
+    close(h->lock_fd);
+    h->lock_fd = -1;
+    bones_error_set(err, BONES_E_CONFLICT, "another `bones hub start` (pid %ld) holds the workspace lock",
+                    (long)holder);
+    bones_error_hint(err, "wait for it, or check it with `bones hub status`");
+    return BONES_E_CONFLICT;
+  }
+  char *pp = bones_ws_path(h->root, "hub.lock.pid");
+  int rc = bones_pidfile_write(pp, getpid(), err);
+  free(pp);
+  return rc;
+}
+
+static void release_lock(struct hub_run *h) {
+  if (h->lock_fd < 0) return;
+  char *pp = bones_ws_path(h->root, "hub.lock.pid");
+  unlink(pp);
+  free(pp);
+  close(h->lock_fd);
+  h->lock_fd = -1;
+}
+
+/* A hub.pid left by a hub that died without cleaning up: its servers may
+ * still run in its process group (the supervisor leads it): stop them. */
+static void clear_stale_hub(struct hub_run *h) {
+  char *pidpath = bones_ws_path(h->root, "hub.pid");
+  pid_t old = 0;
+  struct bones_error e;
+  if (bones_pidfile_read(pidpath, &old, &e) == BONES_OK && old != getpid()) {
+    if (kill(-old, 0) == 0) bones_terminate(old, 1, 3000);
+    bones_hublog(h->root, BONES_LOG_WARN, "lifecycle", "cleared the state of a hub that died", json_pack("{s:i}", "pid", (int)old));
+  }
+  unlink(pidpath);
+  free(pidpath);
+}
+
+static int port_free(int port) { return bones_port_free(port); }
+
+static int seed_hub(struct hub_run *h, struct bones_error *err) {
+  if (bones_path_exists(h->hub_path)) return BONES_OK; /* created once, never wiped */
+  char **files = NULL;
+  size_t n = 0;
+  int rc = bones_git_files(h->root, &files, &n, err);
+  if (rc != BONES_OK) return rc;
+  if (n == 0) {
+    bones_strv_free(files, n);
+    return bones_error_set(err, BONES_E_NOWORKSPACE, "%s", BONES_SEED_PRECONDITION);
+  }
+  rc = h->repo->hub_init(h->repo_handle, h->hub_path, h->root, (const char *const *)files, n, err);
+  if (rc == BONES_OK)
+    bones_hublog(h->root, BONES_LOG_INFO, "lifecycle", "seeded the hub from git-tracked files",
+                 json_pack("{s:i}", "files", (int)n));
+  bones_strv_free(files, n);
+  return rc;
+}
+
+static int start_repo_server(struct hub_run *h, struct bones_error *err) {
+  char *logpath = bones_ws_path(h->root, "fossil.log");
+  int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  free(logpath);
+  int rc = h->repo->hub_serve(h->repo_handle, h->hub_path, h->repo_port, logfd, &h->repo_pid, err);
+  if (logfd >= 0) close(logfd);
+  return rc;
+}
+
+static int wait_repo(struct hub_run *h, int wait_ms, struct bones_error *err) {
+  int64_t deadline = bones_monotonic_ms() + wait_ms;
+  while (!bones_http_answers(h->repo_url, 300)) {
+    if (bones_monotonic_ms() > deadline || !bones_pid_alive(h->repo_pid))
+      return bones_error_set(err, BONES_E_UNAVAILABLE, "the hub repository server did not answer at %s%s",
+                             h->repo_url, bones_pid_alive(h->repo_pid) ? "" : " (it exited; see .bones/fossil.log)");
+    struct timespec ts = {0, 20000000L};
+    nanosleep(&ts, NULL);
+  }
+  return BONES_OK;
+}
+
+static int start_kv_server(struct hub_run *h, struct bones_error *err) {
+  char *dir = bones_ws_path(h->root, h->kv_kind == BONES_SERVER_NATS ? "nats" : "redis");
+  char *log = bones_ws_path(h->root, h->kv_kind == BONES_SERVER_NATS ? "nats.log" : "redis.log");
+  char *old = read_line_file(h->root, "hub-kv-url");
+  int port = port_of(old);
+  free(old);
+  if (port && !port_free(port)) port = 0;
+  int rc = bones_server_start(h->kv_kind, dir, log, port, 15000, &h->kv, err);
+  free(dir);
+  free(log);
+  return rc;
+}
+
+static void write_registry(struct hub_run *h, pid_t pid) {
+  struct bones_error e;
+  const char *base = strrchr(h->root, '/');
+  char now[40];
+  bones_format_time(bones_now_ms(), now, sizeof now);
+  struct bones_registry_entry entry = {(char *)h->root, (char *)(base ? base + 1 : h->root), h->repo_url,
+                                       h->managed ? h->kv.url : "", pid, now};
+  bones_registry_write(&entry, &e);
+}
+
+static void run_watchers(struct hub_run *h) {
+  if (nwatchers == 0) return;
+  char *spec = bones_workspace_config_substrate(h->root);
+  char *url = NULL;
+  bones_kv *kv = NULL;
+  struct bones_error e;
+  if (bones_substrate_resolve(spec ? spec : "sqlite", h->root, &url, &e) == BONES_OK &&
+      bones_kv_open(url, NULL, &kv, &e) == BONES_OK) {
+    for (int i = 0; i < nwatchers; i++) watchers[i](h->root, kv);
+  } else {
+    bones_hublog(h->root, BONES_LOG_WARN, "error", "lease watcher cannot reach the substrate",
+                 json_pack("{s:s}", "err", e.message));
+  }
+  bones_kv_close(kv);
+  free(url);
+  free(spec);
+}
+
+static void stop_servers(struct hub_run *h) {
+  if (h->repo_pid > 0) bones_terminate(h->repo_pid, 0, 5000);
+  h->repo_pid = 0;
+  if (h->managed && h->kv.pid > 0) bones_server_stop(h->kv.pid, 10000, NULL);
+  h->kv.pid = 0;
+}
+
+static void report(int fd, const struct bones_error *err) {
+  if (fd < 0) return;
+  char buf[BONES_ERROR_MESSAGE_MAX + BONES_ERROR_HINT_MAX + 32];
+  int n = err ? snprintf(buf, sizeof buf, "error %d %s\n%s\n", err->code, err->message, err->hint)
+              : snprintf(buf, sizeof buf, "ok\n");
+  if (write(fd, buf, (size_t)n) < 0) { /* the parent gave up waiting */
+  }
+  close(fd);
+}
+
+/* Keeps the servers up until a stop signal. */
+static void supervise(struct hub_run *h) {
+  for (int tick = 1; !stop_requested; tick++) {
+    struct timespec ts = {HUB_TICK_MS / 1000, (HUB_TICK_MS % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    if (stop_requested) break;
+    int status;
+    struct bones_error e;
+    if (h->repo_pid > 0 && waitpid(h->repo_pid, &status, WNOHANG) == h->repo_pid) {
+      bones_hublog(h->root, BONES_LOG_ERROR, "error", "the hub repository server exited; restarting it", NULL);
+      if (start_repo_server(h, &e) != BONES_OK)
+        bones_hublog(h->root, BONES_LOG_ERROR, "error", "cannot restart the repository server",
+                     json_pack("{s:s}", "err", e.message));
+    }
+    if (h->managed && h->kv.pid > 0 && waitpid(h->kv.pid, &status, WNOHANG) == h->kv.pid) {
+      bones_hublog(h->root, BONES_LOG_ERROR, "error", "the substrate server exited; restarting it", NULL);
+      int port = h->kv.port;
+      char *dir = bones_ws_path(h->root, h->kv_kind == BONES_SERVER_NATS ? "nats" : "redis");
+      char *log = bones_ws_path(h->root, h->kv_kind == BONES_SERVER_NATS ? "nats.log" : "redis.log");
+      if (bones_server_start(h->kv_kind, dir, log, port, 15000, &h->kv, &e) != BONES_OK)
+        bones_hublog(h->root, BONES_LOG_ERROR, "error", "cannot restart the substrate server",
+                     json_pack("{s:s}", "err", e.message));
+      free(dir);
+      free(log);
+    }
+    if (tick % WATCH_EVERY_TICKS == 0) run_watchers(h);
+  }
+}
+
+/* The hub itself: runs until a stop signal (or fails and reports). */
+static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_error *err) {
+  struct hub_run h;
+  memset(&h, 0, sizeof h);
+  h.root = root;
+  h.lock_fd = -1;
+  int rc = take_lock(&h, err);
+  if (rc != BONES_OK) {
+    report(ready_fd, err);
+    return rc;
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  stop_requested = 0;
+  clear_stale_hub(&h);
+  h.hub_path = bones_ws_path(root, "hub.fossil");
+  char *state = bones_ws_path(root, "repo");
+  struct bones_repo_options ro = {state, 60000};
+  rc = bones_loader_repo_backend("fossil", &h.repo, err);
+  if (rc == BONES_OK) rc = bones_mkdir_p(state, 0700, err);
+  if (rc == BONES_OK) rc = h.repo->open(&ro, &h.repo_handle, err);
+  free(state);
+  if (rc == BONES_OK) rc = seed_hub(&h, err);
+  if (rc == BONES_OK) {
+    char *old = read_line_file(root, "hub-repo-url");
+    h.repo_port = port_of(old);
+    free(old);
+    if (!port_free(h.repo_port)) rc = bones_free_port(&h.repo_port, err);
+  }
+  if (rc == BONES_OK) {
+    h.repo_url = bones_xasprintf("http://127.0.0.1:%d", h.repo_port);
+    rc = start_repo_server(&h, err);
+  }
+  char *spec = bones_workspace_config_substrate(root);
+  h.managed = managed_kind(spec, &h.kv_kind);
+  free(spec);
+  if (rc == BONES_OK && h.managed) rc = start_kv_server(&h, err);
+  if (rc == BONES_OK) rc = wait_repo(&h, wait_ms, err);
+  char *pidpath = bones_ws_path(root, "hub.pid");
+  if (rc == BONES_OK) rc = write_line_file(root, "hub-repo-url", h.repo_url, err);
+  if (rc == BONES_OK && h.managed) rc = write_line_file(root, "hub-kv-url", h.kv.url, err);
+  if (rc == BONES_OK) rc = bones_pidfile_write(pidpath, getpid(), err);
+  if (rc != BONES_OK) {
+    bones_hublog(root, BONES_LOG_ERROR, "lifecycle", "hub start failed", json_pack("{s:s}", "err", err->message));
+    stop_servers(&h);
+    report(ready_fd, err);
+  } else {
+    write_registry(&h, getpid());
+    bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub ready",
+                 json_pack("{s:s, s:s, s:i}", "repo_url", h.repo_url, "kv_url", h.managed ? h.kv.url : "",
+                           "pid", (int)getpid()));
+    report(ready_fd, NULL);
+    supervise(&h);
+    bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub stopping", NULL);
+    stop_servers(&h);
+    unlink(pidpath);
+    write_registry(&h, 0);
+    bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub stopped", NULL);
+  }
+  free(pidpath);
+  if (h.repo_handle) h.repo->close(h.repo_handle);
+  free(h.hub_path);
+  free(h.repo_url);
+  release_lock(&h);
+  return rc;
+}
+
+/* Starts `bones -C root hub start --ready-fd N` in a new session and
+ * waits for its report. */
+static int start_detached(const char *root, int wait_ms, struct bones_error *err) {
+  char *exe = bones_self_exe();
+  if (exe == NULL) return bones_error_set(err, BONES_E_INTERNAL, "cannot find the bones executable");
+  int p[2];
+  if (pipe(p) != 0) {
+    free(exe);
+    return bones_error_set(err, BONES_E_INTERNAL, "pipe: %s", strerror(errno));
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    free(exe);
+    close(p[0]), close(p[1]);
+    return bones_error_set(err, BONES_E_INTERNAL, "fork: %s", strerror(errno));
+  }
+  if (pid == 0) {
+    close(p[0]);
+    setsid();
+    if (fork() > 0) _exit(0); /* the grandchild is reparented: no zombie for our caller */
+    int in = open("/dev/null", O_RDONLY);
+    char *outpath = bones_ws_path(root, "hub.out");
+    int out = open(outpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (in >= 0) dup2(in, 0);
+    if (out >= 0) dup2(out, 1), dup2(out, 2);
+    char fdbuf[16], waitbuf[24];
+    snprintf(fdbuf, sizeof fdbuf, "%d", p[1]);
+    snprintf(waitbuf, sizeof waitbuf, "%dms", wait_ms);
+    const char *argv[] = {exe, "-C", root, "hub", "start", "--ready-fd", fdbuf, "--wait", waitbuf, NULL};
+    execv(exe, (char *const *)argv);
+    _exit(127);
+  }
+  close(p[1]);
+  waitpid(pid, NULL, 0);
+  free(exe);
+  char buf[1024];
+  size_t got = 0;
+  int64_t deadline = bones_monotonic_ms() + wait_ms + 5000;
+  fcntl(p[0], F_SETFL, O_NONBLOCK);
+  while (got < sizeof buf - 1 && bones_monotonic_ms() < deadline) {
+    ssize_t n = read(p[0], buf + got, sizeof buf - 1 - got);
+    if (n > 0) {
+      got += (size_t)n;
+      continue;
+    }
+    if (n == 0) break;
+    struct timespec ts = {0, 10000000L};
+    nanosleep(&ts, NULL);
+  }
+  close(p[0]);
+  buf[got] = '\0';
+  if (strncmp(buf, "ok", 2) == 0) return BONES_OK;
+  int code = 0;
+  char msg[BONES_ERROR_MESSAGE_MAX] = "";
+  if (sscanf(buf, "error %d %511[^\n]", &code, msg) >= 1 && code > 0) {
+    bones_error_set(err, code, "%s", msg);
+    char *hint = strchr(buf, '\n');
+    if (hint && hint[1]) {
+      hint++;
+      hint[strcspn(hint, "\n")] = '\0';
+      if (*hint) bones_error_hint(err, "%s", hint);
+    }
+    return code;
+  }
+  bones_error_set(err, BONES_E_UNAVAILABLE, "the hub did not report ready within %d ms", wait_ms);
+  bones_error_hint(err, "see .bones/hub.log and .bones/hub.out");
+  return BONES_E_UNAVAILABLE;
+}
+
+int bones_hub_start(const char *root, const struct bones_hub_start_options *o, int *already,
+                    struct bones_error *err) {
+  int wait_ms = o && o->wait_ms > 0 ? o->wait_ms : 20000;
+  if (already) *already = 0;
+  struct bones_hub_status st;
+  bones_hub_status(root, &st, err);
+  int running = st.running;
+  bones_hub_status_clear(&st);
+  if (running) {
+    if (already) *already = 1;
+    if (o && o->ready_fd >= 0) report(o->ready_fd, NULL);
+    return BONES_OK;
+  }
+  if (o && o->detach) return start_detached(root, wait_ms, err);
+  return hub_run(root, o ? o->ready_fd : -1, wait_ms, err);
+}
+
+int bones_hub_ensure(const char *root, struct bones_error *err) {
+  struct bones_hub_start_options o = {1, 0, -1};
+  int rc = bones_hub_start(root, &o, NULL, err);
+  if (rc == BONES_E_CONFLICT) { /* someone else is starting it: wait for them */
+    for (int i = 0; i < 200; i++) {
+      struct bones_hub_status st;
+      bones_hub_status(root, &st, err);
+      int up = st.running;
+      bones_hub_status_clear(&st);
+      if (up) return BONES_OK;
+      struct timespec ts = {0, 100000000L};
+      nanosleep(&ts, NULL);
+    }
+  }
+  return rc;
+}
+
+int bones_hub_stop(const char *root, int force, int *was_running, struct bones_error *err) {
+  if (was_running) *was_running = 0;
+  char *pidpath = bones_ws_path(root, "hub.pid");
+  pid_t pid = 0;
+  struct bones_error e;
+  int have = bones_pidfile_read(pidpath, &pid, &e) == BONES_OK;
+  if (!have || !bones_pid_alive(pid)) {
+    if (have && kill(-pid, 0) == 0) bones_terminate(pid, 1, 3000); /* servers of a hub that died */
+    unlink(pidpath);
+    free(pidpath);
+    return BONES_OK;
+  }
+  if (!force) {
+    struct bones_slot *slots = NULL;
+    size_t n = 0;
+    int rc = bones_slots_list(root, NULL, &slots, &n, err);
+    if (rc != BONES_OK) {
+      free(pidpath);
+      return rc;
+    }
+    char names[256] = "";
+    int live = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (!slots[i].pid_alive) continue;
+      live++;
+      if (strlen(names) + strlen(slots[i].name) + 3 < sizeof names) {
+        if (*names) strcat(names, ", ");
+        strcat(names, slots[i].name);
+      }
+    }
+    bones_slots_free(slots, n);
+    if (live) {
+      free(pidpath);
+      bones_error_set(err, BONES_E_REFUSED, "hub: active swarm slots present (%s)", names);
+      bones_error_hint(err, "close them with `bones swarm close`, or stop anyway with --force");
+      return BONES_E_REFUSED;
+    }
+  }
+  if (was_running) *was_running = 1;
+  int gone = bones_terminate(pid, 0, 10000);
+  if (kill(-pid, 0) == 0) bones_terminate(pid, 1, 3000); /* anything left in its group */
+  unlink(pidpath);
+  free(pidpath);
+  if (!gone) return bones_error_set(err, BONES_E_INTERNAL, "the hub (pid %ld) did not stop", (long)pid);
+  bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub stopped by bones hub stop", NULL);
+  return BONES_OK;
+}

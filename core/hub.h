@@ -1,0 +1,61 @@
+/* hub.h: the hub of a workspace (seed 001): the hub repository
+ * (.bones/hub.fossil, created and seeded once, never wiped), its server
+ * on loopback, and the managed substrate server when the workspace's
+ * substrate is a bare `nats` or `redis`.  One supervisor process per
+ * workspace (hub.pid) owns those servers and runs the lease watchers. */
+#ifndef BONES_HUB_H
+#define BONES_HUB_H
+
+#include <sys/types.h>
+
+#include <bones/error.h>
+#include <bones/kv.h>
+
+struct bones_hub_status {
+  int running;      /* supervisor alive AND the repo server answers */
+  pid_t pid;        /* supervisor pid from hub.pid, 0 when none */
+  int pid_alive;
+  int repo_answers;
+  int kv_answers;   /* managed substrate answers (-1: not managed) */
+  char *repo_url;   /* from hub-repo-url, or NULL */
+  char *kv_url;     /* from hub-kv-url (managed substrate), or NULL */
+  char *substrate;  /* recorded in config.json */
+};
+
+void bones_hub_status_clear(struct bones_hub_status *st);
+
+/* Reads the hub's state files and probes its servers (bounded: 500 ms
+ * each).  Never starts or blocks on anything. */
+int bones_hub_status(const char *root, struct bones_hub_status *st, struct bones_error *err);
+
+struct bones_hub_start_options {
+  int detach;    /* return once everything answers; the hub runs on */
+  int wait_ms;   /* bound on readiness; 0 = 20 s */
+  int ready_fd;  /* internal: the detached child reports here; -1 */
+};
+
+/* Starts the hub of root.  Idempotent: *already is set when it was
+ * running.  Without detach this call IS the hub and returns after a
+ * SIGTERM/SIGINT.  A second concurrent start gets BONES_E_CONFLICT naming
+ * the lock holder's pid. */
+int bones_hub_start(const char *root, const struct bones_hub_start_options *o, int *already,
+                    struct bones_error *err);
+
+/* Stops the hub: SIGTERM, wait, SIGKILL (also the servers it started).
+ * Refuses (BONES_E_REFUSED) while slots have live leaf processes unless
+ * force.  URL files are kept so the next start reuses the ports.
+ * *was_running (may be NULL) tells whether anything was running. */
+int bones_hub_stop(const char *root, int force, int *was_running, struct bones_error *err);
+
+/* Starts the hub detached when it is not running (verbs that need it). */
+int bones_hub_ensure(const char *root, struct bones_error *err);
+
+/* A lease watcher: called by the running hub every few seconds with an
+ * open substrate connection.  Must be silent (log nothing) when nothing
+ * is stale; logs each reap through bones_hublog. */
+typedef void (*bones_hub_watcher_fn)(const char *root, bones_kv *kv);
+
+/* Registers a watcher (at most 8) for hubs started by this process. */
+void bones_hub_add_watcher(bones_hub_watcher_fn fn);
+
+#endif

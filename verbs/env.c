@@ -1,0 +1,62 @@
+/* env.c: `bones env`: shell exports describing this workspace. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bones/plugin.h>
+#include <bones/verb.h>
+
+#include "hub.h"
+#include "workspace.h"
+
+/* Prints NAME='value' with single quotes escaped for sh. */
+static void export_line(const char *name, const char *value) {
+  printf("export %s='", name);
+  for (const char *p = value; *p; p++) {
+    if (*p == '\'') fputs("'\\''", stdout);
+    else putchar(*p);
+  }
+  printf("'\n");
+}
+
+static int env_run(struct bones_ctx *ctx, int argc, char **argv) {
+  if (argc > 1) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[1]);
+  const char *root = bones_ctx_workspace(ctx);
+  struct bones_error err;
+  struct bones_hub_status st;
+  bones_hub_status(root, &st, &err);
+  char *agent = bones_workspace_agent_id(root);
+  char *url = NULL;
+  if (bones_substrate_resolve(bones_ctx_substrate(ctx), root, &url, &err) != BONES_OK) url = NULL;
+  const char *names[] = {"BONES_WORKSPACE", "BONES_SUBSTRATE", "BONES_KV_URL", "BONES_HUB_URL", "BONES_AGENT_ID"};
+  const char *values[] = {root, bones_ctx_substrate(ctx), url ? url : "", st.repo_url ? st.repo_url : "",
+                          agent ? agent : ""};
+  int rc = 0;
+  if (bones_ctx_json(ctx)) {
+    json_t *d = json_object();
+    for (int i = 0; i < 5; i++) json_object_set_new(d, names[i], json_string(values[i]));
+    rc = bones_ctx_emit(ctx, "env", d);
+  } else {
+    for (int i = 0; i < 5; i++) export_line(names[i], values[i]);
+  }
+  free(url);
+  free(agent);
+  bones_hub_status_clear(&st);
+  return rc;
+}
+
+BONES_VERB_EXPORT(verb_env) = {
+    .abi = BONES_VERB_ABI,
+    .size = sizeof(struct bones_verb_v1),
+    .name = "env",
+    .description = "print shell exports for this workspace",
+    .flags = BONES_VERB_NEEDS_WORKSPACE,
+    .usage = "usage: bones env [--json]\n"
+             "Prints `export NAME='value'` lines: BONES_WORKSPACE, BONES_SUBSTRATE,\n"
+             "BONES_KV_URL (the resolved substrate URL), BONES_HUB_URL (empty when the\n"
+             "hub never ran), BONES_AGENT_ID.  Use: eval \"$(bones env)\".\n",
+    .run = env_run,
+    .subverbs = NULL,
+};

@@ -1,0 +1,139 @@
+/* hub.c: `bones hub start|stop|status`. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bones/plugin.h>
+#include <bones/verb.h>
+
+#include "hub.h"
+#include "hublog.h"
+#include "util.h"
+
+static json_t *status_json(const struct bones_hub_status *st) {
+  json_t *o = json_pack("{s:b, s:i, s:b, s:s?, s:s?, s:s}", "running", st->running, "pid", (int)st->pid,
+                        "repo_answers", st->repo_answers, "repo_url", st->repo_url, "kv_url", st->kv_url, "substrate",
+                        st->substrate);
+  json_object_set_new(o, "kv_answers", st->kv_answers < 0 ? json_null() : json_boolean(st->kv_answers));
+  return o;
+}
+
+static void print_status(const struct bones_hub_status *st) {
+  printf("hub: %s", st->running ? "running" : st->pid_alive ? "not answering" : "stopped");
+  if (st->pid_alive) printf(" (pid %ld)", (long)st->pid);
+  printf("\n");
+  if (st->repo_url) printf("  repo:      %s%s\n", st->repo_url, st->repo_answers ? "" : " (not answering)");
+  printf("  substrate: %s", st->substrate);
+  if (st->kv_url) printf(" at %s%s", st->kv_url, st->kv_answers == 1 ? "" : " (not answering)");
+  printf("\n");
+}
+
+static int hub_start_run(struct bones_ctx *ctx, int argc, char **argv) {
+  static const struct option opts[] = {{"detach", no_argument, NULL, 'd'},
+                                       {"log-level", required_argument, NULL, 'l'},
+                                       {"wait", required_argument, NULL, 'w'},
+                                       {"ready-fd", required_argument, NULL, 'r'},
+                                       {NULL, 0, NULL, 0}};
+  struct bones_hub_start_options o = {0, 0, -1};
+  optind = 0;
+  opterr = 0;
+  int c;
+  struct bones_error err;
+  while ((c = getopt_long(argc, argv, "d", opts, NULL)) != -1) {
+    if (c == 'd') {
+      o.detach = 1;
+    } else if (c == 'l') {
+      int level = bones_log_level_parse(optarg);
+      if (level < 0) return bones_ctx_usage(ctx, "--log-level takes DEBUG, INFO, WARN or ERROR");
+      bones_hublog_set_level((enum bones_log_level)level);
+      setenv("BONES_HUB_LOG_LEVEL", bones_log_level_name((enum bones_log_level)level), 1);
+    } else if (c == 'w') {
+      int64_t ms;
+      if (bones_parse_duration(optarg, &ms, &err) != BONES_OK) return bones_ctx_usage(ctx, "--wait: %s", err.message);
+      o.wait_ms = (int)ms;
+    } else if (c == 'r') {
+      o.ready_fd = atoi(optarg);
+    } else {
+      return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+    }
+  }
+  if (optind < argc) return bones_ctx_usage(ctx, "hub start takes no arguments");
+  const char *root = bones_ctx_workspace(ctx);
+  int already = 0;
+  if (!o.detach && o.ready_fd < 0 && !bones_ctx_json(ctx))
+    printf("hub starting in the foreground (Ctrl-C stops it; --detach runs it in the background)\n");
+  if (bones_hub_start(root, &o, &already, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (o.ready_fd >= 0 || !o.detach) return 0; /* the hub itself ran until stopped */
+  struct bones_hub_status st;
+  bones_hub_status(root, &st, &err);
+  int rc = 0;
+  if (bones_ctx_json(ctx)) {
+    json_t *d = status_json(&st);
+    json_object_set_new(d, "already_running", json_boolean(already));
+    rc = bones_ctx_emit(ctx, "hub.start", d);
+  } else if (!bones_ctx_quiet(ctx)) {
+    if (already) printf("hub already running\n");
+    print_status(&st);
+  }
+  bones_hub_status_clear(&st);
+  return rc;
+}
+
+static int hub_stop_run(struct bones_ctx *ctx, int argc, char **argv) {
+  int force = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0) force = 1;
+    else return bones_ctx_usage(ctx, "unknown argument '%s'", argv[i]);
+  }
+  struct bones_error err;
+  int was = 0;
+  if (bones_hub_stop(bones_ctx_workspace(ctx), force, &was, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "hub.stop", json_pack("{s:b}", "was_running", was));
+  bones_ctx_say(ctx, "%s", was ? "hub stopped" : "hub was not running");
+  return 0;
+}
+
+static int hub_status_run(struct bones_ctx *ctx, int argc, char **argv) {
+  if (argc > 1) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[1]);
+  struct bones_error err;
+  struct bones_hub_status st;
+  bones_hub_status(bones_ctx_workspace(ctx), &st, &err);
+  int rc = 0;
+  if (bones_ctx_json(ctx)) rc = bones_ctx_emit(ctx, "hub.status", status_json(&st));
+  else print_status(&st);
+  bones_hub_status_clear(&st);
+  return rc;
+}
+
+static const struct bones_subverb hub_subverbs[] = {
+    {"start", "start the hub (repo server and managed substrate); idempotent",
+     "usage: bones hub start [--detach] [--log-level LEVEL] [--wait DURATION] [--json]\n"
+     "Creates and seeds .bones/hub.fossil from the git-tracked files the first time\n"
+     "(never again: the hub is not wiped), serves it on 127.0.0.1, starts the\n"
+     "managed nats-server or redis-server when the substrate is `nats` or `redis`,\n"
+     "and runs the lease watcher.  --detach returns once everything answers.\n"
+     "A second start is a no-op; a concurrent one exits 4 naming the lock holder.\n"
+     "Log: .bones/hub.log (NDJSON); --log-level or $BONES_HUB_LOG_LEVEL.\n",
+     hub_start_run, 0},
+    {"stop", "stop the hub (refused while slots are live, unless --force)",
+     "usage: bones hub stop [--force] [--json]\n"
+     "SIGTERM, wait, SIGKILL.  Refused (exit 6) while a slot's agent process is\n"
+     "alive, unless --force.  The URL files stay, so the next start reuses the ports.\n",
+     hub_stop_run, 0},
+    {"status", "is the hub running, and where", "usage: bones hub status [--json]\n", hub_status_run, 0},
+    {NULL, NULL, NULL, NULL, 0}};
+
+BONES_VERB_EXPORT(verb_hub) = {
+    .abi = BONES_VERB_ABI,
+    .size = sizeof(struct bones_verb_v1),
+    .name = "hub",
+    .description = "start, stop and inspect the workspace hub",
+    .flags = BONES_VERB_NEEDS_WORKSPACE,
+    .usage = "usage: bones hub start|stop|status ...\n",
+    .run = NULL,
+    .subverbs = hub_subverbs,
+};
