@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nats_kv.h"
 #include "util.h"
@@ -85,23 +86,30 @@ static natsStatus publish(struct kvn_bucket *b, const char *key, const void *dat
                           int expect, uint64_t seq, uint64_t *rev, jsErrCode *jerr) {
   char subj[512];
   snprintf(subj, sizeof subj, "%s%s", b->prefix, key);
-  natsMsg *m = NULL;
-  jsPubAck *pa = NULL;
-  *jerr = 0;
-  natsStatus s = natsMsg_Create(&m, subj, NULL, len ? (const char *)data : NULL, (int)len);
-  if (s == NATS_OK && op) s = natsMsgHeader_Set(m, "KV-Operation", op);
-  if (s == NATS_OK) {
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = b->conn->timeout_ms;
-    if (expect == EXPECT_NONE) po.ExpectNoMessage = true;
-    if (expect == EXPECT_SEQ) po.ExpectLastSubjectSeq = seq;
-    s = js_PublishMsg(&pa, b->conn->js, m, &po, jerr);
+  /* NO_RESPONDERS: nothing stored the message (e.g. a stream another
+   * process just created is not serving yet), so a retry is safe */
+  int64_t deadline = bones_monotonic_ms() + b->conn->timeout_ms;
+  for (int attempt = 0;; attempt++) {
+    natsMsg *m = NULL;
+    jsPubAck *pa = NULL;
+    *jerr = 0;
+    natsStatus s = natsMsg_Create(&m, subj, NULL, len ? (const char *)data : NULL, (int)len);
+    if (s == NATS_OK && op) s = natsMsgHeader_Set(m, "KV-Operation", op);
+    if (s == NATS_OK) {
+      jsPubOptions po;
+      jsPubOptions_Init(&po);
+      po.MaxWait = b->conn->timeout_ms;
+      if (expect == EXPECT_NONE) po.ExpectNoMessage = true;
+      if (expect == EXPECT_SEQ) po.ExpectLastSubjectSeq = seq;
+      s = js_PublishMsg(&pa, b->conn->js, m, &po, jerr);
+    }
+    if (s == NATS_OK && rev) *rev = pa->Sequence;
+    jsPubAck_Destroy(pa);
+    natsMsg_Destroy(m);
+    if (s != NATS_NO_RESPONDERS || bones_monotonic_ms() > deadline) return s;
+    struct timespec ts = {0, 1000000L * (attempt < 5 ? 5 : 25)};
+    nanosleep(&ts, NULL);
   }
-  if (s == NATS_OK && rev) *rev = pa->Sequence;
-  jsPubAck_Destroy(pa);
-  natsMsg_Destroy(m);
-  return s;
 }
 
 /* Latest live value of key; see bones/kv.h get.  out->value is malloc'd,

@@ -124,6 +124,21 @@ static int exec_sql(struct sqlite_db *d, const char *sql, const char *what, stru
   return rc == SQLITE_OK ? BONES_OK : sqlite_db_fail(d, rc, what, err);
 }
 
+/* PRAGMA journal_mode=WAL.  When several processes open a new file at
+ * once it can fail with BUSY at once (no busy handler on that path): retry
+ * until the busy timeout.  Cheap when the file already is in WAL mode. */
+static int enable_wal(struct sqlite_db *d, struct bones_error *err) {
+  int64_t deadline = bones_monotonic_ms() + d->busy_ms;
+  for (int attempt = 0;; attempt++) {
+    int rc = sqlite3_exec(d->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+    if (rc == SQLITE_OK) return BONES_OK;
+    if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) return sqlite_db_fail(d, rc, "switching to WAL", err);
+    if (bones_monotonic_ms() > deadline) return sqlite_db_fail(d, rc, "switching to WAL", err);
+    struct timespec ts = {0, 1000000L * (1 + attempt % 10)};
+    nanosleep(&ts, NULL);
+  }
+}
+
 static int ensure_schema(struct sqlite_db *d, struct bones_error *err) {
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &st, NULL);
@@ -197,7 +212,7 @@ int sqlite_db_open(const char *url, int timeout_ms, struct sqlite_db **out, stru
   sqlite3_extended_result_codes(d->db, 1);
   int persist = 1;
   sqlite3_file_control(d->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-  rc = exec_sql(d, "PRAGMA journal_mode=WAL", "switching to WAL", err);
+  rc = enable_wal(d, err);
   if (rc == BONES_OK)
     rc = exec_sql(d, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", "setting sync", err);
   if (rc == BONES_OK) rc = ensure_schema(d, err);
