@@ -23,3 +23,4 @@ include $(srcdir)/tests/kv/local.mk
 include $(srcdir)/tests/cli/local.mk
 include $(srcdir)/tests/bench/local.mk
 include $(srcdir)/tests/fault/local.mk
+include $(srcdir)/tests/repo/local.mk

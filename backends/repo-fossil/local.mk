@@ -1,1 +1,8 @@
-# backends/repo-fossil: filled in by its issue
+# backends/repo-fossil: the repo backend over the fossil binary, compiled
+# into bones (registered through the loader like any module; see
+# core/builtins.c, enabled by BONES_BUILTIN_FOSSIL from configure.ac).
+libbones_builtins_la_SOURCES += \
+	backends/repo-fossil/repo_fossil.c backends/repo-fossil/repo_fossil.h \
+	backends/repo-fossil/hub.c backends/repo-fossil/leaf.c backends/repo-fossil/inspect.c \
+	backends/repo-fossil/fossil.c backends/repo-fossil/fossil.h \
+	backends/repo-fossil/run.c backends/repo-fossil/run.h

@@ -5,8 +5,13 @@
  * fork+execvp, never a shell) and knows nothing of tasks or slots.
  *
  * Every operation returns BONES_OK or an enum bones_rc and fills err
- * (the tool's stderr goes into the message).  Strings passed to callbacks
- * are borrowed for the duration of the call.
+ * (the tool's stderr goes into the message, bounded; passwords never).
+ * BONES_E_UNAVAILABLE: the tool is missing, the hub is unreachable, or a
+ * call ran past the session timeout (the tool is killed).  Strings passed
+ * to callbacks are borrowed for the duration of the call; a callback
+ * returns 0 to go on, non-zero to stop (the operation then returns as if
+ * the walk had ended).  One session may be used by one thread at a time;
+ * sessions in separate processes may share a state_dir.
  */
 #ifndef BONES_REPO_H
 #define BONES_REPO_H
@@ -26,7 +31,8 @@ extern "C" {
 
 /* Options for a repo session. */
 struct bones_repo_options {
-  const char *state_dir; /* private dir for the tool's HOME/config (.bones/repo) */
+  const char *state_dir; /* private dir for the tool's HOME/config (.bones/repo),
+                            made 0700; NULL = a temporary one */
   int timeout_ms;        /* bound on every tool call; 0 = 30000 */
 };
 
@@ -34,7 +40,9 @@ struct bones_repo_options {
 enum bones_repo_change { BONES_REPO_ADDED = 'A', BONES_REPO_MODIFIED = 'M',
                          BONES_REPO_DELETED = 'D', BONES_REPO_CONFLICT = 'C' };
 
+/* A file path relative to the repository root. */
 typedef int (*bones_repo_path_fn)(void *arg, const char *path);
+/* A file and its enum bones_repo_change. */
 typedef int (*bones_repo_change_fn)(void *arg, int change, const char *path);
 /* One timeline entry, newest first. */
 typedef int (*bones_repo_checkin_fn)(void *arg, const char *id, const char *user,
@@ -47,53 +55,95 @@ struct bones_repo_backend_v1 {
   const char *description;
   uint32_t caps;
 
+  /* Starts a session; *repo is released with close().  opts may be NULL
+   * (a temporary state dir, removed by close, and the default timeout). */
   int (*open)(const struct bones_repo_options *opts, void **repo,
               struct bones_error *err);
   void (*close)(void *repo);
-  /* Checks the tool is installed; fills version (may be NULL). */
+  /* Checks the tool is installed (BONES_E_UNAVAILABLE with a hint if not);
+   * fills version ("2.21") when version is not NULL. */
   int (*probe)(void *repo, char *version, size_t version_len, struct bones_error *err);
 
-  /* Creates hub_path and commits files (paths relative to seed_dir) as one
-   * initial check-in.  Fails with BONES_E_EXISTS when hub_path exists. */
+  /* Creates hub_path and commits files (paths relative to seed_dir, e.g.
+   * from `git ls-files`; directories such as submodules are skipped, a
+   * missing file is BONES_E_NOTFOUND) as one check-in on trunk, on top of
+   * the tool's empty root check-in.  The hub is built aside and moved in
+   * only when complete.  Fails with BONES_E_EXISTS when hub_path exists:
+   * a hub is never overwritten. */
   int (*hub_init)(void *repo, const char *hub_path, const char *seed_dir,
                   const char *const *files, size_t nfiles, struct bones_error *err);
-  /* Creates or updates user with password and commit rights on the hub. */
+  /* Creates user, or sets the password of an existing one, with the rights
+   * to clone, pull and push (fossil caps "gio") and nothing else. */
   int (*hub_user)(void *repo, const char *hub_path, const char *user,
                   const char *password, struct bones_error *err);
-  /* Starts the hub server on 127.0.0.1:port as a child; *pid gets its pid. */
+  /* Starts the hub server on 127.0.0.1:port as a child writing to log_fd
+   * (-1: /dev/null) and returns once it answers HTTP (bounded by the
+   * timeout; the child is killed on failure).  *pid gets its pid: the
+   * caller stops (SIGTERM) and reaps it.  BONES_E_CONFLICT when something
+   * already answers on the port. */
   int (*hub_serve)(void *repo, const char *hub_path, int port, int log_fd,
                    pid_t *pid, struct bones_error *err);
 
-  /* Clones hub_url as user into leaf_path and opens it at worktree. */
+  /* Clones hub_url as user (password saved in the clone, never shown in
+   * messages) into leaf_path and opens it at worktree, autosync on.
+   * BONES_E_EXISTS when leaf_path exists or worktree is not empty;
+   * BONES_E_REFUSED when the hub refuses the login; on failure nothing is
+   * left behind. */
   int (*leaf_clone)(void *repo, const char *hub_url, const char *user,
                     const char *password, const char *leaf_path,
                     const char *worktree, struct bones_error *err);
-  /* Pulls and updates the worktree, merging local edits; conflicted files
-   * are reported through fn and the result is BONES_E_CONFLICT. */
+  /* Records new and removed files (as commit would), pulls, and updates the
+   * worktree to the trunk tip, merging local edits.  Conflicted files
+   * (conflict markers, edit vs delete, add vs add) are reported through fn
+   * ('C', path; fn may be NULL) and the result is BONES_E_CONFLICT; the
+   * worktree is left for the agent to resolve, nothing is discarded.
+   * While files still hold conflict markers it only reports them. */
   int (*leaf_sync)(void *repo, const char *worktree, bones_repo_change_fn fn,
                    void *arg, struct bones_error *err);
-  /* Added, modified and deleted files of the worktree. */
+  /* The worktree's pending changes, sorted by path: 'A' added or new
+   * untracked file, 'M' modified, 'D' deleted or removed from disk, 'C'
+   * unresolved conflict markers. */
   int (*leaf_changes)(void *repo, const char *worktree, bones_repo_change_fn fn,
                       void *arg, struct bones_error *err);
-  /* Commits files (NULL = every change) as user; id gets the check-in id. */
+  /* Commits files (NULL = every pending change; listed files without a
+   * change are ignored) as user (NULL: the clone's user) and pushes; id
+   * gets the new check-in id.  New files are added and removed ones
+   * recorded as deleted.  BONES_E_CONFLICT when trunk moved ("would
+   * fork", a concurrent check-in holds the lock) or a selected file has
+   * conflict markers: sync and retry.  BONES_E_REFUSED when there is
+   * nothing to commit.  BONES_E_UNAVAILABLE when the hub is unreachable
+   * (nothing committed) or the call timed out (leaf_changes tells what is
+   * still pending).  On BONES_OK the check-in exists in the leaf even if
+   * the automatic push failed: leaf_push confirms it reached the hub. */
   int (*leaf_commit)(void *repo, const char *worktree, const char *message,
                      const char *const *files, size_t nfiles, const char *user,
                      char id[BONES_REPO_ID_MAX], struct bones_error *err);
+  /* Pushes the leaf's check-ins to the hub. */
   int (*leaf_push)(void *repo, const char *worktree, struct bones_error *err);
 
   /* Number of open leaves on trunk (1 = linear). repo_path: hub or leaf. */
   int (*trunk_leaves)(void *repo, const char *repo_path, int *count,
                       struct bones_error *err);
+  /* The last limit check-ins (<= 0: all), newest first; when is RFC3339
+   * UTC with milliseconds. */
   int (*timeline)(void *repo, const char *repo_path, int limit,
                   bones_repo_checkin_fn fn, void *arg, struct bones_error *err);
-  /* Content of path at rev; *data is malloc'd, the caller frees it. */
+  /* Content of path at rev (NULL = trunk); *data is malloc'd (NUL added
+   * after *len bytes), the caller frees it.  BONES_E_NOTFOUND when rev or
+   * the file does not exist. */
   int (*cat)(void *repo, const char *repo_path, const char *path, const char *rev,
              unsigned char **data, size_t *len, struct bones_error *err);
+  /* The files of rev (NULL = trunk), sorted. */
   int (*ls)(void *repo, const char *repo_path, const char *rev,
             bones_repo_path_fn fn, void *arg, struct bones_error *err);
+  /* Files that differ from check-in from (NULL = the empty tree) to to
+   * (NULL = trunk), sorted: 'A', 'M' (content or exec bit), 'D'; a rename
+   * is 'D' + 'A'. */
   int (*diff)(void *repo, const char *repo_path, const char *from, const char *to,
               bones_repo_change_fn fn, void *arg, struct bones_error *err);
-  /* Writes files (NULL = all) of rev under dir. */
+  /* Writes files (NULL = all; each listed once) of rev (NULL = trunk) under
+   * dir, making directories, with mode 0755 for executables and 0644
+   * otherwise.  BONES_E_NOTFOUND when a listed file is not in rev. */
   int (*export_files)(void *repo, const char *repo_path, const char *rev,
                       const char *const *files, size_t nfiles, const char *dir,
                       struct bones_error *err);

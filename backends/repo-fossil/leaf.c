@@ -1,0 +1,449 @@
+/* leaf.c: a slot's clone and worktree: clone, sync, changes, commit, push.
+ *
+ * The worktree's pending state is what fossil calls --differ: edits, adds,
+ * deletions, plus new untracked files (extras) and files removed without
+ * fossil (missing).  Extras count as added and missing files as deleted:
+ * sync and commit record them with `fossil add` / `fossil rm` first, so
+ * the merge and the check-in see what the agent did. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fossil.h"
+#include "repo_fossil.h"
+#include "util.h"
+
+#define PATH_BATCH 256 /* file names per `fossil add` / `fossil rm` */
+
+enum raw { RAW_OTHER, RAW_EXTRA, RAW_MISSING };
+
+struct chg {
+  int kind;     /* enum bones_repo_change */
+  enum raw raw; /* how fossil saw it */
+  char *path;
+};
+
+struct chgs {
+  struct chg *v;
+  size_t n, cap;
+};
+
+static void chgs_add(struct chgs *c, int kind, enum raw raw, const char *path, size_t len) {
+  if (c->n == c->cap) {
+    c->cap = c->cap ? c->cap * 2 : 16;
+    c->v = bones_xrealloc(c->v, c->cap * sizeof *c->v);
+  }
+  c->v[c->n++] = (struct chg){kind, raw, bones_xstrndup(path, len)};
+}
+
+static void chgs_free(struct chgs *c) {
+  for (size_t i = 0; i < c->n; i++) free(c->v[i].path);
+  free(c->v);
+  memset(c, 0, sizeof *c);
+}
+
+static int chg_cmp(const void *a, const void *b) {
+  return strcmp(((const struct chg *)a)->path, ((const struct chg *)b)->path);
+}
+
+/* Sorts c by path and drops repeated paths (the first kept). */
+static void chgs_sort_unique(struct chgs *c) {
+  if (c->n == 0) return;
+  qsort(c->v, c->n, sizeof *c->v, chg_cmp);
+  size_t k = 1;
+  for (size_t i = 1; i < c->n; i++) {
+    if (strcmp(c->v[i].path, c->v[k - 1].path) == 0) free(c->v[i].path);
+    else c->v[k++] = c->v[i];
+  }
+  c->n = k;
+}
+
+/* Runs a command in worktree; any non-zero exit is an error. */
+static int wt_run(struct rf_repo *f, const char *wt, struct rf_argv *a, struct bones_error *err) {
+  struct rf_call c = {.cwd = wt};
+  struct rf_run_result r;
+  int rc = rf_fossil_ok(f, &c, a, &r, err);
+  if (rc == BONES_OK) rf_run_result_free(&r);
+  rf_av_free(a);
+  return rc;
+}
+
+/* Runs a command that talks to the hub in worktree; checks its output. */
+static int wt_sync(struct rf_repo *f, const char *wt, struct rf_argv *a, struct bones_error *err) {
+  struct rf_call c = {.cwd = wt};
+  struct rf_run_result r;
+  int rc = rf_fossil(f, &c, a, &r, err);
+  if (rc == BONES_OK) {
+    rc = rf_sync_check(a->v[0], &r, err);
+    rf_run_result_free(&r);
+  }
+  rf_av_free(a);
+  return rc;
+}
+
+/* Checks that worktree is an open check-out. */
+static int need_worktree(const char *wt, struct bones_error *err) {
+  if (wt == NULL || *wt == '\0') return bones_error_set(err, BONES_E_USAGE, "no worktree given");
+  char *ck = bones_xasprintf("%s/.fslckout", wt);
+  int ok = bones_path_is_file(ck);
+  free(ck);
+  if (!ok) return bones_error_set(err, BONES_E_NOTFOUND, "%s is not an open fossil worktree", wt);
+  return BONES_OK;
+}
+
+/* Kind of a `fossil changes --classify` token; -1 for lines to skip. */
+static int classify(const char *tok, size_t n, enum raw *raw) {
+  static const struct {
+    const char *tok;
+    int kind;
+  } map[] = {{"EDITED", 'M'},         {"UPDATED_BY_MERGE", 'M'}, {"UPDATED_BY_INTEGRATE", 'M'},
+             {"RENAMED", 'M'},        {"EXECUTABLE", 'M'},       {"SYMLINK", 'M'},
+             {"UNEXEC", 'M'},         {"UNLINK", 'M'},           {"ADDED", 'A'},
+             {"ADDED_BY_MERGE", 'A'}, {"ADDED_BY_INTEGRATE", 'A'}, {"EXTRA", 'A'},
+             {"DELETED", 'D'},        {"MISSING", 'D'},          {"NOT_A_FILE", 'D'},
+             {"CONFLICT", 'C'},       {NULL, 0}};
+  *raw = n == 5 && strncmp(tok, "EXTRA", 5) == 0     ? RAW_EXTRA
+         : n == 7 && strncmp(tok, "MISSING", 7) == 0 ? RAW_MISSING
+                                                       : RAW_OTHER;
+  for (int i = 0; map[i].tok; i++)
+    if (strlen(map[i].tok) == n && strncmp(tok, map[i].tok, n) == 0) return map[i].kind;
+  return -1; /* MERGED_WITH, BACKOUT, ... : not a file */
+}
+
+/* The worktree's pending changes, extras and missing files included. */
+static int changes(struct rf_repo *f, const char *wt, struct chgs *out, struct bones_error *err) {
+  struct rf_argv a = {0};
+  rf_av(&a, "changes", "--differ", "--classify", "--no-merge", NULL);
+  struct rf_call c = {.cwd = wt};
+  struct rf_run_result r;
+  int rc = rf_fossil_ok(f, &c, &a, &r, err);
+  rf_av_free(&a);
+  if (rc != BONES_OK) return rc;
+  for (const char *p = r.out; *p;) {
+    size_t n = strcspn(p, "\n");
+    size_t t = strcspn(p, " \n");
+    const char *path = p + t;
+    while (path < p + n && *path == ' ') path++;
+    size_t plen = (size_t)(p + n - path);
+    while (plen && (path[plen - 1] == '\r')) plen--;
+    if (plen > 2 && strncmp(path, "./", 2) == 0) path += 2, plen -= 2;
+    enum raw raw;
+    int kind = classify(p, t, &raw);
+    if (kind > 0 && plen > 0) chgs_add(out, kind, raw, path, plen);
+    p += n;
+    if (*p == '\n') p++;
+  }
+  rf_run_result_free(&r);
+  chgs_sort_unique(out);
+  return BONES_OK;
+}
+
+/* Runs `fossil verb -- paths` for the changes of c with raw kind, in
+ * batches. */
+static int record(struct rf_repo *f, const char *wt, const char *verb, const struct chgs *c, enum raw raw,
+                  struct bones_error *err) {
+  struct rf_argv a = {0};
+  size_t batch = 0;
+  int rc = BONES_OK;
+  for (size_t i = 0; rc == BONES_OK && i < c->n; i++) {
+    if (c->v[i].raw != raw) continue;
+    if (batch == 0) rf_av(&a, verb, "--", NULL);
+    rf_av_list(&a, (const char *const *)&c->v[i].path, 1);
+    if (++batch == PATH_BATCH) rc = wt_run(f, wt, &a, err), batch = 0;
+  }
+  if (rc == BONES_OK && batch) rc = wt_run(f, wt, &a, err);
+  rf_av_free(&a);
+  return rc;
+}
+
+/* hub_url with user:password@ put in (%-encoded); malloc'd. */
+static char *url_with_login(const char *hub_url, const char *user, const char *password) {
+  const char *rest = strstr(hub_url, "://");
+  size_t scheme = rest ? (size_t)(rest - hub_url) + 3 : 0;
+  rest = hub_url + scheme;
+  const char *at = strchr(rest, '@'), *slash = strchr(rest, '/');
+  if (at && (!slash || at < slash)) rest = at + 1;
+  char *out = bones_xmalloc(strlen(hub_url) + 3 * (strlen(user) + strlen(password)) + 8), *o = out;
+  o += sprintf(o, "%.*s", (int)scheme, hub_url);
+  for (int part = 0; part < 2; part++) {
+    for (const unsigned char *s = (const unsigned char *)(part ? password : user); *s; s++) {
+      if (isalnum(*s) || strchr("-._~", *s)) *o++ = (char)*s;
+      else o += sprintf(o, "%%%02X", *s);
+    }
+    *o++ = part ? '@' : ':';
+  }
+  strcpy(o, rest);
+  return out;
+}
+
+/* 0 when dir does not exist, 1 when it is an empty directory, 2 else. */
+static int dir_state(const char *dir) {
+  if (!bones_path_exists(dir)) return 0;
+  DIR *d = opendir(dir);
+  if (d == NULL) return 2;
+  int state = 1;
+  for (struct dirent *e; state == 1 && (e = readdir(d)) != NULL;)
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) state = 2;
+  closedir(d);
+  return state;
+}
+
+int rf_leaf_clone(void *repo, const char *hub_url, const char *user, const char *password, const char *leaf_path,
+                  const char *worktree, struct bones_error *err) {
+  struct rf_repo *f = repo;
+  if (!hub_url || !user || !*user || !password || !*password || !leaf_path || !*leaf_path || !worktree || !*worktree)
+    return bones_error_set(err, BONES_E_USAGE, "leaf_clone: hub URL, user, password, leaf and worktree are required");
+  char *leaf = rf_abs(leaf_path), *wt = rf_abs(worktree);
+  int rc = BONES_OK, wt_was = dir_state(wt);
+  if (bones_path_exists(leaf)) rc = bones_error_set(err, BONES_E_EXISTS, "leaf %s already exists", leaf);
+  else if (wt_was == 2) rc = bones_error_set(err, BONES_E_EXISTS, "worktree %s exists and is not empty", wt);
+  for (int i = 0; rc == BONES_OK && i < 2; i++) {
+    char *parent = bones_xstrdup(i ? wt : leaf);
+    *strrchr(parent, '/') = '\0';
+    if (*parent) rc = bones_mkdir_p(parent, 0700, err);
+    free(parent);
+  }
+  if (rc != BONES_OK) goto out;
+  /* clone without opening (its output then names no files, so file
+   * names cannot look like errors), then open without a second pull */
+  char *url = url_with_login(hub_url, user, password);
+  struct rf_argv a = {0};
+  rf_av(&a, "clone", "--no-open", "--save-http-password", "--nested", url, leaf, NULL);
+  struct rf_call c = {.secret = password};
+  struct rf_run_result r;
+  rc = rf_fossil(f, &c, &a, &r, err);
+  rf_av_free(&a);
+  free(url);
+  if (rc == BONES_OK) {
+    rc = rf_sync_check("clone", &r, err);
+    rf_run_result_free(&r);
+  }
+  if (rc == BONES_OK && chmod(leaf, 0600) != 0) /* it keeps the saved password */
+    rc = bones_error_set(err, BONES_E_INTERNAL, "chmod %s: %s", leaf, strerror(errno));
+  if (rc == BONES_OK) {
+    rf_av(&a, "open", leaf, "--workdir", wt, "--nested", "--nosync", NULL);
+    rc = rf_fossil_ok(f, &c, &a, &r, err);
+    rf_av_free(&a);
+    if (rc == BONES_OK) rf_run_result_free(&r);
+  }
+  if (rc == BONES_OK) {
+    rf_av(&a, "settings", "autosync", "on", NULL);
+    rc = wt_run(f, wt, &a, err);
+  }
+  /* dotfiles: new files starting with '.' count as extras too;
+   * mtime-changes off: detect edits by hash, so an edit in the same
+   * second as the last update with the same size is never missed (and
+   * never overwritten by the next update) */
+  static const char *const settings[][2] = {{"dotfiles", "on"}, {"mtime-changes", "off"}};
+  for (size_t i = 0; rc == BONES_OK && i < sizeof settings / sizeof *settings; i++) {
+    rf_av(&a, "settings", settings[i][0], settings[i][1], NULL);
+    rc = wt_run(f, wt, &a, err);
+  }
+  if (rc != BONES_OK) { /* leave nothing half made: both were absent (or wt empty) */
+    static const char *const sidecars[] = {"", "-journal", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof sidecars / sizeof *sidecars; i++) {
+      char *p = bones_xasprintf("%s%s", leaf, sidecars[i]);
+      unlink(p);
+      free(p);
+    }
+    rf_rmtree(wt);
+    if (wt_was == 1) mkdir(wt, 0755);
+  }
+out:
+  free(leaf);
+  free(wt);
+  return rc;
+}
+
+/* Adds to conflicts the paths `fossil update` reports as conflicts. */
+static void update_conflicts(const char *out, struct chgs *conflicts) {
+  static const struct {
+    const char *pre, *post;
+  } pats[] = {{"CONFLICT ", " - edited locally but deleted by update"},
+              {"CONFLICT ", NULL},
+              {"***** Cannot merge binary file ", NULL},
+              {"***** Cannot merge symlink ", NULL},
+              {"UPDATE ", " - change to unmanaged file"},
+              {"ADD ", " - overwrites an unmanaged file"},
+              {NULL, NULL}};
+  for (const char *p = out; *p;) {
+    size_t n = strcspn(p, "\r\n");
+    for (int i = 0; pats[i].pre; i++) {
+      size_t pl = strlen(pats[i].pre), sl = pats[i].post ? strlen(pats[i].post) : 0;
+      if (n <= pl + sl || strncmp(p, pats[i].pre, pl) != 0) continue;
+      if (sl && strncmp(p + n - sl, pats[i].post, sl) != 0) continue;
+      chgs_add(conflicts, 'C', RAW_OTHER, p + pl, n - pl - sl);
+      break;
+    }
+    if (n > 6 && strncmp(p, "***** ", 6) == 0) { /* "***** N merge conflicts in PATH" */
+      const char *in = strstr(p, " merge conflict");
+      const char *at = in && in < p + n ? strstr(in, " in ") : NULL;
+      if (at && at < p + n) chgs_add(conflicts, 'C', RAW_OTHER, at + 4, (size_t)(p + n - at - 4));
+    }
+    p += n;
+    while (*p == '\r' || *p == '\n') p++;
+  }
+}
+
+/* Adds the files of c with conflict markers to conflicts. */
+static void marked(const struct chgs *c, struct chgs *conflicts) {
+  for (size_t i = 0; i < c->n; i++)
+    if (c->v[i].kind == BONES_REPO_CONFLICT) chgs_add(conflicts, 'C', RAW_OTHER, c->v[i].path, strlen(c->v[i].path));
+}
+
+int rf_leaf_sync(void *repo, const char *worktree, bones_repo_change_fn fn, void *arg, struct bones_error *err) {
+  struct rf_repo *f = repo;
+  int rc = need_worktree(worktree, err);
+  if (rc != BONES_OK) return rc;
+  struct chgs pending = {0}, conflicts = {0};
+  rc = changes(f, worktree, &pending, err);
+  if (rc == BONES_OK) marked(&pending, &conflicts);
+  /* unresolved conflicts stop here: merging again would nest markers */
+  if (rc == BONES_OK && conflicts.n == 0) {
+    rc = record(f, worktree, "add", &pending, RAW_EXTRA, err);
+    if (rc == BONES_OK) rc = record(f, worktree, "rm", &pending, RAW_MISSING, err);
+    struct rf_argv a = {0};
+    if (rc == BONES_OK) {
+      rf_av(&a, "pull", NULL);
+      rc = wt_sync(f, worktree, &a, err);
+    }
+    if (rc == BONES_OK) {
+      rf_av(&a, "update", "--nosync", "trunk", NULL);
+      struct rf_call c = {.cwd = worktree};
+      struct rf_run_result r;
+      rc = rf_fossil_ok(f, &c, &a, &r, err);
+      rf_av_free(&a);
+      if (rc == BONES_OK) {
+        update_conflicts(r.out, &conflicts);
+        rf_run_result_free(&r);
+      }
+    }
+    chgs_free(&pending);
+    if (rc == BONES_OK) rc = changes(f, worktree, &pending, err);
+    if (rc == BONES_OK) marked(&pending, &conflicts);
+  }
+  chgs_sort_unique(&conflicts);
+  if (rc == BONES_OK && conflicts.n) {
+    for (size_t i = 0; i < conflicts.n; i++)
+      if (fn && fn(arg, BONES_REPO_CONFLICT, conflicts.v[i].path) != 0) break;
+    rc = bones_error_set(err, BONES_E_CONFLICT, "sync: %zu file%s with merge conflicts (first: %s)", conflicts.n,
+                         conflicts.n == 1 ? "" : "s", conflicts.v[0].path);
+    bones_error_hint(err, "resolve them in the worktree, then sync or commit again");
+  }
+  chgs_free(&pending);
+  chgs_free(&conflicts);
+  return rc;
+}
+
+int rf_leaf_changes(void *repo, const char *worktree, bones_repo_change_fn fn, void *arg, struct bones_error *err) {
+  struct rf_repo *f = repo;
+  int rc = need_worktree(worktree, err);
+  if (rc != BONES_OK) return rc;
+  struct chgs c = {0};
+  rc = changes(f, worktree, &c, err);
+  for (size_t i = 0; rc == BONES_OK && i < c.n; i++)
+    if (fn(arg, c.v[i].kind, c.v[i].path) != 0) break;
+  chgs_free(&c);
+  return rc;
+}
+
+/* Keeps in c only the changes whose path is one of files. */
+static void select_files(struct chgs *c, const char *const *files, size_t nfiles) {
+  size_t k = 0;
+  for (size_t i = 0; i < c->n; i++) {
+    int want = 0;
+    for (size_t j = 0; !want && j < nfiles; j++) want = strcmp(c->v[i].path, files[j]) == 0;
+    if (want) c->v[k++] = c->v[i];
+    else free(c->v[i].path);
+  }
+  c->n = k;
+}
+
+/* Maps a failed `fossil commit` (no New_Version) to a result. */
+static int commit_failed(const struct rf_run_result *r, struct bones_error *err) {
+  if (rf_said(r, "Would fork") || rf_said(r, "Might fork") || rf_said(r, "check-in race") ||
+      rf_said(r, "Parent check-in locked")) {
+    rf_fail(err, BONES_E_CONFLICT, "commit", r);
+    return bones_error_hint(err, "trunk moved: sync (update) and commit again");
+  }
+  if (rf_said(r, "nothing has changed")) return rf_fail(err, BONES_E_REFUSED, "commit", r);
+  if (rf_said(r, "merge conflict")) {
+    rf_fail(err, BONES_E_CONFLICT, "commit", r);
+    return bones_error_hint(err, "resolve the conflict markers, then commit again");
+  }
+  int rc = rf_sync_check("commit", r, err);
+  return rc != BONES_OK ? rc : rf_fail(err, BONES_E_INTERNAL, "commit", r);
+}
+
+int rf_leaf_commit(void *repo, const char *worktree, const char *message, const char *const *files, size_t nfiles,
+                   const char *user, char id[BONES_REPO_ID_MAX], struct bones_error *err) {
+  struct rf_repo *f = repo;
+  id[0] = '\0';
+  int rc = need_worktree(worktree, err);
+  if (rc != BONES_OK) return rc;
+  if (message == NULL || *message == '\0') return bones_error_set(err, BONES_E_USAGE, "commit: empty message");
+  for (size_t i = 0; files && i < nfiles; i++)
+    if (!rf_path_ok(files[i])) return bones_error_set(err, BONES_E_USAGE, "commit: bad path '%s'", files[i]);
+  struct chgs c = {0};
+  rc = changes(f, worktree, &c, err);
+  if (rc == BONES_OK && files) select_files(&c, files, nfiles);
+  for (size_t i = 0; rc == BONES_OK && i < c.n; i++)
+    if (c.v[i].kind == BONES_REPO_CONFLICT) {
+      rc = bones_error_set(err, BONES_E_CONFLICT, "commit: unresolved merge conflict in %s", c.v[i].path);
+      bones_error_hint(err, "resolve the conflict markers, then commit again");
+    }
+  if (rc == BONES_OK && c.n == 0) rc = bones_error_set(err, BONES_E_REFUSED, "commit: nothing to commit");
+  /* checked before fossil takes the hub's check-in lock, which a failed
+   * commit would otherwise hold for lock-timeout */
+  if (rc == BONES_OK) rc = record(f, worktree, "add", &c, RAW_EXTRA, err);
+  if (rc == BONES_OK) rc = record(f, worktree, "rm", &c, RAW_MISSING, err);
+  if (rc != BONES_OK) {
+    chgs_free(&c);
+    return rc;
+  }
+  struct rf_argv a = {0};
+  rf_av(&a, "commit", "-m", message, "--no-warnings", "--no-prompt", "--nosign", "--ignore-oversize", NULL);
+  if (user && *user) rf_av(&a, "--user-override", user, NULL);
+  if (files) {
+    rf_av(&a, "--", NULL);
+    for (size_t i = 0; i < c.n; i++) rf_av_list(&a, (const char *const *)&c.v[i].path, 1);
+  }
+  chgs_free(&c);
+  struct rf_call call = {.cwd = worktree};
+  struct rf_run_result r;
+  rc = rf_fossil(f, &call, &a, &r, err);
+  rf_av_free(&a);
+  if (rc != BONES_OK) return rc;
+  const char *nv = strstr(r.out, "New_Version: ");
+  if (nv) {
+    nv += strlen("New_Version: ");
+    size_t n = strspn(nv, "0123456789abcdef");
+    if (n == 0 || n >= BONES_REPO_ID_MAX) rc = rf_fail(err, BONES_E_INTERNAL, "commit", &r);
+    else memcpy(id, nv, n), id[n] = '\0';
+  } else {
+    rc = commit_failed(&r, err);
+  }
+  rf_run_result_free(&r);
+  if (rc != BONES_OK && rc != BONES_E_UNAVAILABLE) { /* frees a check-in lock the attempt may hold */
+    struct bones_error ignored;
+    rf_av(&a, "pull", NULL);
+    wt_sync(f, worktree, &a, &ignored);
+  }
+  return rc;
+}
+
+int rf_leaf_push(void *repo, const char *worktree, struct bones_error *err) {
+  struct rf_repo *f = repo;
+  int rc = need_worktree(worktree, err);
+  if (rc != BONES_OK) return rc;
+  struct rf_argv a = {0};
+  rf_av(&a, "push", NULL);
+  return wt_sync(f, worktree, &a, err);
+}
