@@ -158,17 +158,60 @@ static void release_lock(struct hub_run *h) {
   h->lock_fd = -1;
 }
 
-/* A hub.pid left by a hub that died without cleaning up: its servers may
- * still run in its process group (the supervisor leads it): stop them. */
+/* 1 when /proc/pid/cmdline's program name contains want. */
+static int pid_runs(pid_t pid, const char *want) {
+  char path[64], buf[256];
+  snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return 0;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  return strstr(buf, want) != NULL;
+}
+
+/* Records the servers' pids in .bones/hub.children ("NAME PID" lines), so
+ * a later start can stop servers a killed hub left behind. */
+static void write_children(struct hub_run *h) {
+  char text[128];
+  int n = snprintf(text, sizeof text, "fossil %ld\n", (long)h->repo_pid);
+  if (h->managed && h->kv.pid > 0)
+    snprintf(text + n, sizeof text - (size_t)n, "%s %ld\n",
+             h->kv_kind == BONES_SERVER_NATS ? "nats-server" : "redis-server", (long)h->kv.pid);
+  char *path = bones_ws_path(h->root, "hub.children");
+  struct bones_error e;
+  bones_write_file_atomic(path, text, strlen(text), 0600, &e);
+  free(path);
+}
+
+/* A hub.pid left by a hub that died without cleaning up: stop the servers
+ * it left (by the recorded pids, when they still run that program, and by
+ * its process group), then forget it. */
 static void clear_stale_hub(struct hub_run *h) {
   char *pidpath = bones_ws_path(h->root, "hub.pid");
+  char *kidpath = bones_ws_path(h->root, "hub.children");
   pid_t old = 0;
   struct bones_error e;
-  if (bones_pidfile_read(pidpath, &old, &e) == BONES_OK && old != getpid()) {
-    if (kill(-old, 0) == 0) bones_terminate(old, 1, 3000);
-    bones_hublog(h->root, BONES_LOG_WARN, "lifecycle", "cleared the state of a hub that died", json_pack("{s:i}", "pid", (int)old));
+  int had = bones_pidfile_read(pidpath, &old, &e) == BONES_OK && old != getpid();
+  char *kids = NULL;
+  if (bones_read_file(kidpath, 4096, &kids, NULL, &e) == BONES_OK) {
+    char name[32];
+    long pid;
+    for (char *line = kids; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+      if (sscanf(line, "%31s %ld", name, &pid) == 2 && pid > 0 && bones_pid_alive((pid_t)pid) &&
+          pid_runs((pid_t)pid, name))
+        bones_terminate((pid_t)pid, 0, 3000);
+    }
+    free(kids);
   }
+  if (had) {
+    if (kill(-old, 0) == 0) bones_terminate(old, 1, 3000); /* its group, when it led one */
+    bones_hublog(h->root, BONES_LOG_WARN, "lifecycle", "cleared the state of a hub that died",
+                 json_pack("{s:i}", "pid", (int)old));
+  }
+  unlink(kidpath);
   unlink(pidpath);
+  free(kidpath);
   free(pidpath);
 }
 
@@ -284,6 +327,8 @@ static void supervise(struct hub_run *h) {
       if (start_repo_server(h, &e) != BONES_OK)
         bones_hublog(h->root, BONES_LOG_ERROR, "error", "cannot restart the repository server",
                      json_pack("{s:s}", "err", e.message));
+      else
+        write_children(h);
     }
     if (h->managed && h->kv.pid > 0 && waitpid(h->kv.pid, &status, WNOHANG) == h->kv.pid) {
       bones_hublog(h->root, BONES_LOG_ERROR, "error", "the substrate server exited; restarting it", NULL);
@@ -293,6 +338,8 @@ static void supervise(struct hub_run *h) {
       if (bones_server_start(h->kv_kind, dir, log, port, 15000, &h->kv, &e) != BONES_OK)
         bones_hublog(h->root, BONES_LOG_ERROR, "error", "cannot restart the substrate server",
                      json_pack("{s:s}", "err", e.message));
+      else
+        write_children(h);
       free(dir);
       free(log);
     }
@@ -302,6 +349,7 @@ static void supervise(struct hub_run *h) {
 
 /* The hub itself: runs until a stop signal (or fails and reports). */
 static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_error *err) {
+  if (ready_fd >= 0) fcntl(ready_fd, F_SETFD, FD_CLOEXEC); /* the servers must not hold it */
   struct hub_run h;
   memset(&h, 0, sizeof h);
   h.root = root;
@@ -346,6 +394,7 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
   if (rc == BONES_OK) rc = write_line_file(root, "hub-repo-url", h.repo_url, err);
   if (rc == BONES_OK && h.managed) rc = write_line_file(root, "hub-kv-url", h.kv.url, err);
   if (rc == BONES_OK) rc = bones_pidfile_write(pidpath, getpid(), err);
+  if (rc == BONES_OK) write_children(&h);
   if (rc != BONES_OK) {
     bones_hublog(root, BONES_LOG_ERROR, "lifecycle", "hub start failed", json_pack("{s:s}", "err", err->message));
     stop_servers(&h);
@@ -359,6 +408,9 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
     supervise(&h);
     bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub stopping", NULL);
     stop_servers(&h);
+    char *kidpath = bones_ws_path(root, "hub.children");
+    unlink(kidpath);
+    free(kidpath);
     unlink(pidpath);
     write_registry(&h, 0);
     bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub stopped", NULL);
@@ -391,6 +443,7 @@ static int start_detached(const char *root, int wait_ms, struct bones_error *err
     close(p[0]);
     setsid();
     if (fork() > 0) _exit(0); /* the grandchild is reparented: no zombie for our caller */
+    setpgid(0, 0);            /* the hub leads its own group: its servers join it */
     int in = open("/dev/null", O_RDONLY);
     char *outpath = bones_ws_path(root, "hub.out");
     int out = open(outpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -414,6 +467,11 @@ static int start_detached(const char *root, int wait_ms, struct bones_error *err
     ssize_t n = read(p[0], buf + got, sizeof buf - 1 - got);
     if (n > 0) {
       got += (size_t)n;
+      buf[got] = '\0';
+      /* complete reports: "ok\n", or "error C MSG\nHINT\n" */
+      if (strncmp(buf, "ok\n", 3) == 0) break;
+      char *nl = strchr(buf, '\n');
+      if (strncmp(buf, "error", 5) == 0 && nl && strchr(nl + 1, '\n')) break;
       continue;
     }
     if (n == 0) break;

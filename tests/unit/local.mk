@@ -23,3 +23,4 @@ TESTS += tests/unit/test_util tests/unit/test_loader tests/unit/test_kv_front te
 # when valgrind is missing or the build uses sanitizers.
 TESTS += tests/unit/valgrind.test
 EXTRA_DIST += tests/unit/valgrind.test
+CLEANFILES += tests/unit/test_util.valgrind.log tests/unit/test_loader.valgrind.log tests/unit/test_kv_front.valgrind.log
