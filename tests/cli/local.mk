@@ -1,5 +1,5 @@
 # tests/cli: the real bones binary, driven from shell, TAP.
 cli_tests = tests/cli/kv-sqlite.test tests/cli/kv-nats.test tests/cli/kv-redis.test \
-	tests/cli/sqlite-files.test
+	tests/cli/sqlite-files.test tests/cli/hub.test
 TESTS += $(cli_tests)
 EXTRA_DIST += $(cli_tests) tests/cli/kv_cli.sh
