@@ -16,6 +16,7 @@ libbones_la_SOURCES = \
 	core/registry.c core/registry.h \
 	core/slots.c core/slots.h \
 	core/hub.c core/hub.h
+libbones_la_SOURCES += core/down.c core/down.h core/doctor.c core/doctor.h
 libbones_la_CFLAGS = $(AM_CFLAGS)
 libbones_la_LIBADD = $(LIBLTDL) $(JANSSON_LIBS)
 libbones_la_LDFLAGS = $(AM_LDFLAGS) -no-undefined -version-info $(LIBBONES_VERSION_INFO)

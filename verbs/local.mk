@@ -13,4 +13,7 @@ bones_SOURCES += \
 	verbs/kv/kv_common.c verbs/kv/kv_common.h \
 	verbs/kv/get.c verbs/kv/write.c verbs/kv/delete.c \
 	verbs/kv/list.c verbs/kv/buckets.c
+bones_SOURCES += verbs/status.c verbs/workspaces.c verbs/workspaces.h verbs/down.c \
+	verbs/doctor/doctor.c verbs/doctor/checks.h verbs/doctor/check_files.c \
+	verbs/doctor/check_hub.c verbs/doctor/check_repo.c verbs/doctor/check_registry.c
 bones_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/verbs

@@ -1,0 +1,277 @@
+/* down.c: taking a workspace down and reaping orphan hubs (down.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "down.h"
+#include "hub.h"
+#include "loader.h"
+#include "proc.h"
+#include "slots.h"
+#include "util.h"
+#include "workspace.h"
+
+#define GITIGNORE_LINE ".bones/"
+
+int bones_ws_repo_open(const char *root, const struct bones_repo_backend_v1 **repo, void **handle,
+                       struct bones_error *err) {
+  *repo = NULL;
+  *handle = NULL;
+  const struct bones_repo_backend_v1 *r = NULL;
+  int rc = bones_loader_repo_backend("fossil", &r, err);
+  if (rc != BONES_OK) return rc;
+  char *state = bones_ws_path(root, "repo");
+  struct bones_repo_options o = {bones_path_is_dir(state) ? state : NULL, 10000};
+  rc = r->open(&o, handle, err);
+  free(state);
+  if (rc == BONES_OK) *repo = r;
+  else *handle = NULL;
+  return rc;
+}
+
+const char *bones_down_action_name(enum bones_down_action a) {
+  switch (a) {
+  case BONES_DOWN_STOP_HUB: return "stop_hub";
+  case BONES_DOWN_REMOVE_STATE: return "remove_state";
+  case BONES_DOWN_GITIGNORE: return "gitignore";
+  case BONES_DOWN_UNREGISTER: return "unregister";
+  }
+  return "?";
+}
+
+/* Index of the last line of text that is exactly ".bones/" (a trailing
+ * '\r' allowed), as a byte offset, or -1. */
+static long gitignore_line_at(const char *text) {
+  long found = -1;
+  for (const char *line = text; line && *line;) {
+    const char *nl = strchr(line, '\n');
+    size_t l = nl ? (size_t)(nl - line) : strlen(line);
+    if (l && line[l - 1] == '\r') l--;
+    if (l == strlen(GITIGNORE_LINE) && strncmp(line, GITIGNORE_LINE, l) == 0) found = line - text;
+    line = nl ? nl + 1 : NULL;
+  }
+  return found;
+}
+
+/* 1 when config.json says up added the .gitignore line and it is there. */
+static int gitignore_ours(const char *root) {
+  char *cfg_path = bones_ws_path(root, "config.json");
+  json_error_t jerr;
+  json_t *cfg = json_load_file(cfg_path, 0, &jerr);
+  free(cfg_path);
+  int added = cfg && json_is_true(json_object_get(cfg, "gitignore_added"));
+  json_decref(cfg);
+  if (!added) return 0;
+  char *path = bones_xasprintf("%s/.gitignore", root);
+  char *data = NULL;
+  struct bones_error e;
+  int present = bones_read_file(path, 16u << 20, &data, NULL, &e) == BONES_OK && gitignore_line_at(data) >= 0;
+  free(data);
+  free(path);
+  return present;
+}
+
+/* 1 when git tracks root/.gitignore. */
+static int gitignore_tracked(const char *root) {
+  const char *argv[] = {"git", "ls-files", "--error-unmatch", "--", ".gitignore", NULL};
+  struct bones_run_result r;
+  struct bones_error e;
+  if (bones_run(argv, root, NULL, 10000, &r, &e) != BONES_OK) return 1; /* cannot tell: keep the file */
+  int tracked = r.status == 0;
+  bones_run_result_free(&r);
+  return tracked;
+}
+
+/* Drops the last ".bones/" line of root/.gitignore (keeping its mode);
+ * a file left empty that git does not track is removed (up created it). */
+static int gitignore_remove(const char *root, struct bones_error *err) {
+  char *path = bones_xasprintf("%s/.gitignore", root);
+  char *data = NULL;
+  size_t len = 0;
+  int rc = bones_read_file(path, 16u << 20, &data, &len, err);
+  long at = rc == BONES_OK ? gitignore_line_at(data) : -1;
+  if (rc == BONES_E_NOTFOUND) rc = BONES_OK;
+  if (rc == BONES_OK && at >= 0) {
+    const char *nl = strchr(data + at, '\n');
+    size_t end = nl ? (size_t)(nl - data) + 1 : len;
+    memmove(data + at, data + end, len - end + 1);
+    len -= end - (size_t)at;
+    if (len == 0 && !gitignore_tracked(root)) {
+      if (unlink(path) != 0) rc = bones_error_set(err, BONES_E_INTERNAL, "cannot remove %s: %s", path, strerror(errno));
+    } else {
+      struct stat st;
+      unsigned mode = stat(path, &st) == 0 ? (st.st_mode & 0777) : 0644;
+      rc = bones_write_file_atomic(path, data, len, mode, err);
+    }
+  }
+  free(data);
+  free(path);
+  return rc;
+}
+
+/* Appends a step to p; target (malloc'd) is taken over. */
+static void add_step(struct bones_down_plan *p, enum bones_down_action a, char *target) {
+  p->steps = bones_xrealloc(p->steps, (p->nsteps + 1) * sizeof *p->steps);
+  p->steps[p->nsteps].action = a;
+  p->steps[p->nsteps].target = target;
+  p->nsteps++;
+}
+
+/* Appends s (malloc'd, taken over) to the string vector *v of *n. */
+static void push_str(char ***v, size_t *n, char *s) {
+  *v = bones_xrealloc(*v, (*n + 1) * sizeof **v);
+  (*v)[(*n)++] = s;
+}
+
+/* Fills the live and dirty slot lists of p. */
+static int plan_slots(struct bones_down_plan *p, struct bones_error *err) {
+  struct bones_slot *slots = NULL;
+  size_t n = 0;
+  int rc = bones_slots_list(p->root, NULL, &slots, &n, err);
+  if (rc != BONES_OK || n == 0) return rc;
+  const struct bones_repo_backend_v1 *repo = NULL;
+  void *rh = NULL;
+  struct bones_error e;
+  bones_ws_repo_open(p->root, &repo, &rh, &e); /* without it: any file counts as dirty */
+  for (size_t i = 0; i < n; i++) {
+    if (slots[i].pid_alive)
+      push_str(&p->live_slots, &p->nlive, bones_xasprintf("%s (pid %ld)", slots[i].name, (long)slots[i].pid));
+    char *wt = bones_xasprintf("%s/" BONES_DIR "/swarm/%s/wt", p->root, slots[i].name);
+    if (bones_worktree_dirty(wt, repo, rh)) push_str(&p->dirty_slots, &p->ndirty, bones_xstrdup(slots[i].name));
+    free(wt);
+  }
+  if (repo) repo->close(rh);
+  bones_slots_free(slots, n);
+  return BONES_OK;
+}
+
+int bones_down_plan(const char *root, struct bones_down_plan *p, struct bones_error *err) {
+  memset(p, 0, sizeof *p);
+  p->root = bones_xstrdup(root);
+  char *pidpath = bones_ws_path(root, "hub.pid");
+  struct bones_error e;
+  int have_pid = bones_pidfile_read(pidpath, &p->hub_pid, &e) == BONES_OK;
+  p->hub_alive = have_pid && bones_pid_alive(p->hub_pid);
+  int rc = plan_slots(p, err);
+  if (rc != BONES_OK) {
+    free(pidpath);
+    bones_down_plan_clear(p);
+    return rc;
+  }
+  if (have_pid) add_step(p, BONES_DOWN_STOP_HUB, bones_xasprintf("pid %ld%s", (long)p->hub_pid,
+                                                                  p->hub_alive ? "" : ", not running"));
+  else if (bones_path_exists(pidpath)) add_step(p, BONES_DOWN_STOP_HUB, bones_xstrdup("unreadable hub.pid"));
+  free(pidpath);
+  add_step(p, BONES_DOWN_REMOVE_STATE, bones_xasprintf("%s/" BONES_DIR, root));
+  if (gitignore_ours(root)) add_step(p, BONES_DOWN_GITIGNORE, bones_xasprintf("%s/.gitignore", root));
+  struct bones_registry_entry entry;
+  if (bones_registry_read(root, &entry, &e) == BONES_OK) {
+    bones_registry_entry_clear(&entry);
+    add_step(p, BONES_DOWN_UNREGISTER, bones_xstrdup(root));
+  }
+  return BONES_OK;
+}
+
+void bones_down_plan_clear(struct bones_down_plan *p) {
+  if (p == NULL) return;
+  free(p->root);
+  bones_strv_free(p->live_slots, p->nlive);
+  bones_strv_free(p->dirty_slots, p->ndirty);
+  for (size_t i = 0; i < p->nsteps; i++) free(p->steps[i].target);
+  free(p->steps);
+  memset(p, 0, sizeof *p);
+}
+
+/* Appends the strings of v to buf ("a, b"), truncating politely. */
+static void join_into(char *buf, size_t size, char *const *v, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    size_t used = strlen(buf);
+    snprintf(buf + used, size - used, "%s%s", i ? ", " : "", v[i]);
+  }
+}
+
+int bones_down_refusal(const struct bones_down_plan *p, struct bones_error *err) {
+  if (p->nlive == 0 && p->ndirty == 0) return BONES_OK;
+  char what[400] = "";
+  if (p->ndirty) {
+    strcat(what, "slots with uncommitted changes: ");
+    join_into(what, sizeof what, p->dirty_slots, p->ndirty);
+  }
+  if (p->nlive) {
+    size_t used = strlen(what);
+    snprintf(what + used, sizeof what - used, "%sslots with a live agent: ", used ? "; " : "");
+    join_into(what, sizeof what, p->live_slots, p->nlive);
+  }
+  bones_error_set(err, BONES_E_REFUSED, "refusing to take %s down: %s", p->root, what);
+  bones_error_hint(err, "commit or close those slots (`bones swarm commit`, `bones swarm close`), "
+                        "or pass --force to delete their work");
+  return BONES_E_REFUSED;
+}
+
+/* Carries out one step of p. */
+static int run_step(const struct bones_down_plan *p, const struct bones_down_step *s, struct bones_error *err) {
+  switch (s->action) {
+  case BONES_DOWN_STOP_HUB: return bones_hub_stop(p->root, 1, NULL, err);
+  case BONES_DOWN_REMOVE_STATE: return bones_remove_tree(s->target, err);
+  case BONES_DOWN_GITIGNORE: return gitignore_remove(p->root, err);
+  case BONES_DOWN_UNREGISTER: return bones_registry_remove(p->root, err);
+  }
+  return bones_error_set(err, BONES_E_INTERNAL, "unknown down step");
+}
+
+int bones_down_apply(const struct bones_down_plan *p, int force, bones_down_report_fn report, void *arg,
+                     struct bones_error *err) {
+  if (!force) {
+    int rc = bones_down_refusal(p, err);
+    if (rc != BONES_OK) return rc;
+  }
+  for (size_t i = 0; i < p->nsteps; i++) {
+    bones_error_clear(err);
+    int rc = run_step(p, &p->steps[i], err);
+    if (report) report(arg, &p->steps[i], rc == BONES_OK, err);
+    if (rc != BONES_OK) return rc;
+  }
+  return BONES_OK;
+}
+
+/* 1 when pid runs `... hub start ...` (per /proc); when /proc cannot
+ * tell, 1 when hub_url answers HTTP. */
+static int looks_like_hub(pid_t pid, const char *hub_url) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+  char *data = NULL;
+  size_t len = 0;
+  struct bones_error e;
+  if (bones_read_file(path, 1u << 16, &data, &len, &e) != BONES_OK || len == 0) {
+    free(data);
+    return bones_http_answers(hub_url, 500);
+  }
+  int found = 0;
+  const char *prev = "";
+  for (size_t i = 0; i < len && !found; i += strlen(data + i) + 1) {
+    if (strcmp(prev, "hub") == 0 && strcmp(data + i, "start") == 0) found = 1;
+    prev = data + i;
+  }
+  free(data);
+  return found;
+}
+
+int bones_orphan_reap(const struct bones_registry_entry *e, int *killed, struct bones_error *err) {
+  if (killed) *killed = 0;
+  pid_t pid = e->hub_pid;
+  if (pid > 0 && bones_pid_alive(pid) && looks_like_hub(pid, e->hub_url)) {
+    int group = getpgid(pid) == pid;
+    if (!bones_terminate(pid, group, 3000))
+      return bones_error_set(err, BONES_E_INTERNAL, "the orphan hub of %s (pid %ld) did not stop", e->cwd, (long)pid);
+    if (killed) *killed = 1;
+  }
+  return bones_registry_remove(e->cwd, err);
+}

@@ -1,0 +1,50 @@
+/* checks.h (verbs/doctor): the check groups of `bones doctor`, one file
+ * each.  Every group appends its findings to run->report; with run->fix it
+ * repairs what it safely can and reports that as fixed. */
+#ifndef BONES_VERBS_DOCTOR_CHECKS_H
+#define BONES_VERBS_DOCTOR_CHECKS_H
+
+#include <bones/kv.h>
+#include <bones/repo.h>
+#include <bones/verb.h>
+
+#include "doctor.h"
+#include "hub.h"
+
+struct doctor_run {
+  struct bones_ctx *ctx;
+  int fix;
+  struct bones_doctor_report report;
+  const char *root;                        /* the workspace, NULL with --all */
+  struct bones_hub_status hub;             /* probed once by doctor_hub */
+  bones_kv *kv;                            /* the substrate when it answered, else NULL */
+  const struct bones_repo_backend_v1 *repo; /* the fossil backend, or NULL */
+  void *repo_handle;
+};
+
+#define FIX_HINT "run `bones doctor --fix`"
+#define FIX_ALL_HINT "run `bones doctor --all --fix`"
+
+/* files.c: .bones/config.json readable; state file modes. */
+void doctor_config(struct doctor_run *run);
+void doctor_modes(struct doctor_run *run);
+
+/* hub.c: hub.pid against a live process (fills run->hub); the hub's repo
+ * (and managed substrate) server answering; the substrate reachable
+ * (fills run->kv). */
+void doctor_hub(struct doctor_run *run);
+void doctor_substrate(struct doctor_run *run);
+
+/* repo.c: the fossil tool present (fills run->repo); trunk forks in
+ * .bones/hub.fossil; dead slots (pruned with --fix). */
+void doctor_fossil(struct doctor_run *run);
+void doctor_trunk(struct doctor_run *run);
+void doctor_slots(struct doctor_run *run);
+
+/* registry.c: this workspace's registry entry; orphan hubs; with --all,
+ * every entry. */
+void doctor_registry_entry(struct doctor_run *run);
+void doctor_registry_all(struct doctor_run *run);
+void doctor_orphans(struct doctor_run *run);
+
+#endif
