@@ -34,12 +34,17 @@ void bones_random_base32(char *buf, size_t n) {
   buf[n] = '\0';
 }
 
-void bones_time_id(char *buf) {
-  uint64_t ms = (uint64_t)bones_now_ms();
+void bones_time_id_prefix(int64_t ms_signed, char buf[11]) {
+  uint64_t ms = ms_signed > 0 ? (uint64_t)ms_signed : 0;
   for (int i = 9; i >= 0; i--) {
     buf[i] = ordered[ms & 31];
     ms >>= 5;
   }
+  buf[10] = '\0';
+}
+
+void bones_time_id(char *buf) {
+  bones_time_id_prefix(bones_now_ms(), buf);
   unsigned char raw[8];
   fill_random(raw, sizeof raw);
   for (int i = 0; i < 8; i++) buf[10 + i] = ordered[raw[i] & 31];

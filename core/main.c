@@ -6,7 +6,9 @@
 
 #include "builtins.h"
 #include "ctx.h"
+#include "hub.h"
 #include "loader.h"
+#include "swarm.h"
 
 int main(int argc, char **argv) {
   struct bones_error err;
@@ -15,6 +17,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bones: built-in module is broken: %s\n", err.message);
     return 1;
   }
+  bones_hub_add_watcher(bones_swarm_lease_watcher); /* a hub started here reaps dead slots */
   int rc = bones_cli_main(argc, argv);
   bones_loader_shutdown();
   return rc;

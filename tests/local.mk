@@ -24,3 +24,4 @@ include $(srcdir)/tests/cli/local.mk
 include $(srcdir)/tests/bench/local.mk
 include $(srcdir)/tests/fault/local.mk
 include $(srcdir)/tests/repo/local.mk
+include $(srcdir)/tests/race/local.mk

@@ -17,3 +17,11 @@ bones_SOURCES += verbs/status.c verbs/workspaces.c verbs/workspaces.h verbs/down
 	verbs/doctor/doctor.c verbs/doctor/checks.h verbs/doctor/check_files.c \
 	verbs/doctor/check_hub.c verbs/doctor/check_repo.c verbs/doctor/check_registry.c
 bones_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/verbs
+bones_SOURCES += verbs/tasks/tasks.c verbs/tasks/tasks_verbs.h \
+	verbs/tasks/tasks_common.c verbs/tasks/tasks_common.h \
+	verbs/tasks/create.c verbs/tasks/list.c verbs/tasks/show.c \
+	verbs/tasks/claim.c verbs/tasks/update.c verbs/tasks/watch.c
+bones_SOURCES += verbs/who.c
+bones_SOURCES += verbs/swarm/swarm.c verbs/swarm/swarm_more.c \
+	verbs/swarm/swarm_common.c verbs/swarm/swarm_common.h
+bones_SOURCES += verbs/apply.c

@@ -4,19 +4,69 @@
  * js_CreateKeyValue makes it: History 1, file storage, MaxAge = TTL (ns),
  * MaxMsgSize = max_value + KVN_HDR_ROOM (room for our CAS headers), and
  * AllowDirect.  Opening costs one round trip (stream info); creating one
- * more. */
+ * more.
+ *
+ * A young bucket is first probed until it answers: nats-server before
+ * 2.9.15 lists a new stream before its store and subscriptions exist
+ * (server/stream.go addStreamWithAssignment), so another process that
+ * finds it then (through stream info, or a create that returns the
+ * half-made stream as "already there") sees direct gets go unanswered
+ * until the timeout, and a STREAM.MSG.GET crashes the server (nil store in
+ * jsMsgGetRequest).  Both were seen with 16 processes creating a bucket at
+ * once.  A direct get cannot reach the half-made stream (its subscription
+ * comes last), so a probe that gets an answer proves the stream ready.
+ * Concurrent creates can also fail with "subjects overlap with an existing
+ * stream": a lost creation race, so the bucket is read again. */
 #include "config.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nats_kv.h"
 #include "util.h"
 
 #define NS_PER_MS 1000000LL
 #define NATS_MIN_TTL_MS 100 /* nats-server refuses a smaller MaxAge */
+#define SETTLE_MS 3000 /* a stream younger than this may still be half made */
+#define PROBE_MS 250   /* one readiness probe's wait */
+
+/* Waits (at most SETTLE_MS) until the stream of bucket name, created at
+ * created_ns (server clock), answers a direct get of a subject nobody
+ * writes; returns at once for an older stream.  A stream without direct
+ * get is given SETTLE_MS from its creation instead (none when its age is
+ * unknown). */
+static void settle(struct kvn_conn *c, const char *name, int64_t created_ns, bool direct) {
+  int64_t age = bones_now_ms() - created_ns / NS_PER_MS;
+  if ((created_ns > 0 && age >= SETTLE_MS) || (created_ns <= 0 && !direct)) return;
+  int64_t deadline = bones_monotonic_ms() + SETTLE_MS;
+  char stream[80], subj[128];
+  snprintf(stream, sizeof stream, "KV_%s", name);
+  snprintf(subj, sizeof subj, "$KV.%s._bones_ready_probe", name);
+  while (bones_monotonic_ms() < deadline) {
+    if (!direct) {
+      struct timespec ts = {0, 100 * 1000000L};
+      nanosleep(&ts, NULL);
+      if (created_ns > 0 && bones_now_ms() - created_ns / NS_PER_MS >= SETTLE_MS) return;
+      continue;
+    }
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = PROBE_MS;
+    jsDirectGetMsgOptions o;
+    jsDirectGetMsgOptions_Init(&o);
+    o.LastBySubject = subj;
+    natsMsg *m = NULL;
+    natsStatus s = js_DirectGetMsg(&m, c->js, stream, &jo, &o);
+    natsMsg_Destroy(m);
+    if (s == NATS_OK || s == NATS_NOT_FOUND) return; /* it answered: ready */
+    if (s != NATS_TIMEOUT && s != NATS_NO_RESPONDERS) return; /* not ours to judge: the real read will tell */
+    struct timespec ts = {0, 20 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+}
 
 /* Formats a TTL in ms for messages ("none", "250ms", "5s", "10m", "2h")
  * into buf (at least 32 bytes). */
@@ -87,7 +137,9 @@ static int create_bucket(struct kvn_conn *c, const char *name, const struct bone
   kvStore *kv = NULL;
   natsStatus s = js_CreateKeyValue(&kv, c->js, &kc);
   kvStore_Destroy(kv);
-  if (s == NATS_ERR && strstr(nats_GetLastError(NULL), "configuration is different")) return BONES_E_EXISTS;
+  const char *why = s == NATS_OK ? "" : nats_GetLastError(NULL);
+  if (s != NATS_OK && why && (strstr(why, "configuration is different") || strstr(why, "subjects overlap")))
+    return BONES_E_EXISTS; /* made meanwhile by another process */
   if (s != NATS_OK) {
     char what[128];
     snprintf(what, sizeof what, "create bucket %s", name);
@@ -136,6 +188,7 @@ int kvn_bucket_open(struct kvn_conn *c, const char *name, const struct bones_kv_
       }
       config_of(c, si->Config, &real);
       bool direct = si->Config->AllowDirect;
+      int64_t created = si->Created;
       int64_t have_ns = si->Config->MaxAge > 0 ? si->Config->MaxAge : 0;
       jsStreamInfo_Destroy(si);
       if (cfg && cfg->ttl_ms != BONES_KV_TTL_ANY && cfg->ttl_ms * NS_PER_MS != have_ns) {
@@ -144,6 +197,7 @@ int kvn_bucket_open(struct kvn_conn *c, const char *name, const struct bones_kv_
         bones_error_hint(err, "open it with the same TTL, or delete the bucket (stream %s) to change it", stream);
         return BONES_E_CONFLICT;
       }
+      settle(c, name, created, direct);
       *out = bucket_new(c, name, &real, direct);
       break;
     }
@@ -151,12 +205,12 @@ int kvn_bucket_open(struct kvn_conn *c, const char *name, const struct bones_kv_
     if (!cfg || !(cfg->flags & BONES_KV_BUCKET_CREATE))
       return bones_error_set(err, BONES_E_NOTFOUND, "%s: bucket %s does not exist", c->url, name);
     int rc = create_bucket(c, name, cfg, &real, err);
-    if (rc == BONES_OK) {
-      *out = bucket_new(c, name, &real, true);
-      break;
-    }
-    /* made meanwhile by another process with another config: read it */
+    /* made (by us, or by another process, maybe half made): read it again,
+     * which also waits for a young stream to be ready */
+    if (rc == BONES_OK && attempt < 3) continue;
     if (rc != BONES_E_EXISTS || attempt >= 2) {
+      if (rc == BONES_OK)
+        rc = bones_error_set(err, BONES_E_INTERNAL, "%s: bucket %s was created but cannot be found", c->url, name);
       if (rc == BONES_E_EXISTS)
         rc = bones_error_set(err, BONES_E_CONFLICT, "%s: bucket %s keeps changing while opened", c->url, name);
       return rc;

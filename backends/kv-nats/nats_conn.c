@@ -125,6 +125,32 @@ static int parse_option(const char *opt, size_t n, struct kvn_url *u, struct bon
   return rc;
 }
 
+/* Checks one "host[:port]" (or "[v6][:port]") of length n: a port, when
+ * given, is 1..65535 in digits. */
+static int check_host_port(const char *p, size_t n, const char *shown, struct bones_error *err) {
+  const char *end = p + n;
+  const char *host_end = end;
+  if (*p == '[') {
+    host_end = memchr(p, ']', n);
+    if (host_end == NULL) return bones_error_set(err, BONES_E_USAGE, "%s: unclosed [ in a server address", shown);
+    host_end++;
+  } else {
+    const char *colon = memchr(p, ':', n);
+    if (colon) host_end = colon;
+  }
+  if (host_end == p) return bones_error_set(err, BONES_E_USAGE, "%s: a server has no host", shown);
+  if (host_end == end) return BONES_OK; /* default port */
+  if (*host_end != ':') return bones_error_set(err, BONES_E_USAGE, "%s: junk after a server address", shown);
+  const char *port = host_end + 1;
+  size_t plen = (size_t)(end - port);
+  long v = 0;
+  if (plen == 0 || plen > 5) v = -1;
+  for (size_t i = 0; v >= 0 && i < plen; i++) v = (port[i] >= '0' && port[i] <= '9') ? v * 10 + (port[i] - '0') : -1;
+  if (v < 1 || v > 65535)
+    return bones_error_set(err, BONES_E_USAGE, "%s: '%.*s' is not a port (1-65535)", shown, (int)plen, port);
+  return BONES_OK;
+}
+
 /* Splits url into u (see the top of this file).  BONES_E_USAGE, naming the
  * URL without its user info, when it does not parse. */
 static int parse_url(const char *url, struct kvn_url *u, struct bones_error *err) {
@@ -187,6 +213,8 @@ static int parse_url(const char *url, struct kvn_url *u, struct bones_error *err
     size_t n = strcspn(p, ",");
     if (p + n > hosts + hlen) n = (size_t)(hosts + hlen - p);
     if (n == 0) return bones_error_set(err, BONES_E_USAGE, "%s: empty server in the list", u->redacted);
+    int rc = check_host_port(p, n, u->redacted, err);
+    if (rc != BONES_OK) return rc;
     u->servers = bones_xrealloc(u->servers, (size_t)(u->nservers + 1) * sizeof *u->servers);
     u->servers[u->nservers++] = bones_xasprintf("%s%.*s", scheme, (int)n, p);
     p += n;

@@ -2,8 +2,12 @@
  *
  * A prefix is a string prefix, not a subject: the server filters on the
  * part of it up to its last '.' ("a.b.c" -> "$KV.B.a.b.>"), we filter the
- * rest.  list reads a snapshot (last message per subject, markers skipped)
- * through a kvWatcher and sorts it; watch reads the stream from revision
+ * rest.  list reads a snapshot (last message per subject) through a
+ * kvWatcher.  The watcher also hands over changes made while it runs, and
+ * may hand one message over twice (seen under 16 writers: the same key and
+ * revision twice), so the snapshot keeps delete markers, is sorted by key
+ * then revision, and only each key's newest entry counts: a put is listed
+ * once, a deleted key not at all.  watch reads the stream from revision
  * after_rev + 1 through an ordered consumer.  Every wait is bounded: list by
  * the connection timeout between two messages, watch by its own timeout.
  */
@@ -38,10 +42,15 @@ struct item {
   unsigned char *value;
   size_t len;
   uint64_t rev;
+  int deleted; /* a delete or purge marker */
 };
 
+/* By key, then by revision (the newest entry of a key last). */
 static int cmp_item(const void *a, const void *b) {
-  return strcmp(((const struct item *)a)->key, ((const struct item *)b)->key);
+  const struct item *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+  if (c) return c;
+  return x->rev < y->rev ? -1 : x->rev > y->rev;
 }
 
 static void items_free(struct item *it, size_t n) {
@@ -75,7 +84,7 @@ static int snapshot(struct kvn_bucket *b, const char *prefix, struct item **out,
   snprintf(what, sizeof what, "list bucket %s", b->name);
   kvWatchOptions o;
   kvWatchOptions_Init(&o);
-  o.IgnoreDeletes = true;
+  o.IgnoreDeletes = false; /* a key deleted while listing must drop out */
   o.Timeout = b->conn->timeout_ms;
   char *filter = key_filter(prefix);
   kvWatcher *w = NULL;
@@ -90,7 +99,8 @@ static int snapshot(struct kvn_bucket *b, const char *prefix, struct item **out,
     if (s != NATS_OK) break;
     if (e == NULL) break; /* the snapshot is complete */
     const char *key = kvEntry_Key(e);
-    if (kvEntry_Operation(e) == kvOp_Put && strncmp(key, prefix, plen) == 0) {
+    kvOperation op = kvEntry_Operation(e);
+    if ((op == kvOp_Put || op == kvOp_Delete || op == kvOp_Purge) && strncmp(key, prefix, plen) == 0) {
       if (*n == cap) {
         cap = cap ? cap * 2 : 64;
         it = bones_xrealloc(it, cap * sizeof *it);
@@ -103,6 +113,7 @@ static int snapshot(struct kvn_bucket *b, const char *prefix, struct item **out,
       if (x->len) memcpy(x->value, kvEntry_Value(e), x->len);
       x->value[x->len] = '\0';
       x->rev = kvEntry_Revision(e);
+      x->deleted = op != kvOp_Put;
     }
     kvEntry_Destroy(e);
   }
@@ -116,6 +127,61 @@ static int snapshot(struct kvn_bucket *b, const char *prefix, struct item **out,
   return BONES_OK;
 }
 
+static int cmp_key_only(const void *a, const void *b) {
+  return strcmp(((const struct item *)a)->key, ((const struct item *)b)->key);
+}
+
+/* The watcher's snapshot can miss a key whose message was replaced by a
+ * newer one while it ran (the old message is gone, the new one comes after
+ * the "initial state done" marker).  The stream's subject list is
+ * authoritative: every key under prefix missing from the snapshot (sorted
+ * by key) is read directly and added.  *it grows; *n counts. */
+static int fill_missing(struct kvn_bucket *b, const char *prefix, struct item **it, size_t *n,
+                        struct bones_error *err) {
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  char *subject = kvn_filter_subject(b, prefix);
+  jo.Stream.Info.SubjectsFilter = subject;
+  jo.Wait = b->conn->timeout_ms;
+  char stream[160];
+  snprintf(stream, sizeof stream, "KV_%s", b->name);
+  jsStreamInfo *si = NULL;
+  jsErrCode jerr = 0;
+  natsStatus s = js_GetStreamInfo(&si, b->conn->js, stream, &jo, &jerr);
+  free(subject);
+  char what[128];
+  snprintf(what, sizeof what, "list bucket %s", b->name);
+  if (s != NATS_OK) return kvn_fail(b->conn, s, jerr, what, err);
+  size_t plen = strlen(prefix), pre = strlen(b->prefix), known = *n;
+  jsStreamStateSubjects *subs = si->State.Subjects;
+  for (int i = 0; subs && i < subs->Count; i++) {
+    const char *subj = subs->List[i].Subject;
+    if (strlen(subj) <= pre || strncmp(subj + pre, prefix, plen) != 0) continue;
+    struct item probe = {.key = (char *)(subj + pre)};
+    if (known && bsearch(&probe, *it, known, sizeof **it, cmp_key_only)) continue;
+    kvEntry *e = NULL;
+    s = kvStore_Get(&e, b->kv, subj + pre);
+    if (s == NATS_NOT_FOUND) continue; /* its last message is a delete marker */
+    if (s != NATS_OK) {
+      jsStreamInfo_Destroy(si);
+      return kvn_fail(b->conn, s, 0, what, err);
+    }
+    *it = bones_xrealloc(*it, (*n + 1) * sizeof **it);
+    struct item *x = &(*it)[(*n)++];
+    int vl = kvEntry_ValueLen(e);
+    x->key = bones_xstrdup(kvEntry_Key(e));
+    x->len = vl > 0 ? (size_t)vl : 0;
+    x->value = bones_xmalloc(x->len + 1);
+    if (x->len) memcpy(x->value, kvEntry_Value(e), x->len);
+    x->value[x->len] = '\0';
+    x->rev = kvEntry_Revision(e);
+    x->deleted = 0;
+    kvEntry_Destroy(e);
+  }
+  jsStreamInfo_Destroy(si);
+  return BONES_OK;
+}
+
 /* Live keys starting with prefix, in key order; see bones/kv.h list. */
 int kvn_list(struct kvn_bucket *b, const char *prefix, bones_kv_list_fn fn, void *arg, struct bones_error *err) {
   if (prefix == NULL) prefix = "";
@@ -124,8 +190,17 @@ int kvn_list(struct kvn_bucket *b, const char *prefix, bones_kv_list_fn fn, void
   int rc = snapshot(b, prefix, &it, &n, err);
   if (rc != BONES_OK) return rc;
   if (n > 1) qsort(it, n, sizeof *it, cmp_item);
-  for (size_t i = 0; i < n; i++)
-    if (fn(arg, it[i].key, it[i].value, it[i].len, it[i].rev) != 0) break;
+  size_t before = n;
+  rc = fill_missing(b, prefix, &it, &n, err);
+  if (rc != BONES_OK) {
+    items_free(it, n);
+    return rc;
+  }
+  if (n != before) qsort(it, n, sizeof *it, cmp_item);
+  for (size_t i = 0; i < n; i++) {
+    if (i + 1 < n && strcmp(it[i].key, it[i + 1].key) == 0) continue; /* not the key's newest */
+    if (!it[i].deleted && fn(arg, it[i].key, it[i].value, it[i].len, it[i].rev) != 0) break;
+  }
   items_free(it, n);
   return BONES_OK;
 }

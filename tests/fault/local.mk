@@ -2,3 +2,6 @@
 fault_tests = tests/fault/nats-down.test tests/fault/redis-down.test
 TESTS += $(fault_tests)
 EXTRA_DIST += $(fault_tests) tests/fault/server-down.sh
+swarm_fault_tests = tests/fault/swarm-kill.test
+TESTS += $(swarm_fault_tests)
+EXTRA_DIST += $(swarm_fault_tests)

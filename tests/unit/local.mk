@@ -23,4 +23,17 @@ TESTS += tests/unit/test_util tests/unit/test_loader tests/unit/test_kv_front te
 # when valgrind is missing or the build uses sanitizers.
 TESTS += tests/unit/valgrind.test
 EXTRA_DIST += tests/unit/valgrind.test
-CLEANFILES += tests/unit/test_util.valgrind.log tests/unit/test_loader.valgrind.log tests/unit/test_kv_front.valgrind.log
+CLEANFILES += tests/unit/*.valgrind.log
+
+# holds, presence and agent identity (core/holds*.c, presence.c, agent.c)
+check_PROGRAMS += tests/unit/test_holds tests/unit/test_presence tests/unit/test_agent
+tests_unit_test_holds_SOURCES = tests/unit/test_holds.c tests/unit/cmocka_all.h
+tests_unit_test_holds_CFLAGS = $(unit_cflags)
+tests_unit_test_holds_LDADD = $(unit_ldadd)
+tests_unit_test_presence_SOURCES = tests/unit/test_presence.c tests/unit/cmocka_all.h
+tests_unit_test_presence_CFLAGS = $(unit_cflags)
+tests_unit_test_presence_LDADD = $(unit_ldadd)
+tests_unit_test_agent_SOURCES = tests/unit/test_agent.c tests/unit/cmocka_all.h
+tests_unit_test_agent_CFLAGS = $(unit_cflags)
+tests_unit_test_agent_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_holds tests/unit/test_presence tests/unit/test_agent

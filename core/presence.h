@@ -1,0 +1,33 @@
+/* presence.h: agents' heartbeats in bucket bones-presence (DESIGN.md §6):
+ * key = agent id, value {agent, host, pid, slot, started_at, last_seen},
+ * bucket TTL 3 x heartbeat (default 10 s): a key that exists is a live
+ * agent. */
+#ifndef BONES_PRESENCE_H
+#define BONES_PRESENCE_H
+
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include <bones/kv.h>
+
+#define BONES_PRESENCE_BUCKET "bones-presence"
+#define BONES_HEARTBEAT_MS 10000
+#define BONES_PRESENCE_TTL_MS (3 * BONES_HEARTBEAT_MS)
+
+/* Refreshes agent's presence: one put.  pid is the agent's own process
+ * (0 = the parent of this bones process); slot may be NULL. */
+int bones_presence_touch(bones_kv *kv, const char *agent, const char *slot, pid_t pid, struct bones_error *err);
+
+/* 1 when agent has a live presence record, 0 when not; -1 and err on a
+ * substrate error. */
+int bones_presence_live(bones_kv *kv, const char *agent, struct bones_error *err);
+
+/* Every live agent's record, sorted by agent id (a new reference the
+ * caller releases with json_decref). */
+int bones_presence_list(bones_kv *kv, json_t **agents, struct bones_error *err);
+
+/* Removes agent's record (when it says goodbye); absent is fine. */
+int bones_presence_remove(bones_kv *kv, const char *agent, struct bones_error *err);
+
+#endif

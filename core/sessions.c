@@ -1,0 +1,105 @@
+/* sessions.c: slot session records and the swarm event log (sessions.h). */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sessions.h"
+#include "util.h"
+#include "workspace.h"
+
+const char *bones_hostname(void) {
+  static char name[256];
+  if (name[0] == '\0' && gethostname(name, sizeof name - 1) != 0) strcpy(name, "localhost");
+  return name;
+}
+
+int bones_sessions_bucket(bones_kv *kv, bones_kv_bucket **b, struct bones_error *err) {
+  struct bones_kv_bucket_config cfg = {BONES_SESSION_TTL_MS, 0, BONES_KV_BUCKET_CREATE};
+  return bones_kv_bucket_open(kv, BONES_SESSIONS_BUCKET, &cfg, b, NULL, err);
+}
+
+int bones_session_get(bones_kv_bucket *b, const char *slot, json_t **session, uint64_t *rev, struct bones_error *err) {
+  *session = NULL;
+  struct bones_kv_value v;
+  int rc = bones_kv_get(b, slot, &v, err);
+  if (rc == BONES_E_NOTFOUND) {
+    bones_error_set(err, BONES_E_NOTFOUND, "slot %s: %s", slot, BONES_ERR_SESSION_NOT_FOUND);
+    return BONES_E_NOTFOUND;
+  }
+  if (rc != BONES_OK) return rc;
+  json_error_t jerr;
+  *session = json_loadb((const char *)v.value, v.len, 0, &jerr);
+  if (rev) *rev = v.rev;
+  bones_kv_value_free(&v);
+  if (*session == NULL || !json_is_object(*session) || !json_is_string(json_object_get(*session, "task_id"))) {
+    json_decref(*session);
+    *session = NULL;
+    return bones_error_set(err, BONES_E_CORRUPT, "corrupt record %s/%s", BONES_SESSIONS_BUCKET, slot);
+  }
+  return BONES_OK;
+}
+
+int bones_session_check_host(json_t *session, struct bones_error *err) {
+  const char *host = json_string_value(json_object_get(session, "host"));
+  if (host && strcmp(host, bones_hostname()) == 0) return BONES_OK;
+  bones_error_set(err, BONES_E_REFUSED, "%s (session host %s, this host %s)", BONES_ERR_CROSS_HOST, host ? host : "?",
+                  bones_hostname());
+  return BONES_E_REFUSED;
+}
+
+int bones_session_renew(bones_kv_bucket *b, const char *slot, int add_commits, json_t **out, struct bones_error *err) {
+  if (out) *out = NULL;
+  for (int attempt = 0; attempt < 16; attempt++) {
+    json_t *s = NULL;
+    uint64_t rev = 0;
+    int rc = bones_session_get(b, slot, &s, &rev, err);
+    if (rc != BONES_OK) return rc;
+    char now[40];
+    bones_format_time(bones_now_ms(), now, sizeof now);
+    json_object_set_new(s, "last_renewed", json_string(now));
+    if (add_commits)
+      json_object_set_new(s, "commits", json_integer(json_integer_value(json_object_get(s, "commits")) + add_commits));
+    char *text = json_dumps(s, JSON_COMPACT);
+    rc = bones_kv_update(b, slot, text, strlen(text), rev, NULL, err);
+    free(text);
+    if (rc == BONES_OK) {
+      if (out) *out = s;
+      else json_decref(s);
+      return BONES_OK;
+    }
+    json_decref(s);
+    if (rc != BONES_E_CONFLICT) return rc;
+    struct timespec ts = {0, 1000000L * (1 + attempt)};
+    nanosleep(&ts, NULL);
+  }
+  return bones_error_set(err, BONES_E_CONFLICT, "slot %s: the session kept changing under us", slot);
+}
+
+void bones_swarm_event(const char *root, const char *event, const char *slot, const char *task, const char *agent,
+                       const char *result, const char *no_artifact, const char *commit) {
+  char ts[40];
+  bones_format_time(bones_now_ms(), ts, sizeof ts);
+  json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "event", event, "slot", slot, "host", bones_hostname());
+  if (task) json_object_set_new(e, "task_id", json_string(task));
+  if (agent) json_object_set_new(e, "agent_id", json_string(agent));
+  if (result) json_object_set_new(e, "result", json_string(result));
+  if (no_artifact) json_object_set_new(e, "no_artifact", json_string(no_artifact));
+  if (commit) json_object_set_new(e, "commit_uuid", json_string(commit));
+  char *line = json_dumps(e, JSON_COMPACT);
+  json_decref(e);
+  char *path = bones_ws_path(root, "swarm-events.jsonl");
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  free(path);
+  if (fd >= 0 && line) {
+    size_t n = strlen(line);
+    line[n] = '\n';
+    if (write(fd, line, n + 1) < 0) { /* best effort */
+    }
+  }
+  if (fd >= 0) close(fd);
+  free(line);
+}

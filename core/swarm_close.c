@@ -1,0 +1,260 @@
+/* swarm_close.c: ending slots, by their agent (close) or after they died
+ * (reap, the hub's lease watcher) (swarm.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "holds.h"
+#include "hublog.h"
+#include "presence.h"
+#include "proc.h"
+#include "sessions.h"
+#include "slots.h"
+#include "swarm.h"
+#include "tasks.h"
+#include "util.h"
+#include "workspace.h"
+
+static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+static int count_change(void *arg, int change, const char *path) {
+  (void)change, (void)path;
+  (*(int *)arg)++;
+  return 0;
+}
+
+/* Moves a dirty worktree to .bones/recovery/<slot>-<time>/ (malloc'd path
+ * in *to, NULL when it was clean or absent) and removes the slot dir
+ * unless keep. */
+static int retire_slot_dir(struct bones_swarm *s, const char *slot, int keep, char **to, struct bones_error *err) {
+  *to = NULL;
+  char *dir = bones_slot_dir(s->root, slot);
+  char *wt = bones_slot_worktree(s->root, slot);
+  int rc = BONES_OK;
+  if (!keep && bones_worktree_dirty(wt, s->repo, s->repo_handle)) {
+    char stamp[40];
+    bones_format_time(bones_now_ms(), stamp, sizeof stamp);
+    for (char *c = stamp; *c; c++)
+      if (*c == ':') *c = '-';
+    char *rdir = bones_ws_path(s->root, "recovery");
+    rc = bones_mkdir_p(rdir, 0700, err);
+    free(rdir);
+    *to = bones_xasprintf("%s/" BONES_DIR "/recovery/%s-%s", s->root, slot, stamp);
+    if (rc == BONES_OK && rename(wt, *to) != 0)
+      rc = bones_error_set(err, BONES_E_INTERNAL, "cannot move %s to %s (slot left in place)", wt, *to);
+  }
+  if (rc == BONES_OK && !keep) rc = bones_remove_tree(dir, err);
+  free(wt);
+  free(dir);
+  return rc;
+}
+
+int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, json_t **result,
+                      struct bones_error *err) {
+  *result = NULL;
+  int success = o->result && strcmp(o->result, "success") == 0;
+  if (!success && !(o->result && (strcmp(o->result, "fail") == 0 || strcmp(o->result, "fork") == 0)))
+    return bones_error_set(err, BONES_E_USAGE, "--result takes success, fail or fork");
+  bones_kv_bucket *sessions = NULL;
+  json_t *session = NULL, *task = NULL;
+  uint64_t rev = 0;
+  struct bones_tasks *t = NULL;
+  int rc = bones_sessions_bucket(s->kv, &sessions, err);
+  if (rc == BONES_OK) rc = bones_session_get(sessions, o->slot, &session, &rev, err);
+  if (rc == BONES_OK) rc = bones_session_check_host(session, err);
+  const char *agent = session ? str(session, "agent_id") : NULL;
+  const char *task_id = session ? str(session, "task_id") : NULL;
+  uint64_t epoch = session ? (uint64_t)json_integer_value(json_object_get(session, "claim_epoch")) : 0;
+  if (rc == BONES_OK && success) {
+    if (json_integer_value(json_object_get(session, "commits")) == 0 && (o->no_artifact == NULL || !*o->no_artifact))
+      rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: %s", o->slot, BONES_ERR_CLOSE_ARTIFACT);
+    char *wt = bones_slot_worktree(s->root, o->slot);
+    int changes = 0;
+    if (rc == BONES_OK && bones_path_is_dir(wt)) {
+      struct bones_error cerr;
+      if (s->repo->leaf_changes(s->repo_handle, wt, count_change, &changes, &cerr) != BONES_OK) changes = 1;
+      if (changes)
+        rc = bones_error_set(err, BONES_E_REFUSED,
+                             "slot %s: the worktree has %d uncommitted change(s); commit them, or close with --result fail",
+                             o->slot, changes);
+      /* every check-in must be on the hub before the leaf goes away */
+      if (rc == BONES_OK && s->repo->leaf_push(s->repo_handle, wt, err) != BONES_OK) {
+        bones_error_prefix(err, "slot %s: cannot push its check-ins to the hub, so it stays", o->slot);
+        rc = BONES_E_UNAVAILABLE;
+        err->code = rc;
+      }
+    }
+    free(wt);
+  }
+  if (rc == BONES_OK) rc = bones_tasks_open(s->kv, agent, &t, err);
+  if (rc == BONES_OK) {
+    rc = success ? bones_task_close(t, task_id, o->no_artifact ? o->no_artifact : "swarm close --result=success", epoch,
+                                    0, &task, err)
+                 : bones_task_release(t, task_id, epoch, 0, &task, err);
+  }
+  char *recovered = NULL;
+  if (rc == BONES_OK) {
+    struct bones_error e2;
+    size_t released = 0;
+    bones_holds_release_agent(s->kv, agent, &released, &e2);
+    bones_kv_delete(sessions, o->slot, 0, &e2);
+    bones_presence_remove(s->kv, agent, &e2);
+    /* success removes the worktree (all committed); fail/fork keep it */
+    int keep = !success || o->keep_wt;
+    if (!keep) rc = retire_slot_dir(s, o->slot, 0, &recovered, err);
+    else {
+      char *pidfile = bones_xasprintf("%s/" BONES_DIR "/swarm/%s/leaf.pid", s->root, o->slot);
+      unlink(pidfile); /* no agent any more; the kept worktree is for people */
+      free(pidfile);
+    }
+    bones_swarm_event(s->root, "slot_close", o->slot, task_id, agent, o->result, o->no_artifact, NULL);
+    char *wt = bones_slot_worktree(s->root, o->slot);
+    *result = json_pack("{s:s, s:s, s:s, s:s, s:b}", "slot", o->slot, "task", task_id, "result", o->result,
+                        "task_status", str(task, "status") ?: "?", "worktree_kept", keep);
+    if (keep) json_object_set_new(*result, "worktree", json_string(wt));
+    free(wt);
+  }
+  free(recovered);
+  json_decref(task);
+  json_decref(session);
+  bones_tasks_free(t);
+  bones_kv_bucket_close(sessions);
+  return rc;
+}
+
+/* Cleans up one dead slot: releases its claim and holds, moves a dirty
+ * worktree to recovery, removes the dir, deletes the session. */
+static int reap_one(struct bones_swarm *s, bones_kv_bucket *sessions, const char *slot, json_t *session,
+                    json_t *reaped, struct bones_error *err) {
+  char *agent = bones_slot_agent(slot);
+  const char *task_id = session ? str(session, "task_id") : NULL;
+  struct bones_tasks *t = NULL;
+  struct bones_error e2;
+  if (bones_tasks_open(s->kv, agent, &t, &e2) == BONES_OK) {
+    if (task_id == NULL) { /* no session left: find the task the slot agent claims */
+      json_t *all = NULL;
+      if (bones_tasks_list(t, &all, NULL, &e2) == BONES_OK) {
+        size_t i;
+        json_t *task;
+        json_array_foreach(all, i, task) {
+          const char *by = str(task, "claimed_by");
+          if (by && strcmp(by, agent) == 0) {
+            json_t *r = NULL;
+            bones_task_release(t, str(task, "id"), 0, 0, &r, &e2);
+            json_decref(r);
+          }
+        }
+        json_decref(all);
+      }
+    } else {
+      json_t *r = NULL;
+      bones_task_release(t, task_id, 0, 0, &r, &e2);
+      json_decref(r);
+    }
+    bones_tasks_free(t);
+  }
+  size_t released = 0;
+  bones_holds_release_agent(s->kv, agent, &released, &e2);
+  char *to = NULL;
+  int rc = retire_slot_dir(s, slot, 0, &to, err);
+  if (rc == BONES_OK) {
+    bones_kv_delete(sessions, slot, 0, &e2);
+    bones_swarm_event(s->root, "slot_reap", slot, task_id, agent, NULL, NULL, NULL);
+    json_t *r = json_pack("{s:s}", "slot", slot);
+    json_object_set_new(r, "task", task_id ? json_string(task_id) : json_null());
+    json_object_set_new(r, "recovered_to", to ? json_string(to) : json_null());
+    json_array_append_new(reaped, r);
+    bones_hublog(s->root, BONES_LOG_INFO, "lifecycle", "reaped a dead slot",
+                 json_pack("{s:s, s:s?, s:s?}", "slot", slot, "task", task_id, "recovered_to", to));
+  }
+  free(to);
+  free(agent);
+  return rc;
+}
+
+int bones_swarm_reap(struct bones_swarm *s, int64_t older_ms, json_t **reaped, struct bones_error *err) {
+  *reaped = json_array();
+  bones_kv_bucket *sessions = NULL;
+  int rc = bones_sessions_bucket(s->kv, &sessions, err);
+  struct bones_slot *slots = NULL;
+  size_t n = 0;
+  if (rc == BONES_OK) rc = bones_slots_list(s->root, NULL, &slots, &n, err);
+  for (size_t i = 0; rc == BONES_OK && i < n; i++) {
+    if (slots[i].pid_alive) continue;
+    if (slots[i].pid <= 0) continue; /* a kept worktree of a closed slot: not ours to reap */
+    json_t *session = NULL;
+    struct bones_error gerr;
+    int grc = bones_session_get(sessions, slots[i].name, &session, NULL, &gerr);
+    if (grc == BONES_OK) {
+      int64_t renewed = 0;
+      const char *lr = str(session, "last_renewed");
+      if (bones_session_check_host(session, &gerr) != BONES_OK ||
+          (lr && bones_parse_time(lr, &renewed) == 0 && renewed > bones_now_ms() - older_ms)) {
+        json_decref(session);
+        continue; /* another host's, or renewed recently */
+      }
+    } else if (grc != BONES_E_NOTFOUND) {
+      rc = grc, *err = gerr;
+      break;
+    }
+    rc = reap_one(s, sessions, slots[i].name, session, *reaped, err);
+    json_decref(session);
+  }
+  bones_slots_free(slots, n);
+  bones_kv_bucket_close(sessions);
+  return rc;
+}
+
+struct sessions_state {
+  struct bones_swarm *s;
+  json_t *out;
+};
+
+static int on_session(void *arg, const char *key, const void *value, size_t len, uint64_t rev) {
+  (void)rev;
+  struct sessions_state *st = arg;
+  json_error_t jerr;
+  json_t *rec = json_loadb(value, len, 0, &jerr);
+  if (rec == NULL || !json_is_object(rec)) {
+    json_decref(rec);
+    rec = json_pack("{s:s, s:s}", "slot", key, "corrupt", jerr.text);
+  }
+  pid_t pid = (pid_t)json_integer_value(json_object_get(rec, "leaf_pid"));
+  const char *host = str(rec, "host");
+  int local = host && strcmp(host, bones_hostname()) == 0;
+  json_object_set_new(rec, "pid_alive", local ? json_boolean(bones_pid_alive(pid)) : json_null());
+  char *wt = bones_slot_worktree(st->s->root, key);
+  json_object_set_new(rec, "worktree", json_string(wt));
+  free(wt);
+  json_array_append_new(st->out, rec);
+  return 0;
+}
+
+int bones_swarm_sessions(struct bones_swarm *s, json_t **out, struct bones_error *err) {
+  bones_kv_bucket *sessions = NULL;
+  *out = NULL;
+  int rc = bones_sessions_bucket(s->kv, &sessions, err);
+  struct sessions_state st = {s, json_array()};
+  if (rc == BONES_OK) rc = bones_kv_list(sessions, "", on_session, &st, err);
+  bones_kv_bucket_close(sessions);
+  if (rc != BONES_OK) {
+    json_decref(st.out);
+    return rc;
+  }
+  *out = st.out;
+  return BONES_OK;
+}
+
+void bones_swarm_lease_watcher(const char *root, bones_kv *kv) {
+  struct bones_swarm s;
+  struct bones_error err;
+  if (bones_swarm_open(root, kv, &s, &err) != BONES_OK) return;
+  json_t *reaped = NULL;
+  if (bones_swarm_reap(&s, BONES_SESSION_TTL_MS, &reaped, &err) != BONES_OK)
+    bones_hublog(root, BONES_LOG_WARN, "error", "lease watcher: reaping failed", json_pack("{s:s}", "err", err.message));
+  json_decref(reaped);
+  bones_swarm_free(&s);
+}

@@ -1,0 +1,220 @@
+/* swarm_commit.c: committing a slot's work onto a linear trunk (swarm.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "holds.h"
+#include "presence.h"
+#include "sessions.h"
+#include "swarm.h"
+#include "tasks.h"
+#include "trunk.h"
+#include "util.h"
+#include "workspace.h"
+
+static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+static int collect_change(void *arg, int change, const char *path) {
+  char kind[2] = {(char)change, '\0'};
+  json_array_append_new((json_t *)arg, json_pack("{s:s, s:s}", "path", path, "change", kind));
+  return 0;
+}
+
+/* Checks that the slot's session is ours (host) and its claim is current
+ * (task claimed by the slot agent at the session's epoch). */
+static int check_slot(struct bones_swarm *s, const char *slot, bones_kv_bucket *sessions, json_t **session,
+                      struct bones_error *err) {
+  int rc = bones_session_get(sessions, slot, session, NULL, err);
+  if (rc == BONES_OK) rc = bones_session_check_host(*session, err);
+  if (rc != BONES_OK) return rc;
+  struct bones_tasks *t = NULL;
+  json_t *task = NULL;
+  rc = bones_tasks_open(s->kv, str(*session, "agent_id"), &t, err);
+  if (rc == BONES_OK) rc = bones_task_get(t, str(*session, "task_id"), &task, err);
+  if (rc == BONES_OK) {
+    const char *by = str(task, "claimed_by");
+    json_int_t epoch = json_integer_value(json_object_get(task, "claim_epoch"));
+    json_int_t mine = json_integer_value(json_object_get(*session, "claim_epoch"));
+    if (by == NULL || strcmp(by, str(*session, "agent_id")) != 0 || epoch != mine)
+      rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: stale claim on task %s (now %s at epoch %lld, ours was %lld)",
+                           slot, str(*session, "task_id"), by ? by : "unclaimed", (long long)epoch, (long long)mine);
+  }
+  json_decref(task);
+  bones_tasks_free(t);
+  return rc;
+}
+
+/* Renews what a slot keeps alive: session (commits += add), task lease,
+ * holds on the task's files, presence. */
+static int renew_slot(struct bones_swarm *s, const char *slot, bones_kv_bucket *sessions, int add_commits,
+                      json_t **session_out, struct bones_error *err) {
+  json_t *session = NULL;
+  int rc = bones_session_renew(sessions, slot, add_commits, &session, err);
+  if (rc != BONES_OK) return rc;
+  const char *agent = str(session, "agent_id");
+  struct bones_tasks *t = NULL;
+  json_t *task = NULL;
+  rc = bones_tasks_open(s->kv, agent, &t, err);
+  if (rc == BONES_OK) rc = bones_task_renew(t, str(session, "task_id"), 0, &task, err);
+  if (rc == BONES_OK) {
+    json_t *files = json_object_get(task, "files");
+    size_t n = json_array_size(files);
+    const char **v = bones_xcalloc(n + 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) v[i] = json_string_value(json_array_get(files, i));
+    struct bones_hold_owner owner = {agent, str(session, "task_id"), slot,
+                                     (uint64_t)json_integer_value(json_object_get(task, "claim_epoch")), "swarm"};
+    if (n) rc = bones_holds_acquire(s->kv, v, n, &owner, BONES_CLAIM_TTL_DEFAULT_MS, err);
+    free(v);
+  }
+  struct bones_error perr;
+  bones_presence_touch(s->kv, agent, slot, (pid_t)json_integer_value(json_object_get(session, "leaf_pid")), &perr);
+  json_decref(task);
+  bones_tasks_free(t);
+  if (session_out && rc == BONES_OK) *session_out = session;
+  else json_decref(session);
+  return rc;
+}
+
+int bones_swarm_heartbeat(struct bones_swarm *s, const char *slot, json_t **session, struct bones_error *err) {
+  bones_kv_bucket *sessions = NULL;
+  json_t *cur = NULL;
+  int rc = bones_sessions_bucket(s->kv, &sessions, err);
+  if (rc == BONES_OK) rc = check_slot(s, slot, sessions, &cur, err);
+  json_decref(cur);
+  if (rc == BONES_OK) rc = renew_slot(s, slot, sessions, 0, session, err);
+  bones_kv_bucket_close(sessions);
+  return rc;
+}
+
+/* Paths of changes as a borrowed vector over arr. */
+static const char **paths_of(json_t *arr, size_t *n) {
+  *n = json_array_size(arr);
+  const char **v = bones_xcalloc(*n + 1, sizeof *v);
+  for (size_t i = 0; i < *n; i++) v[i] = str(json_array_get(arr, i), "path");
+  return v;
+}
+
+struct checkin {
+  const char *id;
+  int found;
+};
+
+int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o, json_t **result,
+                       struct bones_error *err) {
+  *result = NULL;
+  if (o->message == NULL || *o->message == '\0') return bones_error_set(err, BONES_E_USAGE, "a commit needs a message (-m)");
+  bones_kv_bucket *sessions = NULL;
+  json_t *session = NULL, *changes = json_array(), *held = NULL;
+  char *wt = bones_slot_worktree(s->root, o->slot);
+  const char **paths = NULL;
+  size_t npaths = 0;
+  int rc = bones_sessions_bucket(s->kv, &sessions, err);
+  if (rc == BONES_OK) rc = check_slot(s, o->slot, sessions, &session, err);
+  if (rc == BONES_OK) rc = s->repo->leaf_changes(s->repo_handle, wt, collect_change, changes, err);
+  if (rc == BONES_OK && o->files) { /* only the named files, which must have changed */
+    json_t *picked = json_array();
+    for (size_t i = 0; i < o->nfiles && rc == BONES_OK; i++) {
+      size_t j;
+      json_t *c;
+      int found = 0;
+      json_array_foreach(changes, j, c) if (strcmp(str(c, "path"), o->files[i]) == 0) {
+        json_array_append(picked, c);
+        found = 1;
+      }
+      if (!found) rc = bones_error_set(err, BONES_E_USAGE, "%s has no change in slot %s", o->files[i], o->slot);
+    }
+    json_decref(changes);
+    changes = picked;
+  }
+  if (rc == BONES_OK && json_array_size(changes) == 0) {
+    /* a check-in whose push failed earlier goes up now */
+    struct bones_error perr;
+    s->repo->leaf_push(s->repo_handle, wt, &perr);
+    rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: nothing to commit", o->slot);
+  }
+  const char *agent = session ? str(session, "agent_id") : "";
+  if (rc == BONES_OK) {
+    paths = paths_of(changes, &npaths);
+    rc = bones_holds_conflicts(s->kv, paths, npaths, agent, &held, err);
+    if (rc == BONES_OK && json_array_size(held) > 0) {
+      json_t *h = json_array_get(held, 0);
+      rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: %s is held by %s (until %s)%s", o->slot, str(h, "path"),
+                           str(h, "agent"), str(h, "expires_at") ?: "?", json_array_size(held) > 1 ? " and more" : "");
+      bones_error_hint(err, "wait for its holder to commit, or leave the file out: bones swarm commit -m MSG FILES...");
+    }
+  }
+  uint64_t lease_rev = 0;
+  int leased = 0;
+  if (rc == BONES_OK) {
+    rc = bones_trunk_lease_take(s->kv, agent, BONES_TRUNK_LEASE_MS, o->wait_ms ? o->wait_ms : 120000, &lease_rev, err);
+    leased = rc == BONES_OK;
+  }
+  json_t *conflicts = json_array();
+  char checkin[BONES_REPO_ID_MAX] = "";
+  for (int attempt = 0; rc == BONES_OK && attempt < 3; attempt++) {
+    json_array_clear(conflicts);
+    rc = s->repo->leaf_sync(s->repo_handle, wt, collect_change, conflicts, err);
+    if (rc == BONES_E_CONFLICT) {
+      char names[300] = "";
+      size_t i;
+      json_t *c;
+      json_array_foreach(conflicts, i, c) {
+        if (strlen(names) + strlen(str(c, "path")) + 3 >= sizeof names) break;
+        if (*names) strcat(names, ", ");
+        strcat(names, str(c, "path"));
+      }
+      bones_error_set(err, BONES_E_CONFLICT, "slot %s: merging the newest trunk conflicts in %s; nothing committed",
+                      o->slot, names);
+      bones_error_hint(err, "resolve the conflict markers in the worktree, then commit again");
+      break;
+    }
+    if (rc != BONES_OK) break;
+    rc = s->repo->leaf_commit(s->repo_handle, wt, o->message, o->files ? paths : NULL, o->files ? npaths : 0, agent,
+                              checkin, err);
+    if (rc == BONES_E_CONFLICT) continue; /* "would fork": someone bypassed the lease; sync again */
+    if (rc == BONES_OK) {
+      rc = s->repo->leaf_push(s->repo_handle, wt, err);
+      if (rc != BONES_OK)
+        bones_error_hint(err, "check-in %s is safe in the slot's leaf; the next `swarm commit` or `swarm close` pushes it",
+                         checkin);
+    }
+    break;
+  }
+  int leaves = 0;
+  if (rc == BONES_OK) {
+    char *hub = bones_ws_path(s->root, "hub.fossil");
+    struct bones_error lerr;
+    if (s->repo->trunk_leaves(s->repo_handle, hub, &leaves, &lerr) == BONES_OK && leaves > 1)
+      rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: committed %s, but trunk now has %d leaves (a fork)", o->slot,
+                           checkin, leaves);
+    free(hub);
+  }
+  if (leased) {
+    struct bones_error rerr;
+    bones_trunk_lease_release(s->kv, lease_rev, &rerr);
+  }
+  if (rc == BONES_OK) {
+    struct bones_error rerr;
+    if (renew_slot(s, o->slot, sessions, 1, NULL, &rerr) != BONES_OK) {
+      /* the commit landed: report, do not fail */
+      fprintf(stderr, "bones: swarm commit: committed, but renewing the slot failed: %s\n", rerr.message);
+    }
+    bones_swarm_event(s->root, "slot_commit", o->slot, str(session, "task_id"), agent, NULL, NULL, checkin);
+    *result = json_pack("{s:s, s:s, s:s, s:O, s:i}", "slot", o->slot, "task", str(session, "task_id"), "checkin",
+                        checkin, "files", changes, "trunk_leaves", leaves);
+  } else if (rc == BONES_E_CONFLICT && json_array_size(conflicts)) {
+    *result = json_pack("{s:s, s:O}", "slot", o->slot, "conflicts", conflicts);
+  }
+  json_decref(conflicts);
+  json_decref(held);
+  json_decref(changes);
+  json_decref(session);
+  free(paths);
+  free(wt);
+  bones_kv_bucket_close(sessions);
+  return rc;
+}

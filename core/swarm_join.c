@@ -1,0 +1,216 @@
+/* swarm_join.c: opening a slot (swarm.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "down.h"
+#include "holds.h"
+#include "hub.h"
+#include "ids.h"
+#include "presence.h"
+#include "proc.h"
+#include "sessions.h"
+#include "swarm.h"
+#include "tasks.h"
+#include "util.h"
+#include "workspace.h"
+
+int bones_swarm_open(const char *root, bones_kv *kv, struct bones_swarm *s, struct bones_error *err) {
+  memset(s, 0, sizeof *s);
+  int rc = bones_ws_repo_open(root, &s->repo, &s->repo_handle, err);
+  if (rc != BONES_OK) return rc;
+  s->root = bones_xstrdup(root);
+  s->kv = kv;
+  return BONES_OK;
+}
+
+void bones_swarm_free(struct bones_swarm *s) {
+  if (s == NULL) return;
+  if (s->repo && s->repo_handle) s->repo->close(s->repo_handle);
+  free(s->root);
+  memset(s, 0, sizeof *s);
+}
+
+char *bones_slot_dir(const char *root, const char *slot) { return bones_xasprintf("%s/" BONES_DIR "/swarm/%s", root, slot); }
+char *bones_slot_worktree(const char *root, const char *slot) {
+  return bones_xasprintf("%s/" BONES_DIR "/swarm/%s/wt", root, slot);
+}
+char *bones_slot_agent(const char *slot) { return bones_xasprintf("slot-%s", slot); }
+
+static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+/* The task's files as a NULL-terminated vector borrowed from task. */
+static const char **task_files(json_t *task, size_t *n) {
+  json_t *files = json_object_get(task, "files");
+  *n = json_array_size(files);
+  const char **v = bones_xcalloc(*n + 1, sizeof *v);
+  for (size_t i = 0; i < *n; i++) v[i] = json_string_value(json_array_get(files, i));
+  return v;
+}
+
+/* Creates the slot's fossil user (retried: concurrent joins contend for
+ * the hub file) and clones. */
+static int make_leaf(struct bones_swarm *s, const char *slot, const char *agent, struct bones_error *err) {
+  char *hub = bones_ws_path(s->root, "hub.fossil");
+  char *url_file = bones_ws_path(s->root, "hub-repo-url");
+  char *url = NULL;
+  int rc = bones_read_file(url_file, 1024, &url, NULL, err);
+  free(url_file);
+  if (rc != BONES_OK) {
+    free(hub);
+    return bones_error_set(err, BONES_E_UNAVAILABLE, "the hub has no URL yet");
+  }
+  url[strcspn(url, "\r\n")] = '\0';
+  char pw[25];
+  bones_random_base32(pw, 24);
+  for (int attempt = 0; attempt < 10; attempt++) {
+    rc = s->repo->hub_user(s->repo_handle, hub, agent, pw, err);
+    if (rc == BONES_OK) break;
+    struct timespec ts = {0, 20000000L * (attempt + 1)};
+    nanosleep(&ts, NULL);
+  }
+  if (rc == BONES_OK) {
+    char *dir = bones_slot_dir(s->root, slot);
+    char *leaf = bones_xasprintf("%s/leaf.fossil", dir);
+    char *wt = bones_xasprintf("%s/wt", dir);
+    rc = bones_mkdir_p(dir, 0700, err);
+    if (rc == BONES_OK) rc = s->repo->leaf_clone(s->repo_handle, url, agent, pw, leaf, wt, err);
+    free(dir);
+    free(leaf);
+    free(wt);
+  }
+  free(url);
+  free(hub);
+  return rc;
+}
+
+int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, json_t **session,
+                     struct bones_error *err) {
+  *session = NULL;
+  int rc = bones_name_check("slot", o->slot, err);
+  if (rc != BONES_OK) return rc;
+  char *hubpath = bones_ws_path(s->root, "hub.fossil");
+  int bootstrapped = bones_path_exists(hubpath);
+  free(hubpath);
+  if (!bootstrapped) return bones_error_set(err, BONES_E_NOWORKSPACE, "%s", BONES_ERR_NOT_BOOTSTRAPPED);
+  rc = bones_hub_ensure(s->root, err);
+  if (rc != BONES_OK) return rc;
+
+  char *agent = bones_slot_agent(o->slot);
+  char *dir = bones_slot_dir(s->root, o->slot);
+  bones_kv_bucket *sessions = NULL;
+  struct bones_tasks *tasks = NULL;
+  json_t *task = NULL, *rec = NULL;
+  char *task_id = NULL;
+  int claimed = 0, held = 0, leaf_made = 0, recorded = 0, wrote = 0;
+  const char **files = NULL;
+  size_t nfiles = 0;
+  uint64_t rev = 0;
+  rc = bones_sessions_bucket(s->kv, &sessions, err);
+  /* an existing session: same host and --force replaces it, else refuse */
+  if (rc == BONES_OK) {
+    json_t *old = NULL;
+    uint64_t old_rev = 0;
+    struct bones_error gerr;
+    int grc = bones_session_get(sessions, o->slot, &old, &old_rev, &gerr);
+    if (grc == BONES_OK) {
+      const char *host = str(old, "host");
+      if (host == NULL || strcmp(host, bones_hostname()) != 0)
+        rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: %s (%s)", o->slot, BONES_ERR_SESSION_FOREIGN, host ? host : "?");
+      else if (!o->force)
+        rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: %s", o->slot, BONES_ERR_SESSION_LIVE);
+      else
+        rc = bones_kv_delete(sessions, o->slot, old_rev, err);
+      json_decref(old);
+    } else if (grc != BONES_E_NOTFOUND) {
+      rc = grc, *err = gerr;
+    }
+  }
+  if (rc == BONES_OK && bones_path_exists(dir) && !o->force) {
+    rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: its directory %s exists (a slot not closed)", o->slot, dir);
+    bones_error_hint(err, "`bones swarm reap` or `bones doctor --fix` cleans dead slots; --force replaces it");
+  }
+  if (rc == BONES_OK && o->force && bones_path_exists(dir)) {
+    char *wt = bones_slot_worktree(s->root, o->slot);
+    if (bones_worktree_dirty(wt, s->repo, s->repo_handle))
+      rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: its worktree has uncommitted changes; close or reap it first",
+                           o->slot);
+    free(wt);
+    if (rc == BONES_OK) rc = bones_remove_tree(dir, err);
+  }
+  if (rc == BONES_OK) rc = bones_tasks_open(s->kv, agent, &tasks, err);
+  if (rc == BONES_OK) rc = bones_task_resolve(tasks, o->task, &task_id, err);
+  if (rc == BONES_OK) rc = bones_task_claim(tasks, task_id, o->lease_ms, 0, &task, &wrote, err);
+  if (rc == BONES_OK) claimed = wrote;
+  if (rc == BONES_OK) {
+    files = task_files(task, &nfiles);
+    struct bones_hold_owner owner = {agent, task_id, o->slot,
+                                     (uint64_t)json_integer_value(json_object_get(task, "claim_epoch")), "swarm join"};
+    if (nfiles) rc = bones_holds_acquire(s->kv, files, nfiles, &owner, BONES_CLAIM_TTL_DEFAULT_MS, err);
+    held = rc == BONES_OK && nfiles > 0;
+  }
+  if (rc == BONES_OK) {
+    rc = make_leaf(s, o->slot, agent, err);
+    leaf_made = 1;
+  }
+  pid_t pid = o->pid > 0 ? o->pid : getppid();
+  if (rc == BONES_OK) {
+    char *pidfile = bones_xasprintf("%s/leaf.pid", dir);
+    rc = bones_pidfile_write(pidfile, pid, err);
+    free(pidfile);
+  }
+  if (rc == BONES_OK) {
+    char now[40];
+    bones_format_time(bones_now_ms(), now, sizeof now);
+    char *url_file = bones_ws_path(s->root, "hub-repo-url");
+    char *url = NULL;
+    struct bones_error uerr;
+    if (bones_read_file(url_file, 1024, &url, NULL, &uerr) == BONES_OK) url[strcspn(url, "\r\n")] = '\0';
+    free(url_file);
+    rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:i}", "schema", "bones.session/v1", "slot",
+                    o->slot, "task_id", task_id, "agent_id", agent, "host", bones_hostname(), "leaf_pid", (int)pid,
+                    "hub_url", url ? url : "", "started_at", now, "last_renewed", now, "claim_epoch",
+                    (json_int_t)json_integer_value(json_object_get(task, "claim_epoch")), "commits", 0);
+    free(url);
+    char *text = json_dumps(rec, JSON_COMPACT);
+    rc = bones_kv_create(sessions, o->slot, text, strlen(text), &rev, err);
+    if (rc == BONES_E_EXISTS)
+      rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: %s (a concurrent join won)", o->slot, BONES_ERR_SESSION_LIVE);
+    free(text);
+    recorded = rc == BONES_OK;
+  }
+  if (rc == BONES_OK) {
+    struct bones_error perr;
+    bones_presence_touch(s->kv, agent, o->slot, pid, &perr);
+    bones_swarm_event(s->root, "slot_join", o->slot, task_id, agent, NULL, NULL, NULL);
+    char *wt = bones_slot_worktree(s->root, o->slot);
+    json_object_set_new(rec, "worktree", json_string(wt));
+    free(wt);
+    *session = rec;
+    rec = NULL;
+  } else { /* Abort: undo in reverse order; the first error stays in err */
+    struct bones_error uerr;
+    if (recorded) bones_kv_delete(sessions, o->slot, rev, &uerr);
+    if (leaf_made) bones_remove_tree(dir, &uerr);
+    if (held) bones_holds_release(s->kv, files, nfiles, agent, 0, NULL, &uerr);
+    if (claimed) {
+      json_t *t2 = NULL;
+      bones_task_release(tasks, task_id, 0, 0, &t2, &uerr);
+      json_decref(t2);
+    }
+  }
+  json_decref(rec);
+  json_decref(task);
+  free(files);
+  free(task_id);
+  bones_tasks_free(tasks);
+  bones_kv_bucket_close(sessions);
+  free(dir);
+  free(agent);
+  return rc;
+}

@@ -1,0 +1,84 @@
+/* trunk.c: the trunk lease (trunk.h). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "trunk.h"
+#include "util.h"
+
+#define TRUNK_KEY "trunk"
+
+static int open_bucket(bones_kv *kv, bones_kv_bucket **b, struct bones_error *err) {
+  struct bones_kv_bucket_config cfg = {0, 0, BONES_KV_BUCKET_CREATE};
+  return bones_kv_bucket_open(kv, BONES_HUB_BUCKET, &cfg, b, NULL, err);
+}
+
+static char *lease_value(const char *holder, int64_t lease_ms) {
+  char now[40];
+  bones_format_time(bones_now_ms(), now, sizeof now);
+  json_t *v = json_pack("{s:s, s:s, s:I, s:i}", "holder", holder, "acquired_at", now, "expires_ms",
+                        (json_int_t)(bones_now_ms() + lease_ms), "pid", (int)getpid());
+  char *text = json_dumps(v, JSON_COMPACT);
+  json_decref(v);
+  return text;
+}
+
+int bones_trunk_lease_take(bones_kv *kv, const char *holder, int64_t lease_ms, int64_t wait_ms, uint64_t *rev,
+                           struct bones_error *err) {
+  bones_kv_bucket *b = NULL;
+  int rc = open_bucket(kv, &b, err);
+  if (rc != BONES_OK) return rc;
+  int64_t deadline = bones_monotonic_ms() + wait_ms;
+  char last_holder[128] = "?";
+  for (int attempt = 0;; attempt++) {
+    char *value = lease_value(holder, lease_ms);
+    rc = bones_kv_create(b, TRUNK_KEY, value, strlen(value), rev, err);
+    if (rc == BONES_E_EXISTS) { /* held: take it over only when expired */
+      struct bones_kv_value cur;
+      rc = bones_kv_get(b, TRUNK_KEY, &cur, err);
+      if (rc == BONES_OK) {
+        json_error_t jerr;
+        json_t *j = json_loadb((const char *)cur.value, cur.len, 0, &jerr);
+        int64_t expires = j ? (int64_t)json_integer_value(json_object_get(j, "expires_ms")) : 0;
+        const char *h = j ? json_string_value(json_object_get(j, "holder")) : NULL;
+        snprintf(last_holder, sizeof last_holder, "%s", h ? h : "?");
+        json_decref(j);
+        rc = expires < bones_now_ms()
+                 ? bones_kv_update(b, TRUNK_KEY, value, strlen(value), cur.rev, rev, err) /* expired or corrupt */
+                 : BONES_E_CONFLICT;
+        bones_kv_value_free(&cur);
+      } else if (rc == BONES_E_NOTFOUND) {
+        rc = BONES_E_CONFLICT; /* released between our create and get: go again */
+      }
+    }
+    free(value);
+    if (rc == BONES_OK || (rc != BONES_E_CONFLICT && rc != BONES_E_EXISTS)) break;
+    if (bones_monotonic_ms() > deadline) {
+      rc = bones_error_set(err, BONES_E_CONFLICT, "the trunk is busy: %s holds the trunk lease (waited %lld ms)",
+                           last_holder, (long long)wait_ms);
+      bones_error_hint(err, "retry; a crashed holder's lease expires within %d s", BONES_TRUNK_LEASE_MS / 1000);
+      break;
+    }
+    unsigned r = (unsigned)bones_now_ms() * 2654435761u ^ (unsigned)getpid() * 40503u;
+    struct timespec ts = {0, (long)(2 + r % (attempt < 10 ? 10 : 30)) * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  bones_kv_bucket_close(b);
+  return rc;
+}
+
+int bones_trunk_lease_release(bones_kv *kv, uint64_t rev, struct bones_error *err) {
+  bones_kv_bucket *b = NULL;
+  int rc = open_bucket(kv, &b, err);
+  if (rc != BONES_OK) return rc;
+  rc = bones_kv_delete(b, TRUNK_KEY, rev, err);
+  if (rc == BONES_E_CONFLICT || rc == BONES_E_NOTFOUND)
+    rc = bones_error_set(err, BONES_E_CONFLICT, "the trunk lease was taken over before we released it");
+  bones_kv_bucket_close(b);
+  return rc;
+}

@@ -1,0 +1,22 @@
+# tests/race: N-process contention tests, one program per subject and one
+# TAP wrapper per backend.  Paths are relative to the top.
+check_PROGRAMS += tests/race/holds_race
+tests_race_holds_race_SOURCES = tests/race/holds_race.c tests/race/holds_race_child.c tests/race/holds_race.h \
+	tests/kv/tap.c tests/kv/tap.h
+tests_race_holds_race_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/kv
+tests_race_holds_race_CFLAGS = $(AM_CFLAGS)
+tests_race_holds_race_LDADD = libbones_builtins.la libbones.la $(JANSSON_LIBS)
+
+race_tests = tests/race/holds-sqlite.test tests/race/holds-nats.test tests/race/holds-redis.test
+TESTS += $(race_tests)
+EXTRA_DIST += $(race_tests)
+
+# exactly-once claims through the real CLI (claims.sh)
+claims_race_tests = tests/race/claims-sqlite.test tests/race/claims-nats.test tests/race/claims-redis.test
+TESTS += $(claims_race_tests)
+EXTRA_DIST += $(claims_race_tests) tests/race/claims.sh
+
+# parallel slots committing to one linear trunk through the real CLI (swarm_race.sh)
+swarm_race_tests = tests/race/swarm-sqlite.test tests/race/swarm-nats.test tests/race/swarm-redis.test
+TESTS += $(swarm_race_tests)
+EXTRA_DIST += $(swarm_race_tests) tests/race/swarm_race.sh

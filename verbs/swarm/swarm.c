@@ -1,0 +1,190 @@
+/* swarm.c: `bones swarm join|commit|close` and the verb's table. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bones/plugin.h>
+
+#include "swarm_common.h"
+#include "util.h"
+
+static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+int swarm_join_run(struct bones_ctx *ctx, int argc, char **argv) {
+  static const struct option opts[] = {{"slot", required_argument, NULL, 's'}, {"task", required_argument, NULL, 't'},
+                                       {"force", no_argument, NULL, 'f'},        {"pid", required_argument, NULL, 'p'},
+                                       {"ttl", required_argument, NULL, 'T'},    {NULL, 0, NULL, 0}};
+  struct bones_join_opts o = {NULL, NULL, 0, 0, 0};
+  struct bones_error err;
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 's') o.slot = optarg;
+    else if (c == 't') o.task = optarg;
+    else if (c == 'f') o.force = 1;
+    else if (c == 'p') {
+      char *end;
+      long pid = strtol(optarg, &end, 10);
+      if (*end || pid <= 0) return bones_ctx_usage(ctx, "--pid takes a process id");
+      o.pid = (pid_t)pid;
+    } else if (c == 'T') {
+      if (bones_parse_duration(optarg, &o.lease_ms, &err) != BONES_OK) return bones_ctx_usage(ctx, "--ttl: %s", err.message);
+    } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+  }
+  if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
+  if (o.slot == NULL || o.task == NULL) return bones_ctx_usage(ctx, "join needs --slot NAME and --task ID");
+  struct bones_swarm s;
+  json_t *session = NULL;
+  int rc = swarm_open(ctx, &s, &err);
+  if (rc == BONES_OK) rc = bones_swarm_join(&s, &o, &session, &err);
+  bones_swarm_free(&s);
+  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "swarm.join", json_pack("{s:o}", "session", session));
+  if (bones_ctx_quiet(ctx)) printf("%s\n", str(session, "worktree"));
+  else
+    printf("joined slot %s as %s on task %s\nworktree: %s\n", o.slot, str(session, "agent_id"), str(session, "task_id"),
+           str(session, "worktree"));
+  json_decref(session);
+  return 0;
+}
+
+int swarm_commit_run(struct bones_ctx *ctx, int argc, char **argv) {
+  static const struct option opts[] = {{"message", required_argument, NULL, 'm'}, {"slot", required_argument, NULL, 's'},
+                                       {"wait", required_argument, NULL, 'w'},    {NULL, 0, NULL, 0}};
+  struct bones_commit_opts o = {NULL, NULL, NULL, 0, 0};
+  const char *slot_arg = NULL;
+  struct bones_error err;
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
+    if (c == 'm') o.message = optarg;
+    else if (c == 's') slot_arg = optarg;
+    else if (c == 'w') {
+      if (bones_parse_duration(optarg, &o.wait_ms, &err) != BONES_OK) return bones_ctx_usage(ctx, "--wait: %s", err.message);
+    } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+  }
+  if (o.message == NULL) return bones_ctx_usage(ctx, "commit needs a message: -m MSG");
+  if (optind < argc) {
+    o.files = (const char *const *)argv + optind;
+    o.nfiles = (size_t)(argc - optind);
+  }
+  char *slot = NULL;
+  if (swarm_pick_slot(ctx, slot_arg, &slot, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  o.slot = slot;
+  struct bones_swarm s;
+  json_t *result = NULL;
+  int rc = swarm_open(ctx, &s, &err);
+  if (rc == BONES_OK) rc = bones_swarm_commit(&s, &o, &result, &err);
+  bones_swarm_free(&s);
+  free(slot);
+  if (rc != BONES_OK) {
+    json_t *conflicts = json_object_get(result, "conflicts");
+    if (conflicts && !bones_ctx_json(ctx)) {
+      size_t i;
+      json_t *f;
+      json_array_foreach(conflicts, i, f) fprintf(stderr, "conflict: %s\n", str(f, "path"));
+    }
+    json_decref(result);
+    return bones_ctx_fail(ctx, &err);
+  }
+  if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "swarm.commit", result);
+  if (bones_ctx_quiet(ctx)) printf("%s\n", str(result, "checkin"));
+  else
+    printf("committed %s (%zu file(s)) to trunk\n", str(result, "checkin"),
+           json_array_size(json_object_get(result, "files")));
+  json_decref(result);
+  return 0;
+}
+
+int swarm_close_run(struct bones_ctx *ctx, int argc, char **argv) {
+  static const struct option opts[] = {{"result", required_argument, NULL, 'r'},   {"slot", required_argument, NULL, 's'},
+                                       {"no-artifact", required_argument, NULL, 'n'}, {"keep-wt", no_argument, NULL, 'k'},
+                                       {NULL, 0, NULL, 0}};
+  struct bones_close_opts o = {NULL, NULL, NULL, 0};
+  const char *slot_arg = NULL;
+  struct bones_error err;
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 'r') o.result = optarg;
+    else if (c == 's') slot_arg = optarg;
+    else if (c == 'n') o.no_artifact = optarg;
+    else if (c == 'k') o.keep_wt = 1;
+    else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+  }
+  if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
+  if (o.result == NULL) return bones_ctx_usage(ctx, "close needs --result success|fail|fork");
+  char *slot = NULL;
+  if (swarm_pick_slot(ctx, slot_arg, &slot, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  o.slot = slot;
+  struct bones_swarm s;
+  json_t *result = NULL;
+  int rc = swarm_open(ctx, &s, &err);
+  if (rc == BONES_OK) rc = bones_swarm_close(&s, &o, &result, &err);
+  bones_swarm_free(&s);
+  free(slot);
+  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "swarm.close", result);
+  bones_ctx_say(ctx, "closed slot %s (%s): task %s is %s%s%s", str(result, "slot"), str(result, "result"),
+                str(result, "task"), str(result, "task_status"), str(result, "worktree") ? "; worktree kept at " : "",
+                str(result, "worktree") ? str(result, "worktree") : "");
+  json_decref(result);
+  return 0;
+}
+
+#define SWARM_NOTE \
+  "A slot NAME works as agent slot-NAME in .bones/swarm/NAME/wt.  Inside a\n" \
+  "worktree the slot is found from the current directory.  Exit codes: 2 usage,\n" \
+  "3 no such task, 4 conflict (claimed, held, merge conflict, trunk busy), 5\n" \
+  "unavailable, 6 refused (cross-host, stale claim, success without artifact),\n" \
+  "7 workspace not bootstrapped.\n"
+
+static const struct bones_subverb swarm_subverbs[] = {
+    {"join", "open a slot on a task",
+     "usage: bones swarm join --slot NAME --task ID [--force] [--pid PID] [--ttl DURATION]\n"
+     "Claims the task for the slot's life, holds the task's files, clones the hub\n"
+     "into .bones/swarm/NAME/ and records the session (leaf_pid: --pid, else the\n"
+     "calling process).  -q prints only the worktree path.  On failure nothing of\n"
+     "the half-joined slot is left behind.\n" SWARM_NOTE,
+     swarm_join_run, 0},
+    {"commit", "commit the slot's changes onto the linear trunk",
+     "usage: bones swarm commit -m MSG [--slot NAME] [--wait DURATION] [FILES...]\n"
+     "Takes the trunk lease, merges the newest trunk into the worktree (a conflict\n"
+     "stops with exit 4 and the files listed, nothing committed), refuses files held\n"
+     "by another agent, commits what changed (adds, edits, deletions; only FILES\n"
+     "when given), pushes, checks trunk has one leaf, releases the lease.\n" SWARM_NOTE,
+     swarm_commit_run, 0},
+    {"close", "end the slot",
+     "usage: bones swarm close --result success|fail|fork [--slot NAME] [--no-artifact REASON] [--keep-wt]\n"
+     "success: needs a commit since join (or --no-artifact) and a clean worktree;\n"
+     "closes the task and removes the worktree.  fail/fork: releases the task and\n"
+     "keeps the worktree.  Holds and the session go in every case.\n" SWARM_NOTE,
+     swarm_close_run, 0},
+    {"status", "sessions of this workspace", "usage: bones swarm status [--json]\n" SWARM_NOTE, swarm_status_run, 0},
+    {"cwd", "print a slot's worktree path", "usage: bones swarm cwd --slot NAME\n" SWARM_NOTE, swarm_cwd_run, 0},
+    {"heartbeat", "renew the slot's session, claim, holds and presence",
+     "usage: bones swarm heartbeat [--slot NAME]\n" SWARM_NOTE, swarm_heartbeat_run, 0},
+    {"reap", "clean up slots whose agent died",
+     "usage: bones swarm reap [--older-than DURATION]\n"
+     "Slots whose agent process is dead on this host and whose session is gone or\n"
+     "older than DURATION (default 5m): releases claim and holds, moves a worktree\n"
+     "with uncommitted changes to .bones/recovery/, removes the slot.\n" SWARM_NOTE,
+     swarm_reap_run, 0},
+    {NULL, NULL, NULL, NULL, 0}};
+
+BONES_VERB_EXPORT(verb_swarm) = {
+    .abi = BONES_VERB_ABI,
+    .size = sizeof(struct bones_verb_v1),
+    .name = "swarm",
+    .description = "slots: join a task, commit to the linear trunk, close",
+    .flags = BONES_VERB_NEEDS_WORKSPACE | BONES_VERB_NEEDS_KV,
+    .usage = "usage: bones swarm join|commit|close|status|cwd|heartbeat|reap ...\n",
+    .run = NULL,
+    .subverbs = swarm_subverbs,
+};

@@ -1,0 +1,24 @@
+/* swarm_common.h: what the `bones swarm` sub-verbs share. */
+#ifndef BONES_VERB_SWARM_COMMON_H
+#define BONES_VERB_SWARM_COMMON_H
+
+#include <bones/verb.h>
+
+#include "swarm.h"
+
+/* Opens the swarm of the ctx's workspace; free with bones_swarm_free(). */
+int swarm_open(struct bones_ctx *ctx, struct bones_swarm *s, struct bones_error *err);
+
+/* The slot: the --slot value when given, else the slot whose worktree
+ * holds the cwd.  *slot malloc'd. */
+int swarm_pick_slot(struct bones_ctx *ctx, const char *given, char **slot, struct bones_error *err);
+
+int swarm_join_run(struct bones_ctx *ctx, int argc, char **argv);
+int swarm_commit_run(struct bones_ctx *ctx, int argc, char **argv);
+int swarm_close_run(struct bones_ctx *ctx, int argc, char **argv);
+int swarm_status_run(struct bones_ctx *ctx, int argc, char **argv);
+int swarm_cwd_run(struct bones_ctx *ctx, int argc, char **argv);
+int swarm_heartbeat_run(struct bones_ctx *ctx, int argc, char **argv);
+int swarm_reap_run(struct bones_ctx *ctx, int argc, char **argv);
+
+#endif

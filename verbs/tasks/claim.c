@@ -1,0 +1,67 @@
+/* claim.c: `bones tasks claim|renew|release|close ID`. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tasks_common.h"
+#include "tasks_verbs.h"
+#include "util.h"
+
+enum claim_op { OP_CLAIM, OP_RENEW, OP_RELEASE, OP_CLOSE };
+
+static int run_op(struct bones_ctx *ctx, int argc, char **argv, enum claim_op op) {
+  static const struct option opts[] = {{"ttl", required_argument, NULL, 't'},  {"takeover", no_argument, NULL, 'T'},
+                                       {"force", no_argument, NULL, 'f'},        {"reason", required_argument, NULL, 'r'},
+                                       {"epoch", required_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
+  static const char *const allowed[] = {"tT", "t", "fe", "fre"};
+  int64_t ttl = 0;
+  int takeover = 0, force = 0;
+  const char *reason = NULL;
+  uint64_t epoch = 0;
+  struct bones_error err;
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == '?' || c == ':' || !strchr(allowed[op], c))
+      return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+    if (c == 't' && bones_parse_duration(optarg, &ttl, &err) != BONES_OK) return bones_ctx_usage(ctx, "--ttl: %s", err.message);
+    if (c == 't' && ttl <= 0) return bones_ctx_usage(ctx, "--ttl must be more than 0");
+    if (c == 'T') takeover = 1;
+    if (c == 'f') force = 1;
+    if (c == 'r') reason = optarg;
+    if (c == 'e') {
+      char *end;
+      errno = 0;
+      epoch = strtoull(optarg, &end, 10);
+      if (errno || *end || epoch == 0) return bones_ctx_usage(ctx, "--epoch takes a number > 0");
+    }
+  }
+  if (optind != argc - 1) return bones_ctx_usage(ctx, "give one task ID");
+  struct bones_tasks *t = NULL;
+  char *id = NULL;
+  json_t *task = NULL;
+  int wrote = 1;
+  int rc = tasks_open(ctx, &t, NULL, &err);
+  if (rc == BONES_OK) rc = tasks_resolve(t, argv[optind], &id, &err);
+  if (rc == BONES_OK) {
+    if (op == OP_CLAIM) rc = bones_task_claim(t, id, ttl, takeover, &task, &wrote, &err);
+    else if (op == OP_RENEW) rc = bones_task_renew(t, id, ttl, &task, &err);
+    else if (op == OP_RELEASE) rc = bones_task_release(t, id, epoch, force, &task, &err);
+    else rc = bones_task_close(t, id, reason, epoch, force, &task, &err);
+  }
+  free(id);
+  bones_tasks_free(t);
+  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
+  static const char *const schemas[] = {"tasks.claim", "tasks.renew", "tasks.release", "tasks.close"};
+  static const char *const words[] = {"claimed", "renewed", "released", "closed"};
+  return tasks_emit_task(ctx, schemas[op], op == OP_CLAIM && !wrote ? "(mine)" : words[op], task, wrote);
+}
+
+int tasks_claim_run(struct bones_ctx *ctx, int argc, char **argv) { return run_op(ctx, argc, argv, OP_CLAIM); }
+int tasks_renew_run(struct bones_ctx *ctx, int argc, char **argv) { return run_op(ctx, argc, argv, OP_RENEW); }
+int tasks_release_run(struct bones_ctx *ctx, int argc, char **argv) { return run_op(ctx, argc, argv, OP_RELEASE); }
+int tasks_close_run(struct bones_ctx *ctx, int argc, char **argv) { return run_op(ctx, argc, argv, OP_CLOSE); }

@@ -1,0 +1,61 @@
+/* show.c: `bones tasks show ID` and `bones tasks history ID`. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "events.h"
+#include "tasks_common.h"
+#include "tasks_verbs.h"
+
+int tasks_show_run(struct bones_ctx *ctx, int argc, char **argv) {
+  if (argc != 2) return bones_ctx_usage(ctx, "show takes one task ID");
+  struct bones_error err;
+  struct bones_tasks *t = NULL;
+  char *id = NULL;
+  json_t *task = NULL;
+  int rc = 0;
+  if (tasks_open(ctx, &t, NULL, &err) != BONES_OK || tasks_resolve(t, argv[1], &id, &err) != BONES_OK ||
+      bones_task_get(t, id, &task, &err) != BONES_OK) {
+    rc = bones_ctx_fail(ctx, &err);
+  } else if (bones_ctx_json(ctx)) {
+    rc = bones_ctx_emit(ctx, "tasks.show", json_pack("{s:o}", "task", task));
+  } else {
+    tasks_print_full(task);
+    json_decref(task);
+  }
+  free(id);
+  bones_tasks_free(t);
+  return rc;
+}
+
+int tasks_history_run(struct bones_ctx *ctx, int argc, char **argv) {
+  if (argc != 2) return bones_ctx_usage(ctx, "history takes one task ID");
+  struct bones_error err;
+  struct bones_tasks *t = NULL;
+  char *id = NULL;
+  json_t *events = NULL;
+  bones_kv *kv = NULL;
+  int rc = 0;
+  if (tasks_open(ctx, &t, NULL, &err) != BONES_OK || tasks_resolve(t, argv[1], &id, &err) != BONES_OK ||
+      bones_ctx_kv(ctx, &kv, &err) != BONES_OK || bones_events_list(kv, NULL, id, 0, &events, &err) != BONES_OK) {
+    rc = bones_ctx_fail(ctx, &err);
+  } else if (bones_ctx_json(ctx)) {
+    rc = bones_ctx_emit(ctx, "tasks.history", json_pack("{s:s, s:o}", "task", id, "events", events));
+  } else {
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e) {
+      const char *from = json_string_value(json_object_get(e, "from"));
+      printf("%s %-16s %-8s -> %-8s by %s (rev %lld)\n", json_string_value(json_object_get(e, "at")),
+             json_string_value(json_object_get(e, "kind")), from ? from : "-",
+             json_string_value(json_object_get(e, "to")) ?: "-", json_string_value(json_object_get(e, "agent")),
+             (long long)json_integer_value(json_object_get(e, "rev")));
+    }
+    if (json_array_size(events) == 0) bones_ctx_say(ctx, "(no events for %s; they are kept 7 days)", id);
+    json_decref(events);
+  }
+  free(id);
+  bones_tasks_free(t);
+  return rc;
+}

@@ -1,0 +1,74 @@
+/* tasks.c: `bones tasks`: the backlog and its exactly-once claims. */
+#include "config.h"
+
+#include <bones/plugin.h>
+
+#include "tasks_verbs.h"
+
+#define TASKS_NOTE \
+  "Tasks live in the substrate's bones-tasks bucket.  IDs are t-XXXXXXXX; any\n" \
+  "unique prefix works.  The agent is $BONES_AGENT_ID, the slot of the current\n" \
+  "worktree, or the workspace agent.  Exit codes: 2 usage, 3 no such task,\n" \
+  "4 claimed by another / lost a race, 5 substrate unavailable, 6 refused by\n" \
+  "state (closed, not the claimer, stale epoch).\n"
+
+static const struct bones_subverb tasks_subverbs[] = {
+    {"create", "add an open task",
+     "usage: bones tasks create TITLE [--files a,b] [--parent ID] [--priority P0..P4]\n"
+     "                          [--defer-until TIME|DURATION] [--context K=V]... [--slot S]\n"
+     "With -q prints only the new id.\n" TASKS_NOTE,
+     tasks_create_run, 0},
+    {"list", "list tasks (filters)",
+     "usage: bones tasks list [--status open|claimed|closed] [--claimed-by AGENT|-] [--ready]\n"
+     "                        [--mine] [--stale DURATION] [--orphans] [--slot S] [--limit N]\n"
+     "--stale: not changed for DURATION; --orphans: claimed, lease expired, claimer\n"
+     "not present.  Never truncated unless --limit.  A corrupt record is reported\n"
+     "on stderr (and in \"corrupt\" with --json) and the rest is listed.\n" TASKS_NOTE,
+     tasks_list_run, 0},
+    {"ready", "tasks ready to claim, most urgent first",
+     "usage: bones tasks ready [--limit N] [--slot S] [--mine]\n"
+     "Open, unclaimed, not deferred, not blocked (blocks edges), no open children;\n"
+     "sorted by priority then age.  Never truncated unless --limit.\n" TASKS_NOTE,
+     tasks_ready_run, 0},
+    {"show", "one task, every field", "usage: bones tasks show ID [--json]\n" TASKS_NOTE, tasks_show_run, 0},
+    {"update", "change title, files, parent, priority, deferral or context",
+     "usage: bones tasks update ID [--title T] [--files a,b] [--parent ID] [--priority P0..P4|none]\n"
+     "                             [--defer-until TIME|DURATION|''] [--context K=V|K=]...\n" TASKS_NOTE,
+     tasks_update_run, 0},
+    {"claim", "claim a task (exactly once)",
+     "usage: bones tasks claim ID [--ttl DURATION] [--takeover]\n"
+     "open -> claimed by you, with a lease (default 30m) and a new epoch.  Claiming\n"
+     "your own claim again changes nothing.  Claimed by another: exit 4 naming the\n"
+     "holder and the lease; --takeover succeeds only when that lease expired and the\n"
+     "holder shows no presence (the old claimer's later close is then refused).\n" TASKS_NOTE,
+     tasks_claim_run, 0},
+    {"renew", "extend your claim's lease", "usage: bones tasks renew ID [--ttl DURATION]\n" TASKS_NOTE,
+     tasks_renew_run, 0},
+    {"release", "give a claim back (claimed -> open)",
+     "usage: bones tasks release ID [--epoch N] [--force]\n" TASKS_NOTE, tasks_release_run, 0},
+    {"close", "close a task (final)",
+     "usage: bones tasks close ID [--reason R] [--epoch N] [--force]\n"
+     "Only the claimer closes a claimed task; --force (an operator) is recorded.\n" TASKS_NOTE,
+     tasks_close_run, 0},
+    {"link", "add a typed edge",
+     "usage: bones tasks link FROM TO --type blocks|supersedes|duplicates|discovered-from\n" TASKS_NOTE,
+     tasks_link_run, 0},
+    {"watch", "stream task events",
+     "usage: bones tasks watch [--after EVENT-ID|--all] [--task ID] [--once] [--timeout DURATION]\n"
+     "Polls bones-events (every 250 ms) with a cursor, so no event is missed or\n"
+     "shown twice.  --json: one {schema, data} object per line.\n" TASKS_NOTE,
+     tasks_watch_run, 0},
+    {"history", "the events of one task", "usage: bones tasks history ID [--json]\n" TASKS_NOTE, tasks_history_run,
+     0},
+    {NULL, NULL, NULL, NULL, 0}};
+
+BONES_VERB_EXPORT(verb_tasks) = {
+    .abi = BONES_VERB_ABI,
+    .size = sizeof(struct bones_verb_v1),
+    .name = "tasks",
+    .description = "the task backlog: create, claim (exactly once), close",
+    .flags = BONES_VERB_NEEDS_KV,
+    .usage = "usage: bones tasks create|list|ready|show|update|claim|renew|release|close|link|watch|history ...\n",
+    .run = NULL,
+    .subverbs = tasks_subverbs,
+};

@@ -1,0 +1,20 @@
+/* tasks_verbs.h: the sub-verb functions of `bones tasks`. */
+#ifndef BONES_TASKS_VERBS_H
+#define BONES_TASKS_VERBS_H
+
+#include <bones/verb.h>
+
+int tasks_create_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_list_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_ready_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_show_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_history_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_update_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_link_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_claim_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_renew_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_release_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_close_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_watch_run(struct bones_ctx *ctx, int argc, char **argv);
+
+#endif

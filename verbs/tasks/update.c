@@ -1,0 +1,113 @@
+/* update.c: `bones tasks update ID [...]` and `bones tasks link FROM TO --type T`. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tasks_common.h"
+#include "tasks_verbs.h"
+#include "util.h"
+
+int tasks_update_run(struct bones_ctx *ctx, int argc, char **argv) {
+  static const struct option opts[] = {{"title", required_argument, NULL, 't'},    {"files", required_argument, NULL, 'f'},
+                                       {"parent", required_argument, NULL, 'p'},   {"priority", required_argument, NULL, 'P'},
+                                       {"defer-until", required_argument, NULL, 'd'}, {"context", required_argument, NULL, 'c'},
+                                       {NULL, 0, NULL, 0}};
+  json_t *changes = json_object();
+  const char *parent_arg = NULL;
+  struct bones_error err;
+  int rc = 0;
+  optind = 0;
+  opterr = 0;
+  int c;
+  while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 't') {
+      json_t *s = json_string(optarg);
+      if (s == NULL) rc = bones_ctx_usage(ctx, "--title is not valid UTF-8");
+      else json_object_set_new(changes, "title", s);
+    } else if (c == 'f') {
+      json_object_set_new(changes, "files", tasks_split_list(optarg));
+    } else if (c == 'p') {
+      parent_arg = optarg;
+    } else if (c == 'P') {
+      int p;
+      if (strcmp(optarg, "none") == 0) json_object_set_new(changes, "priority", json_null());
+      else if (tasks_parse_priority(optarg, &p, &err) != BONES_OK) rc = bones_ctx_fail(ctx, &err);
+      else json_object_set_new(changes, "priority", json_integer(p));
+    } else if (c == 'd') {
+      int64_t ms;
+      if (*optarg == '\0') json_object_set_new(changes, "defer_until", json_null());
+      else if (tasks_parse_when(optarg, &ms, &err) != BONES_OK) rc = bones_ctx_fail(ctx, &err);
+      else {
+        char buf[40];
+        bones_format_time(ms, buf, sizeof buf);
+        json_object_set_new(changes, "defer_until", json_string(buf));
+      }
+    } else if (c == 'c') {
+      const char *eq = strchr(optarg, '=');
+      if (eq == NULL || eq == optarg) rc = bones_ctx_usage(ctx, "--context takes KEY=VALUE (KEY= removes KEY)");
+      else {
+        json_t *ctxobj = json_object_get(changes, "context");
+        if (ctxobj == NULL) json_object_set_new(changes, "context", ctxobj = json_object());
+        char *key = bones_xstrndup(optarg, (size_t)(eq - optarg));
+        json_object_set_new(ctxobj, key, eq[1] ? json_string(eq + 1) : json_null());
+        free(key);
+      }
+    } else {
+      rc = bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+    }
+  }
+  if (rc == 0 && optind != argc - 1) rc = bones_ctx_usage(ctx, "give one task ID");
+  if (rc == 0 && json_object_size(changes) == 0 && parent_arg == NULL) rc = bones_ctx_usage(ctx, "nothing to update");
+  struct bones_tasks *t = NULL;
+  char *id = NULL, *parent = NULL;
+  json_t *task = NULL;
+  int wrote = 0;
+  if (rc == 0) {
+    int brc = tasks_open(ctx, &t, NULL, &err);
+    if (brc == BONES_OK) brc = tasks_resolve(t, argv[optind], &id, &err);
+    if (brc == BONES_OK && parent_arg) {
+      brc = tasks_resolve(t, parent_arg, &parent, &err);
+      if (brc == BONES_OK) json_object_set_new(changes, "parent", json_string(parent));
+    }
+    if (brc == BONES_OK) brc = bones_task_update(t, id, changes, &task, &wrote, &err);
+    rc = brc == BONES_OK ? tasks_emit_task(ctx, "tasks.update", wrote ? "updated" : "unchanged", task, wrote)
+                         : bones_ctx_fail(ctx, &err);
+  }
+  free(id);
+  free(parent);
+  bones_tasks_free(t);
+  json_decref(changes);
+  return rc;
+}
+
+int tasks_link_run(struct bones_ctx *ctx, int argc, char **argv) {
+  static const struct option opts[] = {{"type", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
+  const char *type = NULL;
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 't') type = optarg;
+    else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+  }
+  if (optind != argc - 2) return bones_ctx_usage(ctx, "link takes FROM and TO task IDs");
+  if (type == NULL) return bones_ctx_usage(ctx, "link needs --type blocks|supersedes|duplicates|discovered-from");
+  if (!bones_edge_type_valid(type))
+    return bones_ctx_usage(ctx, "unknown edge type '%s' (blocks, supersedes, duplicates, discovered-from)", type);
+  struct bones_error err;
+  struct bones_tasks *t = NULL;
+  char *from = NULL, *to = NULL;
+  json_t *task = NULL;
+  int wrote = 0;
+  int rc = tasks_open(ctx, &t, NULL, &err);
+  if (rc == BONES_OK) rc = tasks_resolve(t, argv[optind], &from, &err);
+  if (rc == BONES_OK) rc = tasks_resolve(t, argv[optind + 1], &to, &err);
+  if (rc == BONES_OK) rc = bones_task_link(t, from, to, type, &task, &wrote, &err);
+  free(from);
+  free(to);
+  bones_tasks_free(t);
+  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
+  return tasks_emit_task(ctx, "tasks.link", wrote ? "linked" : "(linked)", task, wrote);
+}
