@@ -29,7 +29,7 @@ int bones_ws_repo_open(const char *root, const struct bones_repo_backend_v1 **re
   int rc = bones_loader_repo_backend("fossil", &r, err);
   if (rc != BONES_OK) return rc;
   char *state = bones_ws_path(root, "repo");
-  struct bones_repo_options o = {bones_path_is_dir(state) ? state : NULL, 10000};
+  struct bones_repo_options o = {bones_path_is_dir(state) ? state : NULL, 60000}; /* generous: a busy host is slow, not dead */
   rc = r->open(&o, handle, err);
   free(state);
   if (rc == BONES_OK) *repo = r;

@@ -51,7 +51,7 @@ struct bones_commit_opts {
   const char *message;
   const char *const *files; /* NULL = every change of the worktree */
   size_t nfiles;
-  int64_t wait_ms;          /* bound on waiting for the trunk lease; 0 = 120 s */
+  int64_t wait_ms;          /* bound on waiting for the trunk lease; 0 = 300 s */
 };
 
 /* Commits the slot's changes onto trunk under the trunk lease: sync

@@ -150,7 +150,7 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
   uint64_t lease_rev = 0;
   int leased = 0;
   if (rc == BONES_OK) {
-    rc = bones_trunk_lease_take(s->kv, agent, BONES_TRUNK_LEASE_MS, o->wait_ms ? o->wait_ms : 120000, &lease_rev, err);
+    rc = bones_trunk_lease_take(s->kv, agent, BONES_TRUNK_LEASE_MS, o->wait_ms ? o->wait_ms : 300000, &lease_rev, err);
     leased = rc == BONES_OK;
   }
   json_t *conflicts = json_array();

@@ -272,6 +272,19 @@ int bones_task_resolve(struct bones_tasks *t, const char *id_or_prefix, char **i
     free(prefix);
     return bones_error_set(err, BONES_E_USAGE, "'%s' is not a task id", id_or_prefix);
   }
+  if (strlen(prefix) == 10) { /* a whole id: one get, no listing (ids are all this long) */
+    struct bones_kv_value v;
+    int grc = bones_kv_get(t->bucket, prefix, &v, err);
+    if (grc == BONES_OK) {
+      bones_kv_value_free(&v);
+      *id = prefix;
+      return BONES_OK;
+    }
+    if (grc != BONES_E_NOTFOUND) {
+      free(prefix);
+      return grc;
+    }
+  }
   struct prefix_state st = {prefix, json_array()};
   int rc = bones_kv_list(t->bucket, prefix, on_prefix, &st, err);
   if (rc == BONES_OK) {

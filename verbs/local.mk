@@ -25,3 +25,5 @@ bones_SOURCES += verbs/who.c
 bones_SOURCES += verbs/swarm/swarm.c verbs/swarm/swarm_more.c \
 	verbs/swarm/swarm_common.c verbs/swarm/swarm_common.h
 bones_SOURCES += verbs/apply.c
+bones_SOURCES += verbs/coord/coord.c verbs/coord/coord_verbs.h verbs/coord/claims.c \
+	verbs/coord/barrier.c verbs/coord/messages.c

@@ -3,7 +3,8 @@
  * runs PROGRAM N times (fork+execvp, stdout/stderr to /dev/null) and
  * prints median and p99; "{i}" in an argument is replaced by the run
  * number, "{rev}" by the revision the previous run printed (for CAS
- * chains).  Exits non-zero if any run fails. */
+ * chains), "{line}" by line i+1 of the file $BENCH_CLI_LINES (e.g. one
+ * task id per run).  Exits non-zero if any run fails. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -15,11 +16,34 @@
 
 #include "bench.h"
 
+static char **lines; /* $BENCH_CLI_LINES, one entry per line */
+static int nlines;
+
+/* Reads $BENCH_CLI_LINES (if set) into lines; -1 when it cannot. */
+static int load_lines(void) {
+  const char *path = getenv("BENCH_CLI_LINES");
+  if (path == NULL) return 0;
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return -1;
+  char buf[1024];
+  while (fgets(buf, sizeof buf, f)) {
+    buf[strcspn(buf, "\n")] = '\0';
+    lines = realloc(lines, (size_t)(nlines + 1) * sizeof *lines);
+    lines[nlines++] = strdup(buf);
+  }
+  fclose(f);
+  return 0;
+}
+
+/* arg with its first {i}, {line} or {rev} replaced, malloc'd. */
 static char *substitute(const char *arg, int i, const char *rev) {
   const char *p = strstr(arg, "{i}");
   const char *q = strstr(arg, "{rev}");
+  const char *l = strstr(arg, "{line}");
   char *out = NULL;
-  if (p) {
+  if (l) {
+    if (asprintf(&out, "%.*s%s%s", (int)(l - arg), arg, i < nlines ? lines[i] : "", l + 6) < 0) abort();
+  } else if (p) {
     if (asprintf(&out, "%.*s%d%s", (int)(p - arg), arg, i, p + 3) < 0) abort();
   } else if (q) {
     if (asprintf(&out, "%.*s%s%s", (int)(q - arg), arg, rev, q + 5) < 0) abort();
@@ -37,6 +61,10 @@ int main(int argc, char **argv) {
   const char *label = argv[1];
   int n = atoi(argv[2]);
   int pargc = argc - 4;
+  if (load_lines() != 0 || (lines && nlines < n)) {
+    fprintf(stderr, "bench-cli: $BENCH_CLI_LINES: needs %d lines\n", n);
+    return 2;
+  }
   int64_t *samples = calloc((size_t)n, sizeof *samples);
   char rev[64] = "1";
   for (int i = 0; i < n; i++) {

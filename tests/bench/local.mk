@@ -7,7 +7,7 @@ tests_bench_bench_kv_CFLAGS = $(AM_CFLAGS) $(SQLITE3_CFLAGS)
 tests_bench_bench_kv_LDADD = libbones_builtins.la libbones.la $(JANSSON_LIBS) $(SQLITE3_LIBS)
 tests_bench_bench_cli_SOURCES = tests/bench/bench_cli.c tests/bench/bench.c tests/bench/bench.h
 CLEANFILES += $(EXTRA_PROGRAMS)
-EXTRA_DIST += tests/bench/run.sh
+EXTRA_DIST += tests/bench/run.sh tests/bench/run_kv.sh tests/bench/run_tasks.sh tests/bench/run_swarm.sh
 
 # bench-race: N processes racing CAS creates and updates, vtable vs raw.
 # bench-floor-X: connect + one get + exit with backend X's library only.
@@ -16,6 +16,10 @@ tests_bench_bench_race_SOURCES = tests/bench/bench_race.c tests/bench/bench.c te
 	tests/bench/raw.h tests/bench/raw_sqlite.c
 tests_bench_bench_race_CFLAGS = $(AM_CFLAGS) $(SQLITE3_CFLAGS)
 tests_bench_bench_race_LDADD = libbones_builtins.la libbones.la $(JANSSON_LIBS) $(SQLITE3_LIBS)
+# bench-claim: N processes racing bones_task_claim over K tasks.
+EXTRA_PROGRAMS += tests/bench/bench-claim
+tests_bench_bench_claim_SOURCES = tests/bench/bench_claim.c tests/bench/bench.c tests/bench/bench.h
+tests_bench_bench_claim_LDADD = libbones_builtins.la libbones.la $(JANSSON_LIBS)
 tests_bench_bench_floor_sqlite_SOURCES = tests/bench/bench_floor.c
 tests_bench_bench_floor_sqlite_CFLAGS = $(AM_CFLAGS) $(SQLITE3_CFLAGS) -DFLOOR_SQLITE
 tests_bench_bench_floor_sqlite_LDADD = $(SQLITE3_LIBS)

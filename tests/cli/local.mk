@@ -18,3 +18,6 @@ EXTRA_DIST += $(apply_cli_tests)
 swarm_cli_tests = tests/cli/swarm-sqlite.test tests/cli/swarm-nats.test tests/cli/swarm-redis.test
 TESTS += $(swarm_cli_tests)
 EXTRA_DIST += $(swarm_cli_tests) tests/cli/swarm_cli.sh
+coord_cli_tests = tests/cli/coord-sqlite.test tests/cli/coord-nats.test tests/cli/coord-redis.test
+TESTS += $(coord_cli_tests)
+EXTRA_DIST += $(coord_cli_tests) tests/cli/coord_cli.sh

@@ -20,3 +20,8 @@ EXTRA_DIST += $(claims_race_tests) tests/race/claims.sh
 swarm_race_tests = tests/race/swarm-sqlite.test tests/race/swarm-nats.test tests/race/swarm-redis.test
 TESTS += $(swarm_race_tests)
 EXTRA_DIST += $(swarm_race_tests) tests/race/swarm_race.sh
+
+# coordination primitives under contention through the real CLI (coord_race.sh)
+coord_race_tests = tests/race/coord-sqlite.test tests/race/coord-nats.test tests/race/coord-redis.test
+TESTS += $(coord_race_tests)
+EXTRA_DIST += $(coord_race_tests) tests/race/coord_race.sh

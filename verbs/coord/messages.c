@@ -1,0 +1,223 @@
+/* messages.c: `bones coord handoff|handoffs|accept|broadcast|broadcasts`. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord.h"
+#include "coord_verbs.h"
+#include "util.h"
+
+#define FOLLOW_CHUNK_MS 200
+
+/* A string member of rec, "" when missing (borrowed). */
+static const char *str(const json_t *rec, const char *k) {
+  const char *v = json_string_value(json_object_get(rec, k));
+  return v ? v : "";
+}
+
+/* One handoff as a line. */
+static void print_handoff(const json_t *h) {
+  printf("%s %-8s %s -> %s %s: %s\n", str(h, "id"), str(h, "state"), str(h, "from"), str(h, "to"),
+         str(h, "artifact"), str(h, "message"));
+}
+
+int coord_handoff_run(struct bones_ctx *ctx, int argc, char **argv) {
+  static const struct option opts[] = {{"to", required_argument, NULL, 't'},
+                                       {"artifact", required_argument, NULL, 'a'},
+                                       {"message", required_argument, NULL, 'm'},
+                                       {NULL, 0, NULL, 0}};
+  const char *to = NULL, *artifact = NULL, *message = "";
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 't') to = optarg;
+    else if (c == 'a') artifact = optarg;
+    else if (c == 'm') message = optarg;
+    else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+  }
+  if (optind != argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
+  if (to == NULL || artifact == NULL) return bones_ctx_usage(ctx, "--to AGENT and --artifact A are required");
+  struct bones_error err;
+  bones_kv *kv = NULL;
+  char *me = NULL;
+  json_t *rec = NULL;
+  int rc = coord_me(ctx, &kv, &me, &err);
+  if (rc == BONES_OK) rc = bones_handoff_create(kv, me, to, artifact, message, &rec, &err);
+  free(me);
+  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.handoff", json_pack("{s:o}", "handoff", rec));
+  if (bones_ctx_quiet(ctx)) printf("%s\n", str(rec, "id"));
+  else printf("handoff %s: %s -> %s (%s)\n", str(rec, "id"), str(rec, "from"), str(rec, "to"), str(rec, "artifact"));
+  json_decref(rec);
+  return 0;
+}
+
+int coord_handoffs_run(struct bones_ctx *ctx, int argc, char **argv) {
+  static const struct option opts[] = {{"to", required_argument, NULL, 't'}, {"all", no_argument, NULL, 'a'},
+                                       {NULL, 0, NULL, 0}};
+  const char *to = NULL;
+  int all = 0;
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 't') to = optarg;
+    else if (c == 'a') all = 1;
+    else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+  }
+  if (optind != argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
+  struct bones_error err;
+  bones_kv *kv = NULL;
+  char *me = NULL;
+  json_t *list = NULL;
+  int rc = coord_me(ctx, &kv, &me, &err);
+  if (rc == BONES_OK) rc = bones_handoff_list(kv, to ? to : me, all, &list, &err);
+  free(me);
+  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (bones_ctx_json(ctx))
+    return bones_ctx_emit(ctx, "coord.handoffs",
+                          json_pack("{s:o, s:I}", "handoffs", list, "count", (json_int_t)json_array_size(list)));
+  size_t i;
+  json_t *h;
+  if (!bones_ctx_quiet(ctx) && json_array_size(list) == 0) printf("no handoffs\n");
+  json_array_foreach(list, i, h) {
+    if (bones_ctx_quiet(ctx)) printf("%s\n", str(h, "id"));
+    else print_handoff(h);
+  }
+  json_decref(list);
+  return 0;
+}
+
+int coord_accept_run(struct bones_ctx *ctx, int argc, char **argv) {
+  if (argc != 2 || argv[1][0] == '-') return bones_ctx_usage(ctx, "give one handoff ID (and no options)");
+  struct bones_error err;
+  bones_kv *kv = NULL;
+  char *me = NULL;
+  json_t *rec = NULL;
+  int rc = coord_me(ctx, &kv, &me, &err);
+  if (rc == BONES_OK) rc = bones_handoff_accept(kv, me, argv[1], &rec, &err);
+  free(me);
+  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.accept", json_pack("{s:o}", "handoff", rec));
+  if (!bones_ctx_quiet(ctx)) {
+    printf("accepted ");
+    print_handoff(rec);
+  }
+  json_decref(rec);
+  return 0;
+}
+
+int coord_broadcast_run(struct bones_ctx *ctx, int argc, char **argv) {
+  if (argc != 3 || argv[1][0] == '-') return bones_ctx_usage(ctx, "give a CHANNEL and a MESSAGE");
+  struct bones_error err;
+  if (bones_coord_name_check("channel", argv[1], &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  bones_kv *kv = NULL;
+  char *me = NULL;
+  json_t *rec = NULL;
+  int rc = coord_me(ctx, &kv, &me, &err);
+  if (rc == BONES_OK) rc = bones_broadcast_send(kv, argv[1], me, argv[2], &rec, &err);
+  free(me);
+  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.broadcast", json_pack("{s:o}", "broadcast", rec));
+  if (bones_ctx_quiet(ctx)) printf("%s\n", str(rec, "id"));
+  else printf("broadcast %s on %s\n", str(rec, "id"), argv[1]);
+  json_decref(rec);
+  return 0;
+}
+
+/* Prints messages (JSON lines with --json when following), returns the
+ * id of the last one (borrowed from msgs) or NULL. */
+static const char *show(struct bones_ctx *ctx, json_t *msgs, int lines) {
+  const char *last = NULL;
+  size_t i;
+  json_t *m;
+  json_array_foreach(msgs, i, m) {
+    last = str(m, "id");
+    if (lines && bones_ctx_json(ctx)) {
+      json_t *env = json_pack("{s:s, s:O}", "schema", "bones.coord.broadcasts/v1", "data", m);
+      json_dumpf(env, stdout, JSON_COMPACT);
+      putchar('\n');
+      json_decref(env);
+    } else if (bones_ctx_quiet(ctx)) {
+      printf("%s\n", last);
+    } else if (!bones_ctx_json(ctx)) {
+      printf("%s %s %s: %s\n", last, str(m, "at"), str(m, "agent"), str(m, "message"));
+    }
+  }
+  fflush(stdout);
+  return last;
+}
+
+int coord_broadcasts_run(struct bones_ctx *ctx, int argc, char **argv) {
+  static const struct option opts[] = {{"after", required_argument, NULL, 'a'}, {"limit", required_argument, NULL, 'l'},
+                                       {"follow", no_argument, NULL, 'f'},        {"timeout", required_argument, NULL, 't'},
+                                       {NULL, 0, NULL, 0}};
+  const char *after_arg = "";
+  size_t limit = 0;
+  int follow = 0;
+  int64_t timeout = 0;
+  struct bones_error err;
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 'a') after_arg = optarg;
+    else if (c == 'f') follow = 1;
+    else if (c == 'l') {
+      char *end;
+      errno = 0;
+      unsigned long v = strtoul(optarg, &end, 10);
+      if (errno || *end || v == 0 || optarg[0] == '-') return bones_ctx_usage(ctx, "--limit takes a number > 0");
+      limit = v;
+    } else if (c == 't') {
+      if (bones_parse_duration(optarg, &timeout, &err) != BONES_OK) return bones_ctx_usage(ctx, "--timeout: %s", err.message);
+    } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+  }
+  if (optind != argc - 1) return bones_ctx_usage(ctx, "give one CHANNEL");
+  const char *channel = argv[optind];
+  if (bones_coord_name_check("channel", channel, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (*after_arg && !bones_broadcast_id_valid(after_arg))
+    return bones_ctx_usage(ctx, "--after '%s' is not a broadcast id (%d digits)", after_arg, BONES_BROADCAST_ID_LEN);
+  bones_kv *kv = NULL;
+  if (bones_ctx_kv(ctx, &kv, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  char after[BONES_BROADCAST_ID_LEN + 1];
+  snprintf(after, sizeof after, "%s", after_arg);
+  json_t *msgs = NULL;
+  uint64_t rev = 0;
+  if (bones_broadcast_read(kv, channel, after, limit, &msgs, &rev, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (!follow) {
+    const char *last = json_array_size(msgs) ? str(json_array_get(msgs, json_array_size(msgs) - 1), "id") : after;
+    if (bones_ctx_json(ctx))
+      return bones_ctx_emit(ctx, "coord.broadcasts", json_pack("{s:s, s:o, s:I, s:s}", "channel", channel, "messages",
+                                                               msgs, "count", (json_int_t)json_array_size(msgs), "next", last));
+    show(ctx, msgs, 0);
+    json_decref(msgs);
+    return 0;
+  }
+  /* follow: print, then wait for a change, until a signal or --timeout */
+  coord_catch_signals();
+  int64_t deadline = timeout > 0 ? bones_monotonic_ms() + timeout : 0;
+  bones_kv_bucket *b = NULL;
+  int rc = bones_coord_bucket(kv, BONES_BROADCASTS_BUCKET, 1, &b, &err);
+  char *prefix = bones_xasprintf("%s/", channel);
+  while (rc == BONES_OK) {
+    const char *last = show(ctx, msgs, 1);
+    if (last) snprintf(after, sizeof after, "%s", last);
+    json_decref(msgs);
+    msgs = NULL;
+    int64_t left = deadline ? deadline - bones_monotonic_ms() : FOLLOW_CHUNK_MS;
+    if (coord_stop || left <= 0) break;
+    rc = bones_coord_wait_change(b, prefix, rev, left < FOLLOW_CHUNK_MS ? left : FOLLOW_CHUNK_MS, &rev, &err);
+    if (rc == BONES_OK && !coord_stop) rc = bones_broadcast_read(kv, channel, after, limit, &msgs, &rev, &err);
+  }
+  json_decref(msgs);
+  free(prefix);
+  bones_kv_bucket_close(b);
+  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
+  return coord_stop ? coord_interrupted(ctx) : 0;
+}
