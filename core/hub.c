@@ -47,20 +47,7 @@ void bones_hub_status_clear(struct bones_hub_status *st) {
 }
 
 /* The first line of .bones/<name> (malloc'd) or NULL. */
-static char *read_line_file(const char *root, const char *name) {
-  char *path = bones_ws_path(root, name);
-  char *data = NULL;
-  struct bones_error err;
-  int rc = bones_read_file(path, 4096, &data, NULL, &err);
-  free(path);
-  if (rc != BONES_OK) return NULL;
-  data[strcspn(data, "\r\n")] = '\0';
-  if (*data == '\0') {
-    free(data);
-    return NULL;
-  }
-  return data;
-}
+static char *read_line_file(const char *root, const char *name) { return bones_ws_read_line(root, name); }
 
 static int write_line_file(const char *root, const char *name, const char *value, struct bones_error *err) {
   char *path = bones_ws_path(root, name);

@@ -56,16 +56,10 @@ static const char **task_files(json_t *task, size_t *n) {
 /* Creates the slot's fossil user (retried: concurrent joins contend for
  * the hub file) and clones. */
 static int make_leaf(struct bones_swarm *s, const char *slot, const char *agent, struct bones_error *err) {
+  char *url = bones_ws_read_line(s->root, "hub-repo-url");
+  if (url == NULL) return bones_error_set(err, BONES_E_UNAVAILABLE, "the hub has no URL yet");
   char *hub = bones_ws_path(s->root, "hub.fossil");
-  char *url_file = bones_ws_path(s->root, "hub-repo-url");
-  char *url = NULL;
-  int rc = bones_read_file(url_file, 1024, &url, NULL, err);
-  free(url_file);
-  if (rc != BONES_OK) {
-    free(hub);
-    return bones_error_set(err, BONES_E_UNAVAILABLE, "the hub has no URL yet");
-  }
-  url[strcspn(url, "\r\n")] = '\0';
+  int rc = BONES_OK;
   char pw[25];
   bones_random_base32(pw, 24);
   for (int attempt = 0; attempt < 10; attempt++) {
@@ -167,11 +161,7 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
   if (rc == BONES_OK) {
     char now[40];
     bones_format_time(bones_now_ms(), now, sizeof now);
-    char *url_file = bones_ws_path(s->root, "hub-repo-url");
-    char *url = NULL;
-    struct bones_error uerr;
-    if (bones_read_file(url_file, 1024, &url, NULL, &uerr) == BONES_OK) url[strcspn(url, "\r\n")] = '\0';
-    free(url_file);
+    char *url = bones_ws_read_line(s->root, "hub-repo-url");
     rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:i}", "schema", "bones.session/v1", "slot",
                     o->slot, "task_id", task_id, "agent_id", agent, "host", bones_hostname(), "leaf_pid", (int)pid,
                     "hub_url", url ? url : "", "started_at", now, "last_renewed", now, "claim_epoch",

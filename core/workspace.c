@@ -154,11 +154,11 @@ int bones_git_files(const char *root, char ***files, size_t *n, struct bones_err
   return BONES_OK;
 }
 
-char *bones_workspace_agent_id(const char *root) {
-  char *path = bones_ws_path(root, "agent.id");
+char *bones_ws_read_line(const char *root, const char *name) {
+  char *path = bones_ws_path(root, name);
   char *data = NULL;
   struct bones_error err;
-  int rc = bones_read_file(path, 256, &data, NULL, &err);
+  int rc = bones_read_file(path, 4096, &data, NULL, &err);
   free(path);
   if (rc != BONES_OK) return NULL;
   data[strcspn(data, "\r\n")] = '\0';
@@ -168,6 +168,8 @@ char *bones_workspace_agent_id(const char *root) {
   }
   return data;
 }
+
+char *bones_workspace_agent_id(const char *root) { return bones_ws_read_line(root, "agent.id"); }
 
 void bones_up_result_clear(struct bones_up_result *res) {
   if (res == NULL) return;

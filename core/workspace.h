@@ -57,6 +57,10 @@ int bones_workspace_up(const char *start_dir, const char *substrate, struct bone
                        struct bones_error *err);
 void bones_up_result_clear(struct bones_up_result *res);
 
+/* The first line of .bones/<name> (malloc'd, without the newline), or
+ * NULL when the file is missing, unreadable or starts empty. */
+char *bones_ws_read_line(const char *root, const char *name);
+
 /* The workspace agent id from .bones/agent.id (malloc'd) or NULL. */
 char *bones_workspace_agent_id(const char *root);
 
