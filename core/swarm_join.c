@@ -73,7 +73,17 @@ static int make_leaf(struct bones_swarm *s, const char *slot, const char *agent,
     char *leaf = bones_xasprintf("%s/leaf.fossil", dir);
     char *wt = bones_xasprintf("%s/wt", dir);
     rc = bones_mkdir_p(dir, 0700, err);
-    if (rc == BONES_OK) rc = s->repo->leaf_clone(s->repo_handle, url, agent, pw, leaf, wt, err);
+    /* the hub serves each request from a fresh process on one SQLite file:
+     * while other joins add their users it can refuse a clone (a "400" or a
+     * locked database); the backend leaves nothing behind, so try again */
+    for (int attempt = 0; rc == BONES_OK && attempt < 6; attempt++) {
+      rc = s->repo->leaf_clone(s->repo_handle, url, agent, pw, leaf, wt, err);
+      if (rc == BONES_OK || rc == BONES_E_EXISTS || rc == BONES_E_USAGE) break;
+      if (attempt == 5) break;
+      rc = BONES_OK;
+      struct timespec ts = {0, 50000000L * (attempt + 1)};
+      nanosleep(&ts, NULL);
+    }
     free(dir);
     free(leaf);
     free(wt);
