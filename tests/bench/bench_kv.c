@@ -17,17 +17,6 @@
 
 #define VALUE "{\"id\":\"t-abcdefgh\",\"title\":\"benchmark task\",\"status\":\"open\"}"
 
-static const struct raw_client *raw_for(const char *url) {
-  if (strncmp(url, "sqlite:", 7) == 0) return &raw_sqlite;
-#ifdef BENCH_RAW_NATS
-  if (strncmp(url, "nats:", 5) == 0) return &raw_nats;
-#endif
-#ifdef BENCH_RAW_REDIS
-  if (strncmp(url, "redis:", 6) == 0) return &raw_redis;
-#endif
-  return NULL;
-}
-
 enum op { OP_GET, OP_PUT, OP_CREATE, OP_UPDATE, OP_COUNT };
 static const char *const op_names[] = {"get", "put", "create", "update"};
 

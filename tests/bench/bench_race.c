@@ -44,18 +44,6 @@ static struct {
   int ready_r, ready_w, go_r[NBARRIERS], go_w[NBARRIERS];
 } g;
 
-/* The raw client for url's scheme, or NULL. */
-static const struct raw_client *raw_for(const char *url) {
-  if (strncmp(url, "sqlite:", 7) == 0) return &raw_sqlite;
-#ifdef BENCH_RAW_NATS
-  if (strncmp(url, "nats:", 5) == 0) return &raw_nats;
-#endif
-#ifdef BENCH_RAW_REDIS
-  if (strncmp(url, "redis:", 6) == 0) return &raw_redis;
-#endif
-  return NULL;
-}
-
 /* Child: tells the parent it reached barrier b ('r', or 'E' on a fatal
  * error), then waits for the parent to open it (EOF on go_r[b]). */
 static void child_barrier(int b, char what) {

@@ -2,7 +2,7 @@
 # raw clients in the same run.  Benchmarks never fail on speed.
 EXTRA_PROGRAMS = tests/bench/bench-kv tests/bench/bench-cli
 tests_bench_bench_kv_SOURCES = tests/bench/bench_kv.c tests/bench/bench.c tests/bench/bench.h \
-	tests/bench/raw.h tests/bench/raw_sqlite.c
+	tests/bench/raw.h tests/bench/raw.c tests/bench/raw_sqlite.c
 tests_bench_bench_kv_CFLAGS = $(AM_CFLAGS) $(SQLITE3_CFLAGS)
 tests_bench_bench_kv_LDADD = libbones_builtins.la libbones.la $(JANSSON_LIBS) $(SQLITE3_LIBS)
 tests_bench_bench_cli_SOURCES = tests/bench/bench_cli.c tests/bench/bench.c tests/bench/bench.h
@@ -13,7 +13,7 @@ EXTRA_DIST += tests/bench/run.sh tests/bench/run_kv.sh tests/bench/run_tasks.sh 
 # bench-floor-X: connect + one get + exit with backend X's library only.
 EXTRA_PROGRAMS += tests/bench/bench-race tests/bench/bench-floor-sqlite
 tests_bench_bench_race_SOURCES = tests/bench/bench_race.c tests/bench/bench.c tests/bench/bench.h \
-	tests/bench/raw.h tests/bench/raw_sqlite.c
+	tests/bench/raw.h tests/bench/raw.c tests/bench/raw_sqlite.c
 tests_bench_bench_race_CFLAGS = $(AM_CFLAGS) $(SQLITE3_CFLAGS)
 tests_bench_bench_race_LDADD = libbones_builtins.la libbones.la $(JANSSON_LIBS) $(SQLITE3_LIBS)
 # bench-claim: N processes racing bones_task_claim over K tasks.

@@ -25,4 +25,8 @@ extern const struct raw_client raw_nats;
 extern const struct raw_client raw_redis;
 #endif
 
+/* The raw client serving url's scheme (sqlite:, nats:, redis:), or NULL
+ * when this build has none. */
+const struct raw_client *raw_for(const char *url);
+
 #endif
