@@ -1,5 +1,6 @@
 /* cli.c: the bones command line: global options, verb dispatch (git's
  * run_builtin), and the services a verb gets through struct bones_ctx. */
+#include "substrate.h"
 #include "config.h"
 
 #include <errno.h>
@@ -47,14 +48,9 @@ int bones_ctx_kv(struct bones_ctx *ctx, bones_kv **out, struct bones_error *err)
     *out = ctx->kv;
     return BONES_OK;
   }
-  char *url = NULL;
-  int rc = bones_substrate_resolve(ctx->substrate, ctx->workspace, &url, err);
+  char *url = NULL; /* without the managed credential (substrate.h) */
+  int rc = bones_substrate_open(ctx->substrate, ctx->workspace, NULL, &ctx->kv, &url, err);
   if (rc != BONES_OK) return rc;
-  rc = bones_kv_open(url, NULL, &ctx->kv, err);
-  if (rc != BONES_OK) {
-    free(url);
-    return rc;
-  }
   ctx->substrate_url = url;
   *out = ctx->kv;
   return BONES_OK;

@@ -158,16 +158,23 @@ int bones_down_plan(const char *root, struct bones_down_plan *p, struct bones_er
   p->root = bones_xstrdup(root);
   char *pidpath = bones_ws_path(root, "hub.pid");
   struct bones_error e;
-  int have_pid = bones_pidfile_read(pidpath, &p->hub_pid, &e) == BONES_OK;
-  p->hub_alive = have_pid && bones_pid_alive(p->hub_pid);
+  struct bones_pid_record rec;
+  int have_pid = bones_pid_record_read(pidpath, &rec, &e) == BONES_OK;
+  enum bones_pid_state state = have_pid ? bones_pid_check(&rec, "hub start") : BONES_PID_GONE;
+  p->hub_pid = rec.pid;
+  p->hub_alive = state == BONES_PID_OURS;
   int rc = plan_slots(p, err);
   if (rc != BONES_OK) {
     free(pidpath);
     bones_down_plan_clear(p);
     return rc;
   }
-  if (have_pid) add_step(p, BONES_DOWN_STOP_HUB, bones_xasprintf("pid %ld%s", (long)p->hub_pid,
-                                                                  p->hub_alive ? "" : ", not running"));
+  if (have_pid)
+    add_step(p, BONES_DOWN_STOP_HUB,
+             bones_xasprintf("pid %ld%s", (long)p->hub_pid,
+                             p->hub_alive                ? ""
+                             : state == BONES_PID_STALE ? ", stale: another process now, left alone"
+                                                        : ", not running"));
   else if (bones_path_exists(pidpath)) add_step(p, BONES_DOWN_STOP_HUB, bones_xstrdup("unreadable hub.pid"));
   free(pidpath);
   add_step(p, BONES_DOWN_REMOVE_STATE, bones_xasprintf("%s/" BONES_DIR, root));
@@ -242,35 +249,15 @@ int bones_down_apply(const struct bones_down_plan *p, int force, bones_down_repo
   return BONES_OK;
 }
 
-/* 1 when pid runs `... hub start ...` (per /proc); when /proc cannot
- * tell, 1 when hub_url answers HTTP. */
-static int looks_like_hub(pid_t pid, const char *hub_url) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
-  char *data = NULL;
-  size_t len = 0;
-  struct bones_error e;
-  if (bones_read_file(path, 1u << 16, &data, &len, &e) != BONES_OK || len == 0) {
-    free(data);
-    return bones_http_answers(hub_url, 500);
-  }
-  int found = 0;
-  const char *prev = "";
-  for (size_t i = 0; i < len && !found; i += strlen(data + i) + 1) {
-    if (strcmp(prev, "hub") == 0 && strcmp(data + i, "start") == 0) found = 1;
-    prev = data + i;
-  }
-  free(data);
-  return found;
-}
-
 int bones_orphan_reap(const struct bones_registry_entry *e, int *killed, struct bones_error *err) {
   if (killed) *killed = 0;
-  pid_t pid = e->hub_pid;
-  if (pid > 0 && bones_pid_alive(pid) && looks_like_hub(pid, e->hub_url)) {
-    int group = getpgid(pid) == pid;
-    if (!bones_terminate(pid, group, 3000))
-      return bones_error_set(err, BONES_E_INTERNAL, "the orphan hub of %s (pid %ld) did not stop", e->cwd, (long)pid);
+  /* only the very hub the entry recorded (pid, start time, command line):
+   * a reused pid, or an entry without a start time, is left alone */
+  struct bones_pid_record r = bones_registry_hub_record(e);
+  int gone = 0;
+  if (bones_terminate_recorded(&r, "hub start", 1, 3000, &gone) == BONES_PID_OURS) {
+    if (!gone)
+      return bones_error_set(err, BONES_E_INTERNAL, "the orphan hub of %s (pid %ld) did not stop", e->cwd, (long)r.pid);
     if (killed) *killed = 1;
   }
   return bones_registry_remove(e->cwd, err);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,17 +17,20 @@
 
 #include "hub.h"
 #include "hublog.h"
+#include "kv_secret.h"
 #include "loader.h"
 #include "proc.h"
 #include "registry.h"
 #include "server.h"
 #include "slots.h"
+#include "substrate.h"
 #include "util.h"
 #include "workspace.h"
 
 #define HUB_TICK_MS 1000
 #define WATCH_EVERY_TICKS 5
 #define MAX_WATCHERS 8
+#define HUB_MARKER "hub start" /* the words a hub's command line holds */
 
 static bones_hub_watcher_fn watchers[MAX_WATCHERS];
 static int nwatchers;
@@ -74,7 +78,13 @@ int bones_hub_status(const char *root, struct bones_hub_status *st, struct bones
   memset(st, 0, sizeof *st);
   char *pidpath = bones_ws_path(root, "hub.pid");
   struct bones_error e;
-  if (bones_pidfile_read(pidpath, &st->pid, &e) == BONES_OK) st->pid_alive = bones_pid_alive(st->pid);
+  struct bones_pid_record rec;
+  if (bones_pid_record_read(pidpath, &rec, &e) == BONES_OK) {
+    enum bones_pid_state state = bones_pid_check(&rec, HUB_MARKER);
+    st->pid = rec.pid;
+    st->pid_alive = state == BONES_PID_OURS;
+    st->pid_stale = state == BONES_PID_STALE;
+  }
   free(pidpath);
   st->repo_url = read_line_file(root, "hub-repo-url");
   st->substrate = bones_workspace_config_substrate(root);
@@ -104,6 +114,10 @@ struct hub_run {
   enum bones_server_kind kv_kind;
   struct bones_server kv;
   char *repo_url;
+  char kv_secret[BONES_KV_SECRET_LEN + 1]; /* managed servers' credential */
+  dev_t state_dev; /* .bones/ as it was at start: gone or replaced = stop */
+  ino_t state_ino;
+  int state_lost;
 };
 
 static void on_stop_signal(int sig) {
@@ -139,66 +153,79 @@ static int take_lock(struct hub_run *h, struct bones_error *err) {
 static void release_lock(struct hub_run *h) {
   if (h->lock_fd < 0) return;
   char *pp = bones_ws_path(h->root, "hub.lock.pid");
-  unlink(pp);
+  if (!h->state_lost) unlink(pp); /* a replaced .bones/ is not ours */
   free(pp);
   close(h->lock_fd);
   h->lock_fd = -1;
 }
 
-/* 1 when /proc/pid/cmdline's program name contains want. */
-static int pid_runs(pid_t pid, const char *want) {
-  char path[64], buf[256];
-  snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
-  FILE *f = fopen(path, "r");
-  if (f == NULL) return 0;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  return strstr(buf, want) != NULL;
-}
-
-/* Records the servers' pids in .bones/hub.children ("NAME PID" lines), so
- * a later start can stop servers a killed hub left behind. */
+/* Records the servers' pids in .bones/hub.children, one "PID START MARKER"
+ * line each (bones_pid_check), so a later start or stop can stop servers a
+ * killed hub left behind -- and only those. */
 static void write_children(struct hub_run *h) {
-  char text[128];
-  int n = snprintf(text, sizeof text, "fossil %ld\n", (long)h->repo_pid);
-  if (h->managed && h->kv.pid > 0)
-    snprintf(text + n, sizeof text - (size_t)n, "%s %ld\n",
-             h->kv_kind == BONES_SERVER_NATS ? "nats-server" : "redis-server", (long)h->kv.pid);
+  char text[256];
+  struct bones_pid_record repo = bones_pid_record_of(h->repo_pid);
+  int n = 0;
+  if (h->repo_pid > 0) n = snprintf(text, sizeof text, "%ld %llu fossil server\n", (long)repo.pid, repo.start);
+  if (h->managed && h->kv.pid > 0) {
+    struct bones_pid_record kv = bones_pid_record_of(h->kv.pid);
+    const char *prog = bones_server_program(h->kv_kind);
+    const char *base = strrchr(prog, '/');
+    snprintf(text + n, sizeof text - (size_t)n, "%ld %llu %s\n", (long)kv.pid, kv.start, base ? base + 1 : prog);
+  }
   char *path = bones_ws_path(h->root, "hub.children");
   struct bones_error e;
   bones_write_file_atomic(path, text, strlen(text), 0600, &e);
   free(path);
 }
 
-/* A hub.pid left by a hub that died without cleaning up: stop the servers
- * it left (by the recorded pids, when they still run that program, and by
- * its process group), then forget it. */
-static void clear_stale_hub(struct hub_run *h) {
-  char *pidpath = bones_ws_path(h->root, "hub.pid");
-  char *kidpath = bones_ws_path(h->root, "hub.children");
-  pid_t old = 0;
-  struct bones_error e;
-  int had = bones_pidfile_read(pidpath, &old, &e) == BONES_OK && old != getpid();
+/* Stops the servers .bones/hub.children records that are still the very
+ * processes recorded (pid, start time, command line); stale lines are
+ * left alone.  Removes the file. */
+static void stop_recorded_children(const char *root) {
+  char *kidpath = bones_ws_path(root, "hub.children");
   char *kids = NULL;
+  struct bones_error e;
   if (bones_read_file(kidpath, 4096, &kids, NULL, &e) == BONES_OK) {
-    char name[32];
-    long pid;
-    for (char *line = kids; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-      if (sscanf(line, "%31s %ld", name, &pid) == 2 && pid > 0 && bones_pid_alive((pid_t)pid) &&
-          pid_runs((pid_t)pid, name))
-        bones_terminate((pid_t)pid, 0, 3000);
+    for (char *line = kids; line && *line;) {
+      char *nl = strchr(line, '\n');
+      if (nl) *nl = '\0';
+      long pid = 0;
+      unsigned long long start = 0;
+      int used = 0;
+      if (sscanf(line, "%ld %llu %n", &pid, &start, &used) == 2 && used > 0 && pid > 0 && pid < 1L << 30 &&
+          line[used]) {
+        struct bones_pid_record r = {(pid_t)pid, start};
+        if (bones_terminate_recorded(&r, line + used, 0, 3000, NULL) == BONES_PID_STALE)
+          bones_hublog(root, BONES_LOG_WARN, "lifecycle", "left alone a stale hub.children pid (another process now)",
+                       json_pack("{s:i}", "pid", (int)pid));
+      }
+      line = nl ? nl + 1 : NULL;
     }
     free(kids);
   }
-  if (had) {
-    if (kill(-old, 0) == 0) bones_terminate(old, 1, 3000); /* its group, when it led one */
-    bones_hublog(h->root, BONES_LOG_WARN, "lifecycle", "cleared the state of a hub that died",
-                 json_pack("{s:i}", "pid", (int)old));
-  }
   unlink(kidpath);
-  unlink(pidpath);
   free(kidpath);
+}
+
+/* A hub.pid left by a hub that died without cleaning up: stop the servers
+ * it left (only those hub.children proves are still them), then forget
+ * it.  The old pid itself is never signalled: it is dead, or it is not a
+ * hub of ours any more (stale), since a live hub would hold the lock. */
+static void clear_stale_hub(struct hub_run *h) {
+  char *pidpath = bones_ws_path(h->root, "hub.pid");
+  struct bones_pid_record old;
+  struct bones_error e;
+  int had = bones_pid_record_read(pidpath, &old, &e) == BONES_OK && old.pid != getpid();
+  stop_recorded_children(h->root);
+  if (had) {
+    enum bones_pid_state state = bones_pid_check(&old, HUB_MARKER);
+    bones_hublog(h->root, BONES_LOG_WARN, "lifecycle",
+                 state == BONES_PID_GONE ? "cleared the state of a hub that died"
+                                         : "cleared a stale hub.pid (its pid is another process now; left alone)",
+                 json_pack("{s:i, s:s}", "pid", (int)old.pid, "state", bones_pid_state_name(state)));
+  }
+  unlink(pidpath);
   free(pidpath);
 }
 
@@ -250,20 +277,41 @@ static int start_kv_server(struct hub_run *h, struct bones_error *err) {
   int port = port_of(old);
   free(old);
   if (port && !port_free(port)) port = 0;
-  int rc = bones_server_start(h->kv_kind, dir, log, port, 15000, &h->kv, err);
+  int rc = bones_server_start_auth(h->kv_kind, dir, log, port, 15000, h->kv_secret, &h->kv, err);
   free(dir);
   free(log);
   return rc;
 }
 
-static void write_registry(struct hub_run *h, pid_t pid) {
+static void write_registry(struct hub_run *h, const struct bones_pid_record *hub) {
   struct bones_error e;
   const char *base = strrchr(h->root, '/');
   char now[40];
   bones_format_time(bones_now_ms(), now, sizeof now);
   struct bones_registry_entry entry = {(char *)h->root, (char *)(base ? base + 1 : h->root), h->repo_url,
-                                       h->managed ? h->kv.url : "", pid, now};
+                                       h->managed ? h->kv.url : "", hub->pid, now, hub->start};
   bones_registry_write(&entry, &e);
+}
+
+/* After the workspace vanished: the registry entry, when it still names
+ * this hub, is removed (workspace gone) or recorded as stopped (a new
+ * workspace took the place). */
+static void forget_registry(struct hub_run *h, const struct bones_pid_record *self) {
+  struct bones_registry_entry e;
+  struct bones_error err;
+  if (bones_registry_read(h->root, &e, &err) != BONES_OK) return;
+  int ours = e.hub_pid == self->pid && e.hub_pid_start == self->start;
+  bones_registry_entry_clear(&e);
+  if (!ours) return;
+  char *cfg = bones_ws_path(h->root, "config.json");
+  int present = bones_path_is_file(cfg);
+  free(cfg);
+  if (present) {
+    struct bones_pid_record none = {0, 0};
+    write_registry(h, &none);
+  } else {
+    bones_registry_remove(h->root, &err);
+  }
 }
 
 static void run_watchers(struct hub_run *h) {
@@ -272,8 +320,7 @@ static void run_watchers(struct hub_run *h) {
   char *url = NULL;
   bones_kv *kv = NULL;
   struct bones_error e;
-  if (bones_substrate_resolve(spec ? spec : "sqlite", h->root, &url, &e) == BONES_OK &&
-      bones_kv_open(url, NULL, &kv, &e) == BONES_OK) {
+  if (bones_substrate_open(spec ? spec : "sqlite", h->root, NULL, &kv, &url, &e) == BONES_OK) {
     for (int i = 0; i < nwatchers; i++) watchers[i](h->root, kv);
   } else {
     bones_hublog(h->root, BONES_LOG_WARN, "error", "lease watcher cannot reach the substrate",
@@ -301,16 +348,33 @@ static void report(int fd, const struct bones_error *err) {
   close(fd);
 }
 
-/* Keeps the servers up until a stop signal. */
+/* 1 when root/.bones is still the directory the hub started in (same
+ * device and inode). */
+static int state_dir_same(const struct hub_run *h) {
+  char *dir = bones_xasprintf("%s/" BONES_DIR, h->root);
+  struct stat st;
+  int same = stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_dev == h->state_dev && st.st_ino == h->state_ino;
+  free(dir);
+  return same;
+}
+
+/* Keeps the servers up until a stop signal, or until the workspace's
+ * .bones/ is gone or replaced (then h->state_lost is set). */
 static void supervise(struct hub_run *h) {
   for (int tick = 1; !stop_requested; tick++) {
     struct timespec ts = {HUB_TICK_MS / 1000, (HUB_TICK_MS % 1000) * 1000000L};
     nanosleep(&ts, NULL);
     if (stop_requested) break;
+    if (!state_dir_same(h)) {
+      h->state_lost = 1;
+      fprintf(stderr, "bones hub %ld: %s/" BONES_DIR " is gone or replaced; stopping\n", (long)getpid(), h->root);
+      break;
+    }
     int status;
     struct bones_error e;
     if (h->repo_pid > 0 && waitpid(h->repo_pid, &status, WNOHANG) == h->repo_pid) {
       bones_hublog(h->root, BONES_LOG_ERROR, "error", "the hub repository server exited; restarting it", NULL);
+      h->repo_pid = 0; /* reaped: that pid may be reused, never signal it */
       if (start_repo_server(h, &e) != BONES_OK)
         bones_hublog(h->root, BONES_LOG_ERROR, "error", "cannot restart the repository server",
                      json_pack("{s:s}", "err", e.message));
@@ -322,7 +386,7 @@ static void supervise(struct hub_run *h) {
       int port = h->kv.port;
       char *dir = bones_ws_path(h->root, h->kv_kind == BONES_SERVER_NATS ? "nats" : "redis");
       char *log = bones_ws_path(h->root, h->kv_kind == BONES_SERVER_NATS ? "nats.log" : "redis.log");
-      if (bones_server_start(h->kv_kind, dir, log, port, 15000, &h->kv, &e) != BONES_OK)
+      if (bones_server_start_auth(h->kv_kind, dir, log, port, 15000, h->kv_secret, &h->kv, &e) != BONES_OK)
         bones_hublog(h->root, BONES_LOG_ERROR, "error", "cannot restart the substrate server",
                      json_pack("{s:s}", "err", e.message));
       else
@@ -354,6 +418,10 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
   sigaction(SIGHUP, &sa, NULL);
   stop_requested = 0;
   clear_stale_hub(&h);
+  char *state_dir = bones_xasprintf("%s/" BONES_DIR, root);
+  struct stat sst;
+  if (stat(state_dir, &sst) == 0) h.state_dev = sst.st_dev, h.state_ino = sst.st_ino;
+  free(state_dir);
   h.hub_path = bones_ws_path(root, "hub.fossil");
   char *state = bones_ws_path(root, "repo");
   struct bones_repo_options ro = {state, 60000};
@@ -375,33 +443,42 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
   char *spec = bones_workspace_config_substrate(root);
   h.managed = managed_kind(spec, &h.kv_kind);
   free(spec);
+  if (rc == BONES_OK && h.managed) rc = bones_kv_secret_ensure(root, h.kv_secret, err);
   if (rc == BONES_OK && h.managed) rc = start_kv_server(&h, err);
   if (rc == BONES_OK) rc = wait_repo(&h, wait_ms, err);
   char *pidpath = bones_ws_path(root, "hub.pid");
   if (rc == BONES_OK) rc = write_line_file(root, "hub-repo-url", h.repo_url, err);
   if (rc == BONES_OK && h.managed) rc = write_line_file(root, "hub-kv-url", h.kv.url, err);
-  if (rc == BONES_OK) rc = bones_pidfile_write(pidpath, getpid(), err);
+  struct bones_pid_record self = bones_pid_record_of(getpid());
+  if (rc == BONES_OK) rc = bones_pid_record_write(pidpath, &self, err);
   if (rc == BONES_OK) write_children(&h);
   if (rc != BONES_OK) {
     bones_hublog(root, BONES_LOG_ERROR, "lifecycle", "hub start failed", json_pack("{s:s}", "err", err->message));
     stop_servers(&h);
     report(ready_fd, err);
   } else {
-    write_registry(&h, getpid());
+    write_registry(&h, &self);
     bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub ready",
                  json_pack("{s:s, s:s, s:i}", "repo_url", h.repo_url, "kv_url", h.managed ? h.kv.url : "",
                            "pid", (int)getpid()));
     report(ready_fd, NULL);
     supervise(&h);
-    bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub stopping", NULL);
-    stop_servers(&h);
-    char *kidpath = bones_ws_path(root, "hub.children");
-    unlink(kidpath);
-    free(kidpath);
-    unlink(pidpath);
-    write_registry(&h, 0);
-    bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub stopped", NULL);
+    if (h.state_lost) { /* its files are gone, or belong to a new workspace: touch none */
+      stop_servers(&h);
+      forget_registry(&h, &self);
+    } else {
+      bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub stopping", NULL);
+      stop_servers(&h);
+      char *kidpath = bones_ws_path(root, "hub.children");
+      unlink(kidpath);
+      free(kidpath);
+      unlink(pidpath);
+      struct bones_pid_record none = {0, 0};
+      write_registry(&h, &none);
+      bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub stopped", NULL);
+    }
   }
+  explicit_bzero(h.kv_secret, sizeof h.kv_secret);
   free(pidpath);
   if (h.repo_handle) h.repo->close(h.repo_handle);
   free(h.hub_path);
@@ -522,11 +599,18 @@ int bones_hub_ensure(const char *root, struct bones_error *err) {
 int bones_hub_stop(const char *root, int force, int *was_running, struct bones_error *err) {
   if (was_running) *was_running = 0;
   char *pidpath = bones_ws_path(root, "hub.pid");
-  pid_t pid = 0;
+  struct bones_pid_record rec;
   struct bones_error e;
-  int have = bones_pidfile_read(pidpath, &pid, &e) == BONES_OK;
-  if (!have || !bones_pid_alive(pid)) {
-    if (have && kill(-pid, 0) == 0) bones_terminate(pid, 1, 3000); /* servers of a hub that died */
+  int have = bones_pid_record_read(pidpath, &rec, &e) == BONES_OK;
+  enum bones_pid_state state = have ? bones_pid_check(&rec, HUB_MARKER) : BONES_PID_GONE;
+  if (state != BONES_PID_OURS) {
+    /* no hub, a dead one, or a stale hub.pid naming another process (never
+     * signalled): stop only the servers hub.children proves are still the
+     * dead hub's, and forget the pid */
+    stop_recorded_children(root);
+    if (state == BONES_PID_STALE)
+      bones_hublog(root, BONES_LOG_WARN, "lifecycle", "removed a stale hub.pid (its pid is another process; left alone)",
+                   json_pack("{s:i}", "pid", (int)rec.pid));
     unlink(pidpath);
     free(pidpath);
     return BONES_OK;
@@ -558,11 +642,12 @@ int bones_hub_stop(const char *root, int force, int *was_running, struct bones_e
     }
   }
   if (was_running) *was_running = 1;
-  int gone = bones_terminate(pid, 0, 10000);
-  if (kill(-pid, 0) == 0) bones_terminate(pid, 1, 3000); /* anything left in its group */
+  int gone = 0;
+  bones_terminate_recorded(&rec, HUB_MARKER, 0, 10000, &gone);
+  stop_recorded_children(root); /* what a killed hub could not stop */
   unlink(pidpath);
   free(pidpath);
-  if (!gone) return bones_error_set(err, BONES_E_INTERNAL, "the hub (pid %ld) did not stop", (long)pid);
+  if (!gone) return bones_error_set(err, BONES_E_INTERNAL, "the hub (pid %ld) did not stop", (long)rec.pid);
   bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub stopped by bones hub stop", NULL);
   return BONES_OK;
 }

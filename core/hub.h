@@ -20,6 +20,9 @@ struct bones_hub_status {
   char *repo_url;   /* from hub-repo-url, or NULL */
   char *kv_url;     /* from hub-kv-url (managed substrate), or NULL */
   char *substrate;  /* recorded in config.json */
+  int pid_stale;    /* hub.pid names a live process that is not this hub
+                       (a reused pid, or a file without a start time):
+                       never signalled; pid_alive is 0 */
 };
 
 void bones_hub_status_clear(struct bones_hub_status *st);

@@ -182,16 +182,10 @@ int bones_pid_alive(pid_t pid) {
 }
 
 int bones_pidfile_read(const char *path, pid_t *pid, struct bones_error *err) {
-  char *data = NULL;
-  int rc = bones_read_file(path, 64, &data, NULL, err);
-  if (rc != BONES_OK) return rc;
-  char *end = NULL;
-  long v = strtol(data, &end, 10);
-  int ok = end != data && v > 0 && v < 1L << 30 && (*end == '\0' || *end == '\n');
-  free(data);
-  if (!ok) return bones_error_set(err, BONES_E_CORRUPT, "%s does not hold a process id", path);
-  *pid = (pid_t)v;
-  return BONES_OK;
+  struct bones_pid_record r;
+  int rc = bones_pid_record_read(path, &r, err);
+  if (rc == BONES_OK) *pid = r.pid;
+  return rc;
 }
 
 int bones_pidfile_write(const char *path, pid_t pid, struct bones_error *err) {
@@ -228,4 +222,157 @@ char *bones_self_exe(void) {
   if (n <= 0) return NULL;
   buf[n] = '\0';
   return bones_xstrdup(buf);
+}
+
+/* ---- pid records ---- */
+
+unsigned long long bones_pid_start_time(pid_t pid) {
+  if (pid <= 0) return 0;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+  char *data = NULL;
+  size_t len = 0;
+  struct bones_error e;
+  if (bones_read_file(path, 4096, &data, &len, &e) != BONES_OK) return 0;
+  /* fields after the command name "(...)", which may hold ')' and spaces:
+   * field 3 (state) is the first after the last ')', field 22 the 20th */
+  unsigned long long start = 0;
+  char *p = strrchr(data, ')');
+  for (int field = 2; p && field < 22; field++) {
+    p = strchr(p + 1, ' ');
+    if (p) while (p[1] == ' ') p++;
+  }
+  if (p) {
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(p + 1, &end, 10);
+    if (errno == 0 && end != p + 1 && (*end == ' ' || *end == '\n' || *end == '\0')) start = v;
+  }
+  free(data);
+  return start;
+}
+
+struct bones_pid_record bones_pid_record_of(pid_t pid) {
+  struct bones_pid_record r = {pid, bones_pid_start_time(pid)};
+  return r;
+}
+
+int bones_pid_record_parse(const char *text, struct bones_pid_record *r) {
+  r->pid = 0;
+  r->start = 0;
+  if (text == NULL || !(*text >= '0' && *text <= '9')) return 0;
+  char *end = NULL;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (errno != 0 || v <= 0 || v >= 1L << 30) return 0;
+  unsigned long long start = 0;
+  if (*end == ' ') {
+    const char *s = end + 1;
+    if (!(*s >= '0' && *s <= '9')) return 0;
+    errno = 0;
+    start = strtoull(s, &end, 10);
+    if (errno != 0) return 0;
+  }
+  if (*end == '\n') end++;
+  if (*end != '\0') return 0;
+  r->pid = (pid_t)v;
+  r->start = start;
+  return 1;
+}
+
+int bones_pid_record_read(const char *path, struct bones_pid_record *r, struct bones_error *err) {
+  r->pid = 0;
+  r->start = 0;
+  char *data = NULL;
+  int rc = bones_read_file(path, 64, &data, NULL, err);
+  if (rc != BONES_OK) return rc;
+  int ok = bones_pid_record_parse(data, r);
+  free(data);
+  if (!ok) return bones_error_set(err, BONES_E_CORRUPT, "%s does not hold a process id", path);
+  return BONES_OK;
+}
+
+int bones_pid_record_write(const char *path, const struct bones_pid_record *r, struct bones_error *err) {
+  char buf[64];
+  int n = snprintf(buf, sizeof buf, "%ld %llu\n", (long)r->pid, r->start);
+  return bones_write_file_atomic(path, buf, (size_t)n, 0600, err);
+}
+
+/* 1 when a word of the command line equals w (or its base name does). */
+static int word_matches(const char *word, size_t len, const char *w, size_t wlen) {
+  if (len == wlen && memcmp(word, w, len) == 0) return 1;
+  const char *slash = memrchr(word, '/', len);
+  if (slash == NULL) return 0;
+  size_t blen = len - (size_t)(slash + 1 - word);
+  return blen == wlen && memcmp(slash + 1, w, wlen) == 0;
+}
+
+/* 1 when the words of marker appear in order among the words of pid's
+ * command line (split at NULs and spaces). */
+static int cmdline_has(pid_t pid, const char *marker) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+  char *data = NULL;
+  size_t len = 0;
+  struct bones_error e;
+  if (bones_read_file(path, 1u << 16, &data, &len, &e) != BONES_OK) return 0;
+  const char *m = marker;
+  size_t i = 0;
+  while (*m) {
+    while (*m == ' ') m++;
+    if (*m == '\0') break;
+    size_t mlen = strcspn(m, " ");
+    int found = 0;
+    while (i < len && !found) {
+      while (i < len && (data[i] == '\0' || data[i] == ' ')) i++;
+      size_t j = i;
+      while (j < len && data[j] != '\0' && data[j] != ' ') j++;
+      if (j > i && word_matches(data + i, j - i, m, mlen)) found = 1;
+      i = j;
+    }
+    if (!found) {
+      free(data);
+      return 0;
+    }
+    m += mlen;
+  }
+  free(data);
+  return 1;
+}
+
+enum bones_pid_state bones_pid_check(const struct bones_pid_record *r, const char *marker) {
+  if (r == NULL || r->pid <= 0 || !bones_pid_alive(r->pid)) return BONES_PID_GONE;
+  unsigned long long now = bones_pid_start_time(r->pid);
+  if (r->start == 0 || now != r->start) return BONES_PID_STALE;
+  if (marker && *marker && !cmdline_has(r->pid, marker)) return BONES_PID_STALE;
+  /* it may have exited and been replaced since the first look */
+  if (bones_pid_start_time(r->pid) != r->start) return BONES_PID_STALE;
+  return BONES_PID_OURS;
+}
+
+int bones_pid_is_ours(const struct bones_pid_record *r, const char *marker) {
+  return bones_pid_check(r, marker) == BONES_PID_OURS;
+}
+
+enum bones_pid_state bones_terminate_recorded(const struct bones_pid_record *r, const char *marker, int group,
+                                              int grace_ms, int *stopped) {
+  if (stopped) *stopped = 0;
+  enum bones_pid_state st = bones_pid_check(r, marker);
+  if (st != BONES_PID_OURS) {
+    if (stopped) *stopped = st == BONES_PID_GONE;
+    return st;
+  }
+  int leads = group && getpgid(r->pid) == r->pid;
+  int gone = bones_terminate(r->pid, leads, grace_ms);
+  if (stopped) *stopped = gone;
+  return st;
+}
+
+const char *bones_pid_state_name(enum bones_pid_state s) {
+  switch (s) {
+  case BONES_PID_GONE: return "gone";
+  case BONES_PID_STALE: return "stale";
+  case BONES_PID_OURS: return "ours";
+  }
+  return "?";
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +52,10 @@ int bones_registry_write(const struct bones_registry_entry *e, struct bones_erro
   int rc = bones_mkdir_p(dir, 0700, err);
   free(dir);
   if (rc != BONES_OK) return rc;
-  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "cwd", e->cwd, "name", e->name ? e->name : "", "hub_url",
+  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I}", "cwd", e->cwd, "name", e->name ? e->name : "", "hub_url",
                         e->hub_url ? e->hub_url : "", "kv_url", e->kv_url ? e->kv_url : "", "hub_pid",
-                        (int)e->hub_pid, "started_at", e->started_at ? e->started_at : "");
+                        (int)e->hub_pid, "started_at", e->started_at ? e->started_at : "", "hub_pid_start",
+                        (json_int_t)(e->hub_pid_start <= (unsigned long long)INT64_MAX ? e->hub_pid_start : 0));
   char *text = json_dumps(o, JSON_INDENT(2));
   json_decref(o);
   char *path = entry_path(e->cwd);
@@ -82,6 +84,8 @@ static int parse_entry(const char *path, struct bones_registry_entry *e, struct 
   e->kv_url = dup_field(o, "kv_url");
   e->started_at = dup_field(o, "started_at");
   e->hub_pid = (pid_t)json_integer_value(json_object_get(o, "hub_pid"));
+  json_int_t start = json_integer_value(json_object_get(o, "hub_pid_start"));
+  e->hub_pid_start = start > 0 ? (unsigned long long)start : 0;
   json_decref(o);
   return BONES_OK;
 }
@@ -157,7 +161,7 @@ int bones_registry_list(struct bones_registry_entry **entries, size_t *n, size_t
       free(path);
       continue;
     }
-    if (!bones_pid_alive(e.hub_pid) && !workspace_present(e.cwd)) { /* prune on read */
+    if (bones_registry_hub_state(&e) != BONES_PID_OURS && !workspace_present(e.cwd)) { /* prune on read */
       unlink(path);
       bones_registry_entry_clear(&e);
       free(path);
@@ -208,9 +212,19 @@ out:
 }
 
 int bones_registry_alive(const struct bones_registry_entry *e) {
-  return e->hub_pid > 0 && bones_pid_alive(e->hub_pid) && bones_http_answers(e->hub_url, 500);
+  return bones_registry_hub_state(e) == BONES_PID_OURS && bones_http_answers(e->hub_url, 500);
 }
 
 int bones_registry_orphan(const struct bones_registry_entry *e) {
-  return e->hub_pid > 0 && bones_pid_alive(e->hub_pid) && !workspace_present(e->cwd);
+  return bones_registry_hub_state(e) == BONES_PID_OURS && !workspace_present(e->cwd);
+}
+
+struct bones_pid_record bones_registry_hub_record(const struct bones_registry_entry *e) {
+  struct bones_pid_record r = {e->hub_pid, e->hub_pid_start};
+  return r;
+}
+
+enum bones_pid_state bones_registry_hub_state(const struct bones_registry_entry *e) {
+  struct bones_pid_record r = bones_registry_hub_record(e);
+  return bones_pid_check(&r, "hub start");
 }

@@ -9,6 +9,8 @@
 
 #include <bones/error.h>
 
+#include "proc.h"
+
 struct bones_registry_entry {
   char *cwd;
   char *name;
@@ -16,6 +18,9 @@ struct bones_registry_entry {
   char *kv_url;    /* may be "" */
   pid_t hub_pid;   /* 0 = registered, no hub yet */
   char *started_at;
+  unsigned long long hub_pid_start; /* the hub's start time (proc.h pid
+                                       records); 0 = unknown: the pid is
+                                       never trusted as a live hub */
 };
 
 /* The registry directory (malloc'd). */
@@ -52,5 +57,12 @@ int bones_registry_orphan(const struct bones_registry_entry *e);
 /* 1 when something answers HTTP at url ("http://127.0.0.1:P/...") within
  * timeout_ms. */
 int bones_http_answers(const char *url, int timeout_ms);
+
+/* The hub the entry records ({hub_pid, hub_pid_start}). */
+struct bones_pid_record bones_registry_hub_record(const struct bones_registry_entry *e);
+
+/* What the entry's hub pid is now: gone, stale (another process: never
+ * signal it) or ours (that very hub, per start time and command line). */
+enum bones_pid_state bones_registry_hub_state(const struct bones_registry_entry *e);
 
 #endif

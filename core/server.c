@@ -68,6 +68,7 @@ int bones_server_answers(enum bones_server_kind kind, int port, int timeout_ms) 
   socklen_t sl = sizeof soerr;
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) goto out;
   const char *want = kind == BONES_SERVER_NATS ? "INFO " : "+PONG";
+  const char *want2 = kind == BONES_SERVER_NATS ? "INFO " : "-NOAU"; /* redis with a password */
   if (kind == BONES_SERVER_REDIS && write(fd, "PING\r\n", 6) != 6) goto out;
   char buf[64];
   size_t got = 0;
@@ -81,13 +82,13 @@ int bones_server_answers(enum bones_server_kind kind, int port, int timeout_ms) 
     if (n <= 0) break;
     got += (size_t)n;
   }
-  ok = got >= 5 && memcmp(buf, want, 5) == 0;
+  ok = got >= 5 && (memcmp(buf, want, 5) == 0 || memcmp(buf, want2, 5) == 0);
 out:
   close(fd);
   return ok;
 }
 
-static const char *program_of(enum bones_server_kind kind) {
+const char *bones_server_program(enum bones_server_kind kind) {
   const char *env = getenv(kind == BONES_SERVER_NATS ? "BONES_NATS_SERVER" : "BONES_REDIS_SERVER");
   if (env && *env) return env;
   return kind == BONES_SERVER_NATS ? "nats-server" : "redis-server";
@@ -109,6 +110,7 @@ static void build_argv(enum bones_server_kind kind, const char *prog, const char
     argv[i++] = "-sd";
     argv[i++] = dir;
   } else {
+    if (conf) argv[i++] = conf; /* the config file comes first */
     argv[i++] = "--bind";
     argv[i++] = "127.0.0.1";
     argv[i++] = "--port";
@@ -131,26 +133,58 @@ static void build_argv(enum bones_server_kind kind, const char *prog, const char
 
 int bones_server_start(enum bones_server_kind kind, const char *data_dir, const char *log_path, int port, int wait_ms,
                        struct bones_server *out, struct bones_error *err) {
+  return bones_server_start_auth(kind, data_dir, log_path, port, wait_ms, NULL, out, err);
+}
+
+/* Writes the 0600 config file of kind under data_dir; *conf (malloc'd) is
+ * its path, or NULL when kind needs none (redis without a secret). */
+static int write_config(enum bones_server_kind kind, const char *data_dir, const char *secret, char **conf,
+                        struct bones_error *err) {
+  *conf = NULL;
+  char *text = NULL;
+  if (kind == BONES_SERVER_NATS) {
+    /* nats-server 2.9 takes max_payload only from a config file: the
+     * default 1 MiB (headers included) cannot hold a 1 MiB value */
+    text = bones_xasprintf("# written by bones: room for 1 MiB values plus headers\nmax_payload: 2MB\n%s%s%s",
+                           secret ? "authorization {\n  token: \"" : "", secret ? secret : "",
+                           secret ? "\"\n}\n" : "");
+    *conf = bones_xasprintf("%s/bones-nats.conf", data_dir);
+  } else if (secret) {
+    text = bones_xasprintf("# written by bones: the workspace credential\nrequirepass %s\n", secret);
+    *conf = bones_xasprintf("%s/bones-redis.conf", data_dir);
+  } else {
+    return BONES_OK;
+  }
+  int rc = bones_write_file_atomic(*conf, text, strlen(text), 0600, err);
+  explicit_bzero(text, strlen(text));
+  free(text);
+  if (rc != BONES_OK) {
+    free(*conf);
+    *conf = NULL;
+  }
+  return rc;
+}
+
+int bones_server_start_auth(enum bones_server_kind kind, const char *data_dir, const char *log_path, int port,
+                            int wait_ms, const char *secret, struct bones_server *out, struct bones_error *err) {
   memset(out, 0, sizeof *out);
   int rc = bones_mkdir_p(data_dir, 0700, err);
   if (rc != BONES_OK) return rc;
   if (port == 0 && (rc = bones_free_port(&port, err)) != BONES_OK) return rc;
   if (bones_server_answers(kind, port, 100) || bones_server_answers(BONES_SERVER_NATS, port, 50))
     return bones_error_set(err, BONES_E_CONFLICT, "port %d on 127.0.0.1 is already in use", port);
-  const char *prog = program_of(kind);
+  const char *prog = bones_server_program(kind);
   char port_s[16];
   snprintf(port_s, sizeof port_s, "%d", port);
-  /* nats-server 2.9 takes max_payload only from a config file: the
-   * default 1 MiB (headers included) cannot hold a 1 MiB value */
-  char *conf = bones_xasprintf("%s/bones-nats.conf", data_dir);
-  if (kind == BONES_SERVER_NATS) {
-    static const char conf_text[] = "# written by bones: room for 1 MiB values plus headers\nmax_payload: 2MB\n";
-    rc = bones_write_file_atomic(conf, conf_text, sizeof conf_text - 1, 0600, err);
-    if (rc != BONES_OK) {
-      free(conf);
-      return rc;
-    }
+  char *conf = NULL;
+  if (secret && *secret == '\0') secret = NULL;
+  if (kind == BONES_SERVER_REDIS) {
+    char *stale = bones_xasprintf("%s/bones-redis.conf", data_dir);
+    unlink(stale); /* an old password must not outlive its workspace secret */
+    free(stale);
   }
+  rc = write_config(kind, data_dir, secret, &conf, err);
+  if (rc != BONES_OK) return rc;
   const char *argv[24];
   build_argv(kind, prog, port_s, data_dir, conf, argv);
   int errpipe[2];

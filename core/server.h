@@ -46,4 +46,16 @@ int bones_port_free(int port);
 /* A TCP port on 127.0.0.1 that was free a moment ago. */
 int bones_free_port(int *port, struct bones_error *err);
 
+/* Like bones_server_start, and when secret is not NULL the server requires
+ * it from every client: redis through `requirepass` in a 0600 config file
+ * (data_dir/bones-redis.conf), nats through `authorization { token }` in
+ * its 0600 config file (data_dir/bones-nats.conf).  The secret never
+ * appears in the server's argv. */
+int bones_server_start_auth(enum bones_server_kind kind, const char *data_dir, const char *log_path, int port,
+                            int wait_ms, const char *secret, struct bones_server *out, struct bones_error *err);
+
+/* The program run for kind: $BONES_NATS_SERVER / $BONES_REDIS_SERVER, or
+ * "nats-server" / "redis-server" (static or environment storage). */
+const char *bones_server_program(enum bones_server_kind kind);
+
 #endif

@@ -289,7 +289,7 @@ int bones_workspace_up(const char *start_dir, const char *substrate, struct bone
       const char *base = strrchr(root, '/');
       char now[40];
       bones_format_time(bones_now_ms(), now, sizeof now);
-      struct bones_registry_entry fresh = {root, (char *)(base ? base + 1 : root), "", "", 0, now};
+      struct bones_registry_entry fresh = {root, (char *)(base ? base + 1 : root), "", "", 0, now, 0};
       rc = bones_registry_write(&fresh, err);
     } else {
       bones_registry_entry_clear(&e);

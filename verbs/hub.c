@@ -25,6 +25,7 @@ static json_t *status_json(const struct bones_hub_status *st) {
 static void print_status(const struct bones_hub_status *st) {
   printf("hub: %s", st->running ? "running" : st->pid_alive ? "not answering" : "stopped");
   if (st->pid_alive) printf(" (pid %ld)", (long)st->pid);
+  else if (st->pid_stale) printf(" (hub.pid is stale: pid %ld is another process)", (long)st->pid);
   printf("\n");
   if (st->repo_url) printf("  repo:      %s%s\n", st->repo_url, st->repo_answers ? "" : " (not answering)");
   printf("  substrate: %s", st->substrate);
@@ -91,9 +92,21 @@ static int hub_stop_run(struct bones_ctx *ctx, int argc, char **argv) {
   }
   struct bones_error err;
   int was = 0;
+  struct bones_hub_status st;
+  bones_hub_status(bones_ctx_workspace(ctx), &st, &err);
+  pid_t stale = st.pid_stale ? st.pid : 0; /* a reused pid: never signalled */
+  bones_hub_status_clear(&st);
   if (bones_hub_stop(bones_ctx_workspace(ctx), force, &was, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
-  if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "hub.stop", json_pack("{s:b}", "was_running", was));
-  bones_ctx_say(ctx, "%s", was ? "hub stopped" : "hub was not running");
+  if (bones_ctx_json(ctx)) {
+    json_t *d = json_pack("{s:b}", "was_running", was);
+    json_object_set_new(d, "stale_pid", stale ? json_integer(stale) : json_null());
+    return bones_ctx_emit(ctx, "hub.stop", d);
+  }
+  if (stale)
+    bones_ctx_say(ctx, "hub was not running: hub.pid was stale (pid %ld is another process, left alone); removed it",
+                  (long)stale);
+  else
+    bones_ctx_say(ctx, "%s", was ? "hub stopped" : "hub was not running");
   return 0;
 }
 

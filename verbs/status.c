@@ -113,7 +113,8 @@ static void status_print(const struct ws_status *s) {
   const char *base = strrchr(s->root, '/');
   printf("workspace  %s (%s)\n", s->root, base ? base + 1 : s->root);
   printf("hub        %s", hub_word(h));
-  if (h->pid > 0) printf(" (pid %ld%s)", (long)h->pid, h->pid_alive ? "" : " is dead");
+  if (h->pid > 0)
+    printf(" (pid %ld%s)", (long)h->pid, h->pid_alive ? "" : h->pid_stale ? " is another process: stale" : " is dead");
   if (h->running && h->repo_url) printf(", repo %s", h->repo_url);
   printf("\n");
   printf("substrate  %s", s->spec);

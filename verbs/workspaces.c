@@ -21,7 +21,7 @@ void ws_row_fill(struct ws_row *row, const struct bones_registry_entry *e) {
   char *cfg = bones_xasprintf("%s/" BONES_DIR "/config.json", e->cwd);
   row->present = bones_path_is_file(cfg);
   free(cfg);
-  int pid_alive = e->hub_pid > 0 && bones_pid_alive(e->hub_pid);
+  int pid_alive = bones_registry_hub_state(e) == BONES_PID_OURS;
   row->orphan = bones_registry_orphan(e);
   row->alive = pid_alive && bones_registry_alive(e);
   if (row->orphan) row->state = "orphan";

@@ -13,14 +13,16 @@
 #include "util.h"
 #include "workspace.h"
 
-/* Removes a stale hub.pid (bones_hub_stop on a dead pid also stops what
- * is left of the dead hub's process group) if it still names the dead
- * pid.  Returns 1 when done, else 0 with err filled. */
+/* Removes a hub.pid that names no hub of ours (a dead pid, or a stale
+ * one another process reuses: never signalled; bones_hub_stop also stops
+ * the servers hub.children proves are still the dead hub's) if it still
+ * names that pid.  Returns 1 when done, else 0 with err filled. */
 static int clear_stale_pid(struct doctor_run *run, pid_t pid, struct bones_error *err) {
   char *path = bones_ws_path(run->root, "hub.pid");
-  pid_t now = 0;
+  struct bones_pid_record now;
   struct bones_error e;
-  int same = bones_pidfile_read(path, &now, &e) == BONES_OK && now == pid && !bones_pid_alive(pid);
+  int same = bones_pid_record_read(path, &now, &e) == BONES_OK && now.pid == pid &&
+             bones_pid_check(&now, "hub start") != BONES_PID_OURS;
   free(path);
   if (!same) {
     bones_error_set(err, BONES_E_CONFLICT, "hub.pid changed meanwhile; left alone");
@@ -47,6 +49,15 @@ static void check_pidfile(struct doctor_run *run) {
                        err.message);
   } else if (run->hub.pid_alive) {
     bones_doctor_add(&run->report, run->root, "hub.pid", BONES_CHECK_OK, NULL, "hub pid %ld is alive", (long)pid);
+  } else if (run->hub.pid_stale && run->fix && clear_stale_pid(run, pid, &err)) {
+    bones_doctor_add(&run->report, run->root, "hub.pid", BONES_CHECK_FIXED, NULL,
+                     "removed the stale hub.pid: pid %ld is another process now (left alone; the hub had died)",
+                     (long)pid);
+  } else if (run->hub.pid_stale) {
+    bones_doctor_add(&run->report, run->root, "hub.pid", BONES_CHECK_WARN,
+                     run->fix ? err.message : FIX_HINT " (removes it; never signals that process)",
+                     "hub.pid is stale: pid %ld is another process now, not this workspace's hub (the hub died)",
+                     (long)pid);
   } else if (run->fix && clear_stale_pid(run, pid, &err)) {
     bones_doctor_add(&run->report, run->root, "hub.pid", BONES_CHECK_FIXED, NULL,
                      "removed the stale hub.pid of dead pid %ld (the hub had died)", (long)pid);

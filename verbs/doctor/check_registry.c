@@ -26,7 +26,7 @@ static int inconsistent(const struct bones_registry_entry *e, const struct bones
   }
   if (e->hub_pid > 0)
     return snprintf(buf, size, "records hub pid %ld, but no hub runs%s", (long)e->hub_pid,
-                    bones_pid_alive(e->hub_pid) ? " here (that pid is another process)" : "");
+                    bones_registry_hub_state(e) == BONES_PID_STALE ? " here (that pid is another process)" : "");
   return 0;
 }
 
@@ -42,7 +42,9 @@ static int rewrite(struct doctor_run *run, const struct bones_registry_entry *ol
       h->pid_alive && h->repo_url ? h->repo_url : (old ? old->hub_url : ""),
       h->pid_alive && h->kv_url ? h->kv_url : (old ? old->kv_url : ""),
       h->pid_alive ? h->pid : 0,
-      old && old->started_at[0] ? old->started_at : now};
+      old && old->started_at[0] ? old->started_at : now,
+      0};
+  if (h->pid_alive) e.hub_pid_start = bones_pid_start_time(h->pid);
   return bones_registry_write(&e, err);
 }
 
@@ -87,7 +89,8 @@ void doctor_registry_all(struct doctor_run *run) {
   for (size_t i = 0; i < n; i++) {
     const struct bones_registry_entry *e = &v[i];
     if (bones_registry_orphan(e)) continue;
-    int pid_alive = e->hub_pid > 0 && bones_pid_alive(e->hub_pid);
+    enum bones_pid_state state = bones_registry_hub_state(e);
+    int pid_alive = state == BONES_PID_OURS;
     if (pid_alive && !bones_registry_alive(e)) {
       bones_doctor_add(&run->report, e->cwd, "registry", BONES_CHECK_FAIL,
                        "restart it: `bones -C DIR hub stop --force && bones -C DIR hub start --detach`",
@@ -96,14 +99,17 @@ void doctor_registry_all(struct doctor_run *run) {
     } else if (e->hub_pid > 0 && !pid_alive) {
       struct bones_registry_entry fixed = *e;
       fixed.hub_pid = 0;
+      fixed.hub_pid_start = 0;
       struct bones_error werr;
       if (run->fix && bones_registry_write(&fixed, &werr) == BONES_OK)
         bones_doctor_add(&run->report, e->cwd, "registry", BONES_CHECK_FIXED, NULL,
-                         "%s: hub pid %ld had died; recorded as stopped", e->cwd, (long)e->hub_pid);
+                         "%s: hub pid %ld had died%s; recorded as stopped", e->cwd, (long)e->hub_pid,
+                         state == BONES_PID_STALE ? " (the pid is another process now, left alone)" : "");
       else
         bones_doctor_add(&run->report, e->cwd, "registry", BONES_CHECK_WARN,
                          FIX_ALL_HINT ", then `bones -C DIR doctor --fix` for the workspace",
-                         "%s: hub pid %ld has died (the hub crashed or was killed)", e->cwd, (long)e->hub_pid);
+                         "%s: hub pid %ld has died (the hub crashed or was killed)%s", e->cwd, (long)e->hub_pid,
+                         state == BONES_PID_STALE ? "; the pid is another process now (stale)" : "");
     } else {
       bones_doctor_add(&run->report, e->cwd, "registry", BONES_CHECK_OK, NULL, "%s: hub %s", e->cwd,
                        pid_alive ? "running" : "stopped");
