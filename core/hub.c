@@ -117,7 +117,7 @@ struct hub_run {
   char kv_secret[BONES_KV_SECRET_LEN + 1]; /* managed servers' credential */
   dev_t state_dev; /* .bones/ as it was at start: gone or replaced = stop */
   ino_t state_ino;
-  int state_lost;
+  int state_lost; /* set by supervise: .bones/ is gone or replaced */
 };
 
 static void on_stop_signal(int sig) {
@@ -463,7 +463,7 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
                            "pid", (int)getpid()));
     report(ready_fd, NULL);
     supervise(&h);
-    if (h.state_lost) { /* its files are gone, or belong to a new workspace: touch none */
+    if (h.state_lost || !state_dir_same(&h)) { /* its files are gone, or belong to a new workspace: touch none */
       stop_servers(&h);
       forget_registry(&h, &self);
     } else {
@@ -642,8 +642,14 @@ int bones_hub_stop(const char *root, int force, int *was_running, struct bones_e
     }
   }
   if (was_running) *was_running = 1;
+  int leads = getpgid(rec.pid) == rec.pid; /* looked at while it is verified ours */
   int gone = 0;
   bones_terminate_recorded(&rec, HUB_MARKER, 0, 10000, &gone);
+  /* what is left of its group (fossil's per-connection children hold the
+   * port): right after the verified leader exits, its group id can only
+   * name its own processes (Linux does not reuse a pid that is still a
+   * process group id) */
+  if (gone && leads && kill(-rec.pid, 0) == 0) bones_terminate(rec.pid, 1, 3000);
   stop_recorded_children(root); /* what a killed hub could not stop */
   unlink(pidpath);
   free(pidpath);

@@ -201,6 +201,7 @@ int bones_terminate(pid_t pid, int group, int grace_ms) {
     waitpid(pid, NULL, WNOHANG);
     return 1;
   }
+  kill(target, SIGCONT); /* a stopped process acts on SIGTERM only once continued */
   int64_t deadline = bones_monotonic_ms() + grace_ms;
   while (bones_monotonic_ms() < deadline) {
     waitpid(pid, NULL, WNOHANG);
