@@ -66,11 +66,12 @@ int bones_down_apply(const struct bones_down_plan *p, int force, bones_down_repo
 /* A stable name for JSON ("stop_hub"), static. */
 const char *bones_down_action_name(enum bones_down_action a);
 
-/* Reaps an orphan registry entry (hub pid alive, workspace gone): stops
- * the hub (SIGTERM, then SIGKILL; its process group when it leads one)
- * unless the pid no longer looks like a bones hub (reused pid: it is left
- * alone and *killed stays 0), then removes the entry.  *killed (may be
- * NULL) is 1 when a process was stopped. */
+/* Reaps an orphan registry entry (hub alive, workspace gone): stops the
+ * hub (SIGTERM, then SIGKILL; its process group when it leads one) only
+ * when the entry's pid record (hub_pid + hub_pid_start) and the command
+ * line prove it is that very hub (proc.h); a reused pid or an entry
+ * without a start time is left alone and *killed stays 0.  Then removes
+ * the entry.  *killed (may be NULL) is 1 when a process was stopped. */
 int bones_orphan_reap(const struct bones_registry_entry *e, int *killed, struct bones_error *err);
 
 /* Opens the fossil repo backend for work on root's slots: its state dir

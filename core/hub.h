@@ -39,14 +39,20 @@ struct bones_hub_start_options {
 
 /* Starts the hub of root.  Idempotent: *already is set when it was
  * running.  Without detach this call IS the hub and returns after a
- * SIGTERM/SIGINT.  A second concurrent start gets BONES_E_CONFLICT naming
+ * SIGTERM/SIGINT, or once root/.bones is gone or replaced (another device
+ * or inode than at start: it then stops its servers and touches no file
+ * there).  A managed substrate server requires the workspace credential
+ * (kv_secret.h).  A second concurrent start gets BONES_E_CONFLICT naming
  * the lock holder's pid. */
 int bones_hub_start(const char *root, const struct bones_hub_start_options *o, int *already,
                     struct bones_error *err);
 
 /* Stops the hub: SIGTERM, wait, SIGKILL (also the servers it started).
- * Refuses (BONES_E_REFUSED) while slots have live leaf processes unless
- * force.  URL files are kept so the next start reuses the ports.
+ * Only signals processes hub.pid / hub.children prove are this hub's (pid,
+ * start time, command line: proc.h); a stale hub.pid naming another
+ * process is removed and that process left alone (BONES_OK, *was_running
+ * 0).  Refuses (BONES_E_REFUSED) while slots have live leaf processes
+ * unless force.  URL files are kept so the next start reuses the ports.
  * *was_running (may be NULL) tells whether anything was running. */
 int bones_hub_stop(const char *root, int force, int *was_running, struct bones_error *err);
 
