@@ -37,3 +37,10 @@ tests_unit_test_agent_SOURCES = tests/unit/test_agent.c tests/unit/cmocka_all.h
 tests_unit_test_agent_CFLAGS = $(unit_cflags)
 tests_unit_test_agent_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_holds tests/unit/test_presence tests/unit/test_agent
+
+# pid records (issue 10, item 1): core/proc.c
+check_PROGRAMS += tests/unit/test_pid_record
+tests_unit_test_pid_record_SOURCES = tests/unit/test_pid_record.c tests/unit/cmocka_all.h
+tests_unit_test_pid_record_CFLAGS = $(unit_cflags)
+tests_unit_test_pid_record_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_pid_record
