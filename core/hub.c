@@ -163,7 +163,7 @@ static void release_lock(struct hub_run *h) {
  * line each (bones_pid_check), so a later start or stop can stop servers a
  * killed hub left behind -- and only those. */
 static void write_children(struct hub_run *h) {
-  char text[256];
+  char text[256] = "";
   struct bones_pid_record repo = bones_pid_record_of(h->repo_pid);
   int n = 0;
   if (h->repo_pid > 0) n = snprintf(text, sizeof text, "%ld %llu fossil server\n", (long)repo.pid, repo.start);
@@ -348,12 +348,16 @@ static void report(int fd, const struct bones_error *err) {
   close(fd);
 }
 
-/* 1 when root/.bones is still the directory the hub started in (same
- * device and inode). */
+/* 0 when root/.bones is gone (or root is) or is no longer the directory
+ * the hub started in (another device or inode); 1 otherwise, also when
+ * it cannot be looked at for another reason (EACCES, EIO: not proof). */
 static int state_dir_same(const struct hub_run *h) {
+  if (h->state_ino == 0) return 1; /* not known at start: nothing to compare */
   char *dir = bones_xasprintf("%s/" BONES_DIR, h->root);
   struct stat st;
-  int same = stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_dev == h->state_dev && st.st_ino == h->state_ino;
+  int same = 1;
+  if (stat(dir, &st) != 0) same = !(errno == ENOENT || errno == ENOTDIR);
+  else same = S_ISDIR(st.st_mode) && st.st_dev == h->state_dev && st.st_ino == h->state_ino;
   free(dir);
   return same;
 }
