@@ -161,7 +161,7 @@ int bones_registry_list(struct bones_registry_entry **entries, size_t *n, size_t
       free(path);
       continue;
     }
-    if (bones_registry_hub_state(&e) != BONES_PID_OURS && !workspace_present(e.cwd)) { /* prune on read */
+    if (bones_registry_hub_state(&e) == BONES_PID_GONE && !workspace_present(e.cwd)) { /* prune on read */
       unlink(path);
       bones_registry_entry_clear(&e);
       free(path);

@@ -39,7 +39,8 @@ int bones_registry_read(const char *cwd, struct bones_registry_entry *e, struct 
 int bones_registry_remove(const char *cwd, struct bones_error *err);
 
 /* Every entry, sorted by cwd.  Prunes on read: an entry whose hub pid is
- * dead AND whose workspace (.bones/config.json) is gone is deleted;
+ * dead (or 0) AND whose workspace (.bones/config.json) is gone is deleted
+ * (a stale pid, another process now, is kept for down/doctor to report);
  * corrupt files and files owned by another user are skipped (reported
  * through *skipped when not NULL).  *entries is malloc'd; free with
  * bones_registry_entries_free(). */

@@ -200,6 +200,24 @@ static void reap_orphan(struct down_run *r, const struct bones_registry_entry *e
                      (long)e->hub_pid);
 }
 
+/* An entry of a vanished workspace whose hub pid is another process now
+ * (a reused pid, or an entry without a start time): never signalled; the
+ * entry is removed (or, dry run, would be). */
+static void forget_stale(struct down_run *r, const struct bones_registry_entry *e, const struct down_opts *o) {
+  json_t *j = json_pack("{s:s, s:i, s:b, s:b}", "cwd", e->cwd, "pid", (int)e->hub_pid, "reaped", 0, "stale", 1);
+  json_array_append_new(r->orphans, j);
+  int quiet = bones_ctx_json(r->ctx) || bones_ctx_quiet(r->ctx);
+  struct bones_error err;
+  if (!o->dry_run && bones_registry_remove(e->cwd, &err) != BONES_OK) {
+    note_failure(r, &err, j);
+    return;
+  }
+  if (!o->dry_run) json_object_set_new(j, "reaped", json_true());
+  if (!quiet)
+    printf("%s (gone):\nits hub pid %ld is stale (another process now): left alone\n%s its registry entry\n", e->cwd,
+           (long)e->hub_pid, o->dry_run ? "would remove" : "removed");
+}
+
 /* `bones down --all`: confirm once, then every entry (orphans reaped). */
 static int down_all(struct down_run *r, const struct down_opts *o) {
   struct bones_registry_entry *v = NULL;
@@ -232,6 +250,7 @@ static int down_all(struct down_run *r, const struct down_opts *o) {
     free(cfg);
     if (present) down_workspace(r, v[i].cwd, o, NULL);
     else if (bones_registry_orphan(&v[i])) reap_orphan(r, &v[i], o);
+    else if (bones_registry_hub_state(&v[i]) == BONES_PID_STALE) forget_stale(r, &v[i], o);
     else if (!o->dry_run) bones_registry_remove(v[i].cwd, &err); /* gone, hub dead: a stale entry */
   }
   bones_registry_entries_free(v, n);

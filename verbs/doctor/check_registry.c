@@ -104,7 +104,7 @@ void doctor_registry_all(struct doctor_run *run) {
       if (run->fix && bones_registry_write(&fixed, &werr) == BONES_OK)
         bones_doctor_add(&run->report, e->cwd, "registry", BONES_CHECK_FIXED, NULL,
                          "%s: hub pid %ld had died%s; recorded as stopped", e->cwd, (long)e->hub_pid,
-                         state == BONES_PID_STALE ? " (the pid is another process now, left alone)" : "");
+                         state == BONES_PID_STALE ? " (the pid is stale: another process now, left alone)" : "");
       else
         bones_doctor_add(&run->report, e->cwd, "registry", BONES_CHECK_WARN,
                          FIX_ALL_HINT ", then `bones -C DIR doctor --fix` for the workspace",
