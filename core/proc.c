@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -355,16 +356,66 @@ int bones_pid_is_ours(const struct bones_pid_record *r, const char *marker) {
   return bones_pid_check(r, marker) == BONES_PID_OURS;
 }
 
+/* A pidfd of pid (it keeps naming that very process, even once the pid
+ * is reused), or -1 where the kernel has none. */
+static int pidfd_of(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+  (void)pid;
+  return -1;
+#endif
+}
+
+static int pidfd_signal(int pfd, int sig) {
+#ifdef SYS_pidfd_send_signal
+  return (int)syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
+#else
+  (void)pfd, (void)sig;
+  return -1;
+#endif
+}
+
+/* 1 once the process of pfd has exited (within ms). */
+static int pidfd_exited(int pfd, int ms) {
+  struct pollfd p = {pfd, POLLIN, 0};
+  int64_t deadline = bones_monotonic_ms() + ms;
+  for (;;) {
+    int left = (int)(deadline - bones_monotonic_ms());
+    int r = poll(&p, 1, left > 0 ? left : 0);
+    if (r > 0) return 1;
+    if (r == 0) return 0;
+    if (errno != EINTR) return 0;
+  }
+}
+
+/* SIGTERM (and SIGCONT), grace_ms, SIGKILL through pfd: the signals can
+ * only reach the process the pidfd was opened on. */
+static int terminate_pidfd(int pfd, pid_t pid, int grace_ms) {
+  if (pidfd_signal(pfd, SIGTERM) != 0) return errno == ESRCH;
+  pidfd_signal(pfd, SIGCONT);
+  int gone = pidfd_exited(pfd, grace_ms);
+  if (!gone && pidfd_signal(pfd, SIGKILL) == 0) gone = pidfd_exited(pfd, 3000);
+  waitpid(pid, NULL, WNOHANG); /* reaps it when it is our child */
+  return gone;
+}
+
 enum bones_pid_state bones_terminate_recorded(const struct bones_pid_record *r, const char *marker, int group,
                                               int grace_ms, int *stopped) {
   if (stopped) *stopped = 0;
+  /* the pidfd first: the check below then proves what the pidfd names */
+  int pfd = r && r->pid > 0 ? pidfd_of(r->pid) : -1;
   enum bones_pid_state st = bones_pid_check(r, marker);
   if (st != BONES_PID_OURS) {
+    if (pfd >= 0) close(pfd);
     if (stopped) *stopped = st == BONES_PID_GONE;
     return st;
   }
   int leads = group && getpgid(r->pid) == r->pid;
-  int gone = bones_terminate(r->pid, leads, grace_ms);
+  int gone;
+  if (pfd >= 0 && !leads) gone = terminate_pidfd(pfd, r->pid, grace_ms);
+  else gone = bones_terminate(r->pid, leads, grace_ms); /* a group has no pidfd: checked just now */
+  if (pfd >= 0) close(pfd);
   if (stopped) *stopped = gone;
   return st;
 }

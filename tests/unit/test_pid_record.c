@@ -81,6 +81,21 @@ static void only_our_own_process_is_signalled(void **state) {
   assert_int_equal(bones_terminate_recorded(&rec, NULL, 1, 2000, &stopped), BONES_PID_OURS);
   assert_int_equal(stopped, 1);
   waitpid(child, NULL, 0);
+  /* a process that is no group leader (through a pidfd where there is one) */
+  child = fork();
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  nanosleep(&ts, NULL);
+  rec = bones_pid_record_of(child);
+  wrong.pid = child, wrong.start = rec.start + 1;
+  assert_int_equal(bones_terminate_recorded(&wrong, NULL, 0, 100, &stopped), BONES_PID_STALE);
+  assert_int_equal(waitpid(child, NULL, WNOHANG), 0);
+  assert_int_equal(bones_terminate_recorded(&rec, NULL, 0, 2000, &stopped), BONES_PID_OURS);
+  assert_int_equal(stopped, 1);
+  assert_int_equal(bones_terminate_recorded(&rec, NULL, 0, 100, &stopped), BONES_PID_GONE); /* reaped */
+  assert_int_equal(stopped, 1);
 }
 
 static void records_round_trip_privately(void **state) {
