@@ -301,7 +301,7 @@ int kvn_connect(const char *url, const struct bones_kv_options *opts, struct kvn
   }
   s = natsConnection_Connect(&c->nc, c->opts);
   if (s != NATS_OK) {
-    rc = kvn_fail(c, s, 0, "connect", err);
+    rc = kvn_fail_connect(c, s, err);
     goto fail;
   }
   jsOptions jo;

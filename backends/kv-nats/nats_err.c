@@ -117,3 +117,15 @@ int kvn_fail_write(const struct kvn_conn *c, natsStatus s, jsErrCode jerr, const
   }
   return rc;
 }
+
+/* kvn_fail for the handshake; see nats_kv.h. */
+int kvn_fail_connect(const struct kvn_conn *c, natsStatus s, struct bones_error *err) {
+  int rc = kvn_fail(c, s, 0, "connect", err);
+  if (rc != BONES_E_INTERNAL || s == NATS_NO_MEMORY) return rc;
+  const char *url = c ? c->url : "nats";
+  const char *detail = last_error_text();
+  bones_error_set(err, BONES_E_UNAVAILABLE, "%s: connect: the server broke off the handshake (%s)", url,
+                  *detail ? detail : natsStatus_GetText(s));
+  bones_error_hint(err, "something other than a working nats-server answers at %s; check the address", url);
+  return BONES_E_UNAVAILABLE;
+}

@@ -63,6 +63,11 @@ int kvn_ping(struct kvn_conn *c, struct bones_error *err);
  * a message naming the server (never credentials).  Returns the code. */
 int kvn_fail(const struct kvn_conn *c, natsStatus s, jsErrCode jerr, const char *what,
              struct bones_error *err);
+/* kvn_fail for the connection handshake: a failure there that is not about
+ * credentials or TLS (the peer hung up, answered garbage, is not a NATS
+ * server) means nothing usable answers at the URL: BONES_E_UNAVAILABLE. */
+int kvn_fail_connect(const struct kvn_conn *c, natsStatus s, struct bones_error *err);
+
 /* kvn_fail for a write whose outcome may be unknown (timeout, link lost
  * while in flight): the message says so and the hint says to re-read. */
 int kvn_fail_write(const struct kvn_conn *c, natsStatus s, jsErrCode jerr, const char *what,

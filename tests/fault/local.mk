@@ -5,3 +5,5 @@ EXTRA_DIST += $(fault_tests) tests/fault/server-down.sh
 swarm_fault_tests = tests/fault/swarm-kill.test
 TESTS += $(swarm_fault_tests)
 EXTRA_DIST += $(swarm_fault_tests)
+TESTS += tests/fault/broken-server.test
+EXTRA_DIST += tests/fault/broken-server.test tests/fault/broken_server.py
