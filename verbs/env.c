@@ -9,6 +9,7 @@
 #include <bones/verb.h>
 
 #include "hub.h"
+#include "url.h"
 #include "workspace.h"
 
 /* Prints NAME='value' with single quotes escaped for sh. */
@@ -31,7 +32,10 @@ static int env_run(struct bones_ctx *ctx, int argc, char **argv) {
   char *url = NULL;
   if (bones_substrate_resolve(bones_ctx_substrate(ctx), root, &url, &err) != BONES_OK) url = NULL;
   const char *names[] = {"BONES_WORKSPACE", "BONES_SUBSTRATE", "BONES_KV_URL", "BONES_HUB_URL", "BONES_AGENT_ID"};
-  const char *values[] = {root, bones_ctx_substrate(ctx), url ? url : "", st.repo_url ? st.repo_url : "",
+  /* never the password: the user info (and secret query parameters) go */
+  char *spec_shown = bones_url_redact(bones_ctx_substrate(ctx));
+  char *url_shown = bones_url_redact(url);
+  const char *values[] = {root, spec_shown, url_shown ? url_shown : "", st.repo_url ? st.repo_url : "",
                           agent ? agent : ""};
   int rc = 0;
   if (bones_ctx_json(ctx)) {
@@ -42,6 +46,8 @@ static int env_run(struct bones_ctx *ctx, int argc, char **argv) {
     for (int i = 0; i < 5; i++) export_line(names[i], values[i]);
   }
   free(url);
+  free(url_shown);
+  free(spec_shown);
   free(agent);
   bones_hub_status_clear(&st);
   return rc;
