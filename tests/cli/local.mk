@@ -21,3 +21,5 @@ EXTRA_DIST += $(swarm_cli_tests) tests/cli/swarm_cli.sh
 coord_cli_tests = tests/cli/coord-sqlite.test tests/cli/coord-nats.test tests/cli/coord-redis.test
 TESTS += $(coord_cli_tests)
 EXTRA_DIST += $(coord_cli_tests) tests/cli/coord_cli.sh
+TESTS += tests/cli/safety-trust.test
+EXTRA_DIST += tests/cli/safety-trust.test
