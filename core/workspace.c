@@ -17,6 +17,26 @@
 #include "util.h"
 #include "workspace.h"
 
+/* The top of the git work tree enclosing dir (absolute, physical), as
+ * `git rev-parse --show-toplevel` finds it without $GIT_DIR: the nearest
+ * directory, dir or above, holding a .git entry (the directory of a
+ * repository, or the file of a worktree or submodule).  Done here rather
+ * than by running git, which every bones command would pay for.  dir is
+ * truncated in place; returns dir, or NULL when no .git is found. */
+static char *git_top_of(char *dir) {
+  for (;;) {
+    char *git = bones_xasprintf("%s%s.git", dir, strcmp(dir, "/") == 0 ? "" : "/");
+    struct stat st;
+    int found = lstat(git, &st) == 0;
+    free(git);
+    if (found) return dir;
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || strcmp(dir, "/") == 0) return NULL;
+    if (slash == dir) slash[1] = '\0';
+    else *slash = '\0';
+  }
+}
+
 int bones_workspace_find(const char *start, char **root, struct bones_error *err) {
   *root = NULL;
   char *dir = start ? realpath(start, NULL) : getcwd(NULL, 0);
@@ -24,11 +44,11 @@ int bones_workspace_find(const char *start, char **root, struct bones_error *err
     return bones_error_set(err, BONES_E_USAGE, "cannot resolve %s: %s", start ? start : ".", strerror(errno));
   /* only the top of the enclosing git work tree: never an ancestor of it,
    * never the parent of a nested repository */
-  char *top = NULL;
-  struct bones_error gerr;
-  int rc = bones_git_toplevel(dir, &top, &gerr);
-  free(dir);
-  if (rc != BONES_OK) return BONES_OK; /* not in a git work tree (or no git): no workspace */
+  char *top = git_top_of(dir);
+  if (top == NULL) { /* not in a git work tree: no workspace */
+    free(dir);
+    return BONES_OK;
+  }
   char *cfg = bones_ws_path(top, "config.json");
   struct stat st;
   int present = lstat(cfg, &st) == 0;
@@ -37,7 +57,7 @@ int bones_workspace_find(const char *start, char **root, struct bones_error *err
     free(top);
     return BONES_OK;
   }
-  rc = bones_workspace_trust(top, err);
+  int rc = bones_workspace_trust(top, err);
   if (rc != BONES_OK) {
     free(top);
     return rc;

@@ -7,10 +7,12 @@
 #define BONES_DIR ".bones"
 
 /* The workspace of start (or the cwd when NULL): the top of the git work
- * tree enclosing it, when that directory's .bones/ holds a config.json;
+ * tree enclosing it (the nearest directory holding a .git entry, as git
+ * finds it without $GIT_DIR), when that directory's .bones/ holds a
+ * config.json;
  * never an ancestor of the work tree, so a repository nested in a
  * workspace is not part of it.  *root is malloc'd (caller frees) or NULL
- * when there is none (also outside git, or without git); BONES_OK either
+ * when there is none (also outside a git work tree); BONES_OK either
  * way, unless start does not resolve (BONES_E_USAGE) or the workspace
  * found is refused by bones_workspace_trust() (its error). */
 int bones_workspace_find(const char *start, char **root, struct bones_error *err);
