@@ -37,3 +37,9 @@ tests_unit_test_agent_SOURCES = tests/unit/test_agent.c tests/unit/cmocka_all.h
 tests_unit_test_agent_CFLAGS = $(unit_cflags)
 tests_unit_test_agent_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_holds tests/unit/test_presence tests/unit/test_agent
+# bones_url_redact and the workspace text check (issue 10, trust)
+check_PROGRAMS += tests/unit/test_trust
+tests_unit_test_trust_SOURCES = tests/unit/test_trust.c tests/unit/cmocka_all.h
+tests_unit_test_trust_CFLAGS = $(unit_cflags)
+tests_unit_test_trust_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_trust
