@@ -260,6 +260,9 @@ static int load_config(const char *root, const char *substrate, json_t **out, st
   if (bones_path_exists(path)) {
     cfg = json_load_file(path, 0, &jerr);
     if (cfg == NULL) {
+      /* jansson quotes the file's bytes: keep printable ASCII only */
+      for (char *c = jerr.text; *c; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e) *c = '?';
       snprintf(buf, sizeof buf, "does not parse: %s (line %d)", jerr.text, jerr.line);
       why = buf;
     } else if (!json_is_object(cfg)) {
