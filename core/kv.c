@@ -22,7 +22,7 @@ struct bones_kv_bucket {
 struct bones_kv {
   const struct bones_kv_backend_v1 *backend;
   void *conn;
-  char *url; /* without credentials */
+  char *url; /* without credentials nor query (bones_url_redact) */
   struct bones_kv_bucket *buckets;
 };
 
@@ -101,6 +101,7 @@ int bones_kv_open(const char *spec, const struct bones_kv_options *opts, bones_k
   kv->backend = backend;
   kv->conn = conn;
   kv->url = bones_url_redact(spec);
+  kv->url[strcspn(kv->url, "?")] = '\0'; /* bones_kv_url() promises no query at all */
   *out = kv;
   return BONES_OK;
 }
