@@ -47,6 +47,10 @@ int bones_ctx_kv(struct bones_ctx *ctx, bones_kv **out, struct bones_error *err)
     *out = ctx->kv;
     return BONES_OK;
   }
+  if (ctx->substrate_err.code != BONES_OK) {
+    *err = ctx->substrate_err;
+    return err->code;
+  }
   char *url = NULL;
   int rc = bones_substrate_resolve(ctx->substrate, ctx->workspace, &url, err);
   if (rc == BONES_E_NOWORKSPACE && ctx->workspace_err.code != BONES_OK) {
@@ -315,7 +319,12 @@ int bones_cli_main(int argc, char **argv) {
   const char *env_sub = getenv("BONES_SUBSTRATE");
   if (substrate_opt) ctx.substrate = bones_xstrdup(substrate_opt);
   else if (env_sub && *env_sub) ctx.substrate = bones_xstrdup(env_sub);
-  else if (ctx.workspace) ctx.substrate = bones_workspace_config_substrate(ctx.workspace);
+  else if (ctx.workspace) {
+    /* a broken config.json is an error, never a silent sqlite */
+    bones_error_clear(&ctx.substrate_err);
+    bones_workspace_config_check(ctx.workspace, &ctx.substrate_err);
+    ctx.substrate = bones_workspace_config_substrate(ctx.workspace);
+  }
   if (ctx.substrate == NULL) ctx.substrate = bones_xstrdup("sqlite");
 
   const char *name = verb_argv[0];

@@ -18,6 +18,7 @@ struct bones_ctx {
   bones_kv *kv;
   const char *substrate_option;      /* --substrate given before the verb, or NULL */
   struct bones_error workspace_err;  /* why discovery refused a workspace (code 0: none refused) */
+  struct bones_error substrate_err;  /* why the workspace's config.json gives no substrate (code 0: fine) */
 };
 
 /* Runs the bones command line; returns the exit status.  The program's

@@ -246,6 +246,40 @@ static int ensure_gitignore(const char *root, int *added, struct bones_error *er
   return rc;
 }
 
+/* Loads path (a config.json) into *cfg (NULL when it is missing).
+ * Returns NULL when it is usable, else why not (static, or in buf). */
+static const char *config_load(const char *path, json_t **cfg, char *buf, size_t size) {
+  *cfg = NULL;
+  if (!bones_path_exists(path)) return NULL;
+  json_error_t jerr;
+  *cfg = json_load_file(path, 0, &jerr);
+  if (*cfg == NULL) {
+    /* jansson quotes the file's bytes: keep printable ASCII only */
+    for (char *c = jerr.text; *c; c++)
+      if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e) *c = '?';
+    snprintf(buf, size, "does not parse: %s (line %d)", jerr.text, jerr.line);
+    return buf;
+  }
+  if (!json_is_object(*cfg)) return "is not a JSON object";
+  json_t *s = json_object_get(*cfg, "substrate");
+  if (s && !(json_is_string(s) && json_string_length(s) > 0)) return "records a substrate that is not a string";
+  return NULL;
+}
+
+int bones_workspace_config_check(const char *root, struct bones_error *err) {
+  char *path = bones_ws_path(root, "config.json");
+  json_t *cfg = NULL;
+  char buf[256];
+  const char *why = config_load(path, &cfg, buf, sizeof buf);
+  json_decref(cfg);
+  if (why) {
+    bones_error_set(err, BONES_E_REFUSED, "%s %s", path, why);
+    bones_error_hint(err, "fix it, or record the substrate again: `bones up --substrate=sqlite|nats|redis|URL`");
+  }
+  free(path);
+  return why ? BONES_E_REFUSED : BONES_OK;
+}
+
 /* The config.json of root to update (a new reference): the recorded one,
  * or a fresh one when there is none.  One that does not parse, is not an
  * object or records a substrate that is not a string is replaced only
@@ -253,25 +287,9 @@ static int ensure_gitignore(const char *root, int *added, struct bones_error *er
 static int load_config(const char *root, const char *substrate, json_t **out, struct bones_error *err) {
   *out = NULL;
   char *path = bones_ws_path(root, "config.json");
-  json_error_t jerr;
   json_t *cfg = NULL;
-  const char *why = NULL;
   char buf[256];
-  if (bones_path_exists(path)) {
-    cfg = json_load_file(path, 0, &jerr);
-    if (cfg == NULL) {
-      /* jansson quotes the file's bytes: keep printable ASCII only */
-      for (char *c = jerr.text; *c; c++)
-        if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e) *c = '?';
-      snprintf(buf, sizeof buf, "does not parse: %s (line %d)", jerr.text, jerr.line);
-      why = buf;
-    } else if (!json_is_object(cfg)) {
-      why = "is not a JSON object";
-    } else {
-      json_t *s = json_object_get(cfg, "substrate");
-      if (s && !(json_is_string(s) && json_string_length(s) > 0)) why = "records a substrate that is not a string";
-    }
-  }
+  const char *why = config_load(path, &cfg, buf, sizeof buf);
   if (why && substrate == NULL) {
     bones_error_set(err, BONES_E_REFUSED, "%s %s; not replacing it", path, why);
     bones_error_hint(err, "fix or remove the file, or replace it: `bones up --substrate=sqlite|nats|redis|URL`");

@@ -31,6 +31,11 @@ int bones_ws_text_ok(const char *s);
  * malloc'd, or NULL when none is recorded. */
 char *bones_workspace_config_substrate(const char *root);
 
+/* BONES_OK when root's config.json is missing or usable (a JSON object
+ * whose "substrate", when present, is a non-empty string); else
+ * BONES_E_REFUSED naming the file and the problem, with a hint. */
+int bones_workspace_config_check(const char *root, struct bones_error *err);
+
 /* Turns a substrate spec into a URL a backend accepts:
  *   "sqlite"            -> "sqlite:<root>/.bones/kv.sqlite" (needs a workspace)
  *   "nats" / "redis"    -> the managed server's URL from .bones/hub-kv-url
