@@ -48,8 +48,16 @@ int bones_ctx_kv(struct bones_ctx *ctx, bones_kv **out, struct bones_error *err)
     *out = ctx->kv;
     return BONES_OK;
   }
+  if (ctx->substrate_err.code != BONES_OK) {
+    *err = ctx->substrate_err;
+    return err->code;
+  }
   char *url = NULL; /* without the managed credential (substrate.h) */
   int rc = bones_substrate_open(ctx->substrate, ctx->workspace, NULL, &ctx->kv, &url, err);
+  if (rc == BONES_E_NOWORKSPACE && ctx->workspace_err.code != BONES_OK) {
+    *err = ctx->workspace_err; /* say why the workspace was refused */
+    return err->code;
+  }
   if (rc != BONES_OK) return rc;
   ctx->substrate_url = url;
   *out = ctx->kv;
@@ -238,8 +246,7 @@ static int run_verb(struct bones_ctx *ctx, const struct bones_verb_v1 *verb, int
   struct bones_error err;
   bones_error_clear(&err);
   if ((flags & BONES_VERB_NEEDS_WORKSPACE) && ctx->workspace == NULL) {
-    bones_error_set(&err, BONES_E_NOWORKSPACE, "not in a bones workspace (no .bones/ here or above)");
-    bones_error_hint(&err, "run `bones up` at the top of your git repository, or use -C DIR");
+    bones_ctx_workspace_error(ctx, &err, "run `bones up` at the top of your git repository, or use -C DIR");
     return bones_ctx_fail(ctx, &err);
   }
   if (flags & BONES_VERB_NEEDS_KV) {
@@ -263,7 +270,7 @@ int bones_cli_main(int argc, char **argv) {
   opterr = 0;
   while ((c = getopt_long(argc, argv, "+C:qvhj", opts, NULL)) != -1) {
     switch (c) {
-    case 's': substrate_opt = optarg; break;
+    case 's': substrate_opt = ctx.substrate_option = optarg; break;
     case 'C': dir_opt = optarg; break;
     case 'j': ctx.json = 1; break;
     case 'q': ctx.quiet = 1; break;
@@ -297,16 +304,23 @@ int bones_cli_main(int argc, char **argv) {
     bones_cli_print_help(want_help ? stdout : stderr);
     return want_help ? 0 : 2;
   }
-  /* workspace: -C / cwd discovery, else $BONES_WORKSPACE */
+  /* workspace: the top of the git work tree of -C DIR or the cwd, else
+   * $BONES_WORKSPACE; a refused one is kept as the reason there is none */
   const char *env_ws = getenv("BONES_WORKSPACE");
-  if (bones_workspace_find(NULL, &ctx.workspace, &err) != BONES_OK) return bones_ctx_fail(&ctx, &err);
-  if (ctx.workspace == NULL && dir_opt == NULL && env_ws && *env_ws)
-    bones_workspace_find(env_ws, &ctx.workspace, &err);
+  bones_error_clear(&ctx.workspace_err);
+  bones_workspace_find(NULL, &ctx.workspace, &ctx.workspace_err);
+  if (ctx.workspace == NULL && ctx.workspace_err.code == BONES_OK && dir_opt == NULL && env_ws && *env_ws)
+    bones_workspace_find(env_ws, &ctx.workspace, &ctx.workspace_err);
   /* substrate: --substrate > $BONES_SUBSTRATE > workspace config > sqlite */
   const char *env_sub = getenv("BONES_SUBSTRATE");
   if (substrate_opt) ctx.substrate = bones_xstrdup(substrate_opt);
   else if (env_sub && *env_sub) ctx.substrate = bones_xstrdup(env_sub);
-  else if (ctx.workspace) ctx.substrate = bones_workspace_config_substrate(ctx.workspace);
+  else if (ctx.workspace) {
+    /* a broken config.json is an error, never a silent sqlite */
+    bones_error_clear(&ctx.substrate_err);
+    bones_workspace_config_check(ctx.workspace, &ctx.substrate_err);
+    ctx.substrate = bones_workspace_config_substrate(ctx.workspace);
+  }
   if (ctx.substrate == NULL) ctx.substrate = bones_xstrdup("sqlite");
 
   const char *name = verb_argv[0];
@@ -334,3 +348,15 @@ int bones_cli_main(int argc, char **argv) {
   free(ctx.substrate_url);
   return rc;
 }
+
+int bones_ctx_workspace_error(const struct bones_ctx *ctx, struct bones_error *err, const char *hint) {
+  if (ctx->workspace_err.code != BONES_OK) {
+    *err = ctx->workspace_err;
+    return err->code;
+  }
+  bones_error_set(err, BONES_E_NOWORKSPACE, "not in a bones workspace (no .bones/ at the top of this git repository)");
+  if (hint) bones_error_hint(err, "%s", hint);
+  return BONES_E_NOWORKSPACE;
+}
+
+const char *bones_ctx_substrate_option(const struct bones_ctx *ctx) { return ctx->substrate_option; }

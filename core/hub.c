@@ -24,6 +24,7 @@
 #include "server.h"
 #include "slots.h"
 #include "substrate.h"
+#include "url.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -97,6 +98,13 @@ int bones_hub_status(const char *root, struct bones_hub_status *st, struct bones
   }
   st->repo_answers = st->pid_alive && st->repo_url && bones_http_answers(st->repo_url, 500);
   st->running = st->pid_alive && st->repo_answers && st->kv_answers != 0;
+  /* what callers show: never a password */
+  char *shown = bones_url_redact(st->kv_url);
+  free(st->kv_url);
+  st->kv_url = shown;
+  shown = bones_url_redact(st->substrate);
+  free(st->substrate);
+  st->substrate = shown;
   return BONES_OK;
 }
 
@@ -462,9 +470,10 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
     report(ready_fd, err);
   } else {
     write_registry(&h, &self);
+    char *kv_shown = bones_url_redact(h.managed ? h.kv.url : ""); /* never the password */
     bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub ready",
-                 json_pack("{s:s, s:s, s:i}", "repo_url", h.repo_url, "kv_url", h.managed ? h.kv.url : "",
-                           "pid", (int)getpid()));
+                 json_pack("{s:s, s:s, s:i}", "repo_url", h.repo_url, "kv_url", kv_shown, "pid", (int)getpid()));
+    free(kv_shown);
     report(ready_fd, NULL);
     supervise(&h);
     if (h.state_lost || !state_dir_same(&h)) { /* its files are gone, or belong to a new workspace: touch none */

@@ -18,8 +18,9 @@ struct bones_hub_status {
   int repo_answers;
   int kv_answers;   /* managed substrate answers (-1: not managed) */
   char *repo_url;   /* from hub-repo-url, or NULL */
-  char *kv_url;     /* from hub-kv-url (managed substrate), or NULL */
-  char *substrate;  /* recorded in config.json */
+  char *kv_url;     /* from hub-kv-url (managed substrate), or NULL;
+                     * credentials removed (bones_url_redact) */
+  char *substrate;  /* recorded in config.json, credentials removed */
   int pid_stale;    /* hub.pid names a live process that is not this hub
                        (a reused pid, or a file without a start time):
                        never signalled; pid_alive is 0 */

@@ -8,6 +8,7 @@
 #include <bones/kv.h>
 
 #include "loader.h"
+#include "url.h"
 #include "util.h"
 
 struct bones_kv_bucket {
@@ -21,7 +22,7 @@ struct bones_kv_bucket {
 struct bones_kv {
   const struct bones_kv_backend_v1 *backend;
   void *conn;
-  char *url; /* without credentials */
+  char *url; /* without credentials nor query (bones_url_redact) */
   struct bones_kv_bucket *buckets;
 };
 
@@ -53,24 +54,6 @@ int bones_kv_bucket_name_valid(const char *name) {
   return 1;
 }
 
-/* url without "user:pass@" and without "?query" (which may hold secrets). */
-static char *redact_url(const char *url) {
-  const char *scheme_end = strstr(url, "://");
-  char *out;
-  if (scheme_end) {
-    const char *host = scheme_end + 3;
-    const char *path = host + strcspn(host, "/?");
-    const char *at = memchr(host, '@', (size_t)(path - host));
-    if (at) host = at + 1;
-    out = bones_xasprintf("%.*s%s", (int)(scheme_end + 3 - url), url, host);
-  } else {
-    out = bones_xstrdup(url);
-  }
-  char *q = strchr(out, '?');
-  if (q) *q = '\0';
-  return out;
-}
-
 /* The backend name for spec: "nats://..." -> "nats", "redis+unix:..." -> "redis",
  * "sqlite" -> "sqlite". */
 static char *backend_name_of(const char *spec) {
@@ -88,7 +71,7 @@ int bones_kv_open(const char *spec, const struct bones_kv_options *opts, bones_k
   int rc = bones_loader_kv_backend(name, &backend, err);
   if (rc != BONES_OK) {
     if (rc == BONES_E_USAGE) {
-      char *shown = redact_url(spec);
+      char *shown = bones_url_redact(spec);
       bones_error_prefix(err, "substrate '%s'", shown);
       free(shown);
     }
@@ -117,7 +100,8 @@ int bones_kv_open(const char *spec, const struct bones_kv_options *opts, bones_k
   bones_kv *kv = bones_xcalloc(1, sizeof *kv);
   kv->backend = backend;
   kv->conn = conn;
-  kv->url = redact_url(spec);
+  kv->url = bones_url_redact(spec);
+  kv->url[strcspn(kv->url, "?")] = '\0'; /* bones_kv_url() promises no query at all */
   *out = kv;
   return BONES_OK;
 }

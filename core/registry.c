@@ -18,6 +18,7 @@
 
 #include "proc.h"
 #include "registry.h"
+#include "url.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -52,12 +53,19 @@ int bones_registry_write(const struct bones_registry_entry *e, struct bones_erro
   int rc = bones_mkdir_p(dir, 0700, err);
   free(dir);
   if (rc != BONES_OK) return rc;
+  /* the registry is for showing: it never holds a password */
+  char *hub_url = bones_url_redact(e->hub_url ? e->hub_url : "");
+  char *kv_url = bones_url_redact(e->kv_url ? e->kv_url : "");
   json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I}", "cwd", e->cwd, "name", e->name ? e->name : "", "hub_url",
-                        e->hub_url ? e->hub_url : "", "kv_url", e->kv_url ? e->kv_url : "", "hub_pid",
-                        (int)e->hub_pid, "started_at", e->started_at ? e->started_at : "", "hub_pid_start",
+                        hub_url, "kv_url", kv_url, "hub_pid", (int)e->hub_pid, "started_at",
+                        e->started_at ? e->started_at : "", "hub_pid_start",
                         (json_int_t)(e->hub_pid_start <= (unsigned long long)INT64_MAX ? e->hub_pid_start : 0));
-  char *text = json_dumps(o, JSON_INDENT(2));
+  free(hub_url);
+  free(kv_url);
+  char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
   json_decref(o);
+  if (text == NULL) /* a field that is not UTF-8 */
+    return bones_error_set(err, BONES_E_USAGE, "cannot register %s: a path or URL is not valid UTF-8", e->cwd);
   char *path = entry_path(e->cwd);
   rc = bones_write_file_atomic(path, text, strlen(text), 0600, err);
   free(path);
@@ -80,8 +88,10 @@ static int parse_entry(const char *path, struct bones_registry_entry *e, struct 
   }
   e->cwd = dup_field(o, "cwd");
   e->name = dup_field(o, "name");
-  e->hub_url = dup_field(o, "hub_url");
-  e->kv_url = dup_field(o, "kv_url");
+  e->hub_url = bones_url_redact(json_string_value(json_object_get(o, "hub_url")));
+  e->kv_url = bones_url_redact(json_string_value(json_object_get(o, "kv_url")));
+  if (e->hub_url == NULL) e->hub_url = bones_xstrdup("");
+  if (e->kv_url == NULL) e->kv_url = bones_xstrdup(""); /* entries older than redaction too */
   e->started_at = dup_field(o, "started_at");
   e->hub_pid = (pid_t)json_integer_value(json_object_get(o, "hub_pid"));
   json_int_t start = json_integer_value(json_object_get(o, "hub_pid_start"));
@@ -99,12 +109,39 @@ int bones_registry_read(const char *cwd, struct bones_registry_entry *e, struct 
   return rc;
 }
 
+/* 1 when the registry file path (ours, regular) records cwd. */
+static int records_cwd(const char *path, const char *cwd) {
+  struct stat st;
+  if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid()) return 0;
+  struct bones_registry_entry e;
+  struct bones_error perr;
+  if (parse_entry(path, &e, &perr) != BONES_OK) return 0;
+  int same = strcmp(e.cwd, cwd) == 0;
+  bones_registry_entry_clear(&e);
+  return same;
+}
+
 int bones_registry_remove(const char *cwd, struct bones_error *err) {
   char *path = entry_path(cwd);
   int rc = BONES_OK;
   if (unlink(path) != 0 && errno != ENOENT)
     rc = bones_error_set(err, BONES_E_INTERNAL, "cannot remove %s: %s", path, strerror(errno));
   free(path);
+  /* and any other file that records cwd (renamed or copied by hand; the
+   * listing shows those too, so "removed" must hold for them) */
+  char *dir = bones_registry_dir();
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  while (rc == BONES_OK && d && (de = readdir(d)) != NULL) {
+    size_t len = strlen(de->d_name);
+    if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0) continue;
+    char *other = bones_xasprintf("%s/%s", dir, de->d_name);
+    if (records_cwd(other, cwd) && unlink(other) != 0 && errno != ENOENT)
+      rc = bones_error_set(err, BONES_E_INTERNAL, "cannot remove %s: %s", other, strerror(errno));
+    free(other);
+  }
+  if (d) closedir(d);
+  free(dir);
   return rc;
 }
 

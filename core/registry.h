@@ -35,7 +35,8 @@ int bones_registry_write(const struct bones_registry_entry *e, struct bones_erro
 /* Reads the entry of cwd: BONES_OK, BONES_E_NOTFOUND, BONES_E_CORRUPT. */
 int bones_registry_read(const char *cwd, struct bones_registry_entry *e, struct bones_error *err);
 
-/* Removes the entry of cwd (absent is fine). */
+/* Removes the entry of cwd (absent is fine): the file named after cwd and
+ * every other registry file of ours that records cwd. */
 int bones_registry_remove(const char *cwd, struct bones_error *err);
 
 /* Every entry, sorted by cwd.  Prunes on read: an entry whose hub pid is

@@ -13,28 +13,56 @@
 #include "ids.h"
 #include "proc.h"
 #include "registry.h"
+#include "url.h"
 #include "util.h"
 #include "workspace.h"
+
+/* The top of the git work tree enclosing dir (absolute, physical), as
+ * `git rev-parse --show-toplevel` finds it without $GIT_DIR: the nearest
+ * directory, dir or above, holding a .git entry (the directory of a
+ * repository, or the file of a worktree or submodule).  Done here rather
+ * than by running git, which every bones command would pay for.  dir is
+ * truncated in place; returns dir, or NULL when no .git is found. */
+static char *git_top_of(char *dir) {
+  for (;;) {
+    char *git = bones_xasprintf("%s%s.git", dir, strcmp(dir, "/") == 0 ? "" : "/");
+    struct stat st;
+    int found = lstat(git, &st) == 0;
+    free(git);
+    if (found) return dir;
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || strcmp(dir, "/") == 0) return NULL;
+    if (slash == dir) slash[1] = '\0';
+    else *slash = '\0';
+  }
+}
 
 int bones_workspace_find(const char *start, char **root, struct bones_error *err) {
   *root = NULL;
   char *dir = start ? realpath(start, NULL) : getcwd(NULL, 0);
   if (dir == NULL)
     return bones_error_set(err, BONES_E_USAGE, "cannot resolve %s: %s", start ? start : ".", strerror(errno));
-  for (;;) {
-    char *cfg = bones_xasprintf("%s%s" BONES_DIR "/config.json", dir, strcmp(dir, "/") == 0 ? "" : "/");
-    int found = bones_path_is_file(cfg);
-    free(cfg);
-    if (found) {
-      *root = dir;
-      return BONES_OK;
-    }
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL || strcmp(dir, "/") == 0) break;
-    if (slash == dir) slash[1] = '\0';
-    else *slash = '\0';
+  /* only the top of the enclosing git work tree: never an ancestor of it,
+   * never the parent of a nested repository */
+  char *top = git_top_of(dir);
+  if (top == NULL) { /* not in a git work tree: no workspace */
+    free(dir);
+    return BONES_OK;
   }
-  free(dir);
+  char *cfg = bones_ws_path(top, "config.json");
+  struct stat st;
+  int present = lstat(cfg, &st) == 0;
+  free(cfg);
+  if (!present) {
+    free(top);
+    return BONES_OK;
+  }
+  int rc = bones_workspace_trust(top, err);
+  if (rc != BONES_OK) {
+    free(top);
+    return rc;
+  }
+  *root = top;
   return BONES_OK;
 }
 
@@ -85,7 +113,9 @@ int bones_substrate_resolve(const char *spec, const char *root, char **url, stru
     }
     data[strcspn(data, "\r\n")] = '\0';
     if (strncmp(data, spec, strlen(spec)) != 0) {
-      bones_error_set(err, BONES_E_USAGE, "workspace hub runs '%s', not a %s substrate", data, spec);
+      char *shown = bones_url_redact(data);
+      bones_error_set(err, BONES_E_USAGE, "workspace hub runs '%s', not a %s substrate", shown, spec);
+      free(shown);
       free(data);
       return BONES_E_USAGE;
     }
@@ -115,7 +145,8 @@ int bones_git_toplevel(const char *dir, char **top, struct bones_error *err) {
     bones_error_hint(err, "run `git init` and commit your files first");
     return BONES_E_NOWORKSPACE;
   }
-  r.out[strcspn(r.out, "\n")] = '\0';
+  /* only the one newline git ends with: a path may hold others */
+  if (r.out_len > 0 && r.out[r.out_len - 1] == '\n') r.out[r.out_len - 1] = '\0';
   *top = bones_xstrdup(r.out);
   bones_run_result_free(&r);
   return BONES_OK;
@@ -215,12 +246,110 @@ static int ensure_gitignore(const char *root, int *added, struct bones_error *er
   return rc;
 }
 
+/* Loads path (a config.json) into *cfg (NULL when it is missing).
+ * Returns NULL when it is usable, else why not (static, or in buf). */
+static const char *config_load(const char *path, json_t **cfg, char *buf, size_t size) {
+  *cfg = NULL;
+  if (!bones_path_exists(path)) return NULL;
+  json_error_t jerr;
+  *cfg = json_load_file(path, 0, &jerr);
+  if (*cfg == NULL) {
+    /* jansson quotes the file's bytes: keep printable ASCII only */
+    for (char *c = jerr.text; *c; c++)
+      if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e) *c = '?';
+    snprintf(buf, size, "does not parse: %s (line %d)", jerr.text, jerr.line);
+    return buf;
+  }
+  if (!json_is_object(*cfg)) return "is not a JSON object";
+  json_t *s = json_object_get(*cfg, "substrate");
+  if (s && !(json_is_string(s) && json_string_length(s) > 0)) return "records a substrate that is not a string";
+  return NULL;
+}
+
+int bones_workspace_config_check(const char *root, struct bones_error *err) {
+  char *path = bones_ws_path(root, "config.json");
+  json_t *cfg = NULL;
+  char buf[256];
+  const char *why = config_load(path, &cfg, buf, sizeof buf);
+  json_decref(cfg);
+  if (why) {
+    bones_error_set(err, BONES_E_REFUSED, "%s %s", path, why);
+    bones_error_hint(err, "fix it, or record the substrate again: `bones up --substrate=sqlite|nats|redis|URL`");
+  }
+  free(path);
+  return why ? BONES_E_REFUSED : BONES_OK;
+}
+
+/* The config.json of root to update (a new reference): the recorded one,
+ * or a fresh one when there is none.  One that does not parse, is not an
+ * object or records a substrate that is not a string is replaced only
+ * when substrate (the new one) is given; else BONES_E_REFUSED. */
+static int load_config(const char *root, const char *substrate, json_t **out, struct bones_error *err) {
+  *out = NULL;
+  char *path = bones_ws_path(root, "config.json");
+  json_t *cfg = NULL;
+  char buf[256];
+  const char *why = config_load(path, &cfg, buf, sizeof buf);
+  if (why && substrate == NULL) {
+    bones_error_set(err, BONES_E_REFUSED, "%s %s; not replacing it", path, why);
+    bones_error_hint(err, "fix or remove the file, or replace it: `bones up --substrate=sqlite|nats|redis|URL`");
+    json_decref(cfg);
+    free(path);
+    return BONES_E_REFUSED;
+  }
+  free(path);
+  if (why || cfg == NULL) {
+    json_decref(cfg);
+    char now[40];
+    bones_format_time(bones_now_ms(), now, sizeof now);
+    cfg = json_pack("{s:s, s:s, s:s}", "schema", "bones.config/v1", "created_at", now, "substrate", "sqlite");
+    if (cfg == NULL) return bones_error_set(err, BONES_E_INTERNAL, "cannot build config.json");
+  } else if (json_object_get(cfg, "substrate") == NULL) {
+    json_object_set_new(cfg, "substrate", json_string("sqlite"));
+  }
+  if (substrate) {
+    json_t *s = json_string(substrate);
+    if (s == NULL || !bones_ws_text_ok(substrate)) {
+      json_decref(s);
+      json_decref(cfg);
+      return bones_error_set(err, BONES_E_USAGE, "the substrate is not valid UTF-8 or holds control characters");
+    }
+    json_object_set_new(cfg, "substrate", s);
+  }
+  *out = cfg;
+  return BONES_OK;
+}
+
 int bones_workspace_up(const char *start_dir, const char *substrate, struct bones_up_result *res,
                        struct bones_error *err) {
   memset(res, 0, sizeof *res);
+  if (substrate && (*substrate == '\0' || !bones_ws_text_ok(substrate)))
+    return bones_error_set(err, BONES_E_USAGE, "the substrate is empty, not valid UTF-8 or holds control characters");
   char *root = NULL;
   int rc = bones_git_toplevel(start_dir, &root, err);
   if (rc != BONES_OK) return rc;
+  if (!bones_ws_text_ok(root)) {
+    free(root);
+    bones_error_set(err, BONES_E_USAGE,
+                    "the path of this git repository is not valid UTF-8 or holds control characters");
+    bones_error_hint(err, "bones records the workspace path in JSON: rename the directory, then run `bones up`");
+    return BONES_E_USAGE;
+  }
+  /* an existing .bones/ must be ours (never write into another's) */
+  char *state = bones_xasprintf("%s/" BONES_DIR, root);
+  struct stat sst;
+  int exists = lstat(state, &sst) == 0;
+  free(state);
+  if (exists && (rc = bones_workspace_trust(root, err)) != BONES_OK) {
+    free(root);
+    return rc;
+  }
+  json_t *cfg = NULL;
+  rc = load_config(root, substrate, &cfg, err);
+  if (rc != BONES_OK) {
+    free(root);
+    return rc;
+  }
   /* at least one commit, and files to seed the hub from */
   const char *head_argv[] = {"git", "rev-parse", "--verify", "-q", "HEAD", NULL};
   struct bones_run_result r;
@@ -233,6 +362,7 @@ int bones_workspace_up(const char *start_dir, const char *substrate, struct bone
   bones_strv_free(files, nfiles);
   if (rc != BONES_OK || !has_commit || nfiles == 0) {
     free(root);
+    json_decref(cfg);
     if (rc != BONES_OK && has_commit) return rc;
     bones_error_set(err, BONES_E_NOWORKSPACE, "%s", BONES_SEED_PRECONDITION);
     return BONES_E_NOWORKSPACE;
@@ -245,6 +375,7 @@ int bones_workspace_up(const char *start_dir, const char *substrate, struct bone
   free(dir);
   if (rc != BONES_OK) {
     free(root);
+    json_decref(cfg);
     return rc;
   }
   /* agent id, once */
@@ -259,23 +390,15 @@ int bones_workspace_up(const char *start_dir, const char *substrate, struct bone
     free(text);
     free(path);
   }
-  /* config.json: keep what is there, record the substrate */
+  /* config.json: keep what is there (checked by load_config), record the substrate */
   char *cfg_path = bones_ws_path(root, "config.json");
-  json_error_t jerr;
-  json_t *cfg = rc == BONES_OK ? json_load_file(cfg_path, 0, &jerr) : NULL;
-  if (cfg == NULL || !json_is_object(cfg)) {
-    json_decref(cfg);
-    char now[40];
-    bones_format_time(bones_now_ms(), now, sizeof now);
-    cfg = json_pack("{s:s, s:s, s:s}", "schema", "bones.config/v1", "created_at", now, "substrate", "sqlite");
-  }
-  if (substrate) json_object_set_new(cfg, "substrate", json_string(substrate));
   int added = 0;
   if (rc == BONES_OK) rc = ensure_gitignore(root, &added, err);
   if (added) json_object_set_new(cfg, "gitignore_added", json_true());
   if (rc == BONES_OK) {
     char *text = json_dumps(cfg, JSON_INDENT(2));
-    rc = bones_write_file_atomic(cfg_path, text, strlen(text), 0600, err);
+    if (text == NULL) rc = bones_error_set(err, BONES_E_INTERNAL, "cannot encode %s", cfg_path);
+    else rc = bones_write_file_atomic(cfg_path, text, strlen(text), 0600, err);
     free(text);
   }
   res->substrate = bones_xstrdup(json_string_value(json_object_get(cfg, "substrate")));
@@ -305,4 +428,83 @@ int bones_workspace_up(const char *start_dir, const char *substrate, struct bone
   res->agent_id = agent;
   res->created = created;
   return BONES_OK;
+}
+
+int bones_ws_text_ok(const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    unsigned c = *p;
+    size_t n;
+    unsigned cp;
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) return 0;
+      p++;
+      continue;
+    }
+    if (c >= 0xc2 && c <= 0xdf) n = 1, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef) n = 2, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4) n = 3, cp = c & 0x07;
+    else return 0;
+    for (size_t i = 1; i <= n; i++) {
+      if ((p[i] & 0xc0) != 0x80) return 0;
+      cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+      return 0;
+    if (cp >= 0x80 && cp <= 0x9f) return 0; /* C1 controls */
+    p += n + 1;
+  }
+  return 1;
+}
+
+/* BONES_E_NOWORKSPACE naming path when st says another user owns it or
+ * anyone but its owner may write it. */
+static int trust_path(const char *root, const char *path, const struct stat *st, struct bones_error *err) {
+  uid_t me = geteuid();
+  if (st->st_uid != me) {
+    bones_error_set(err, BONES_E_NOWORKSPACE,
+                    "refusing the workspace %s: %s is owned by uid %lu, not by you (uid %lu)", root, path,
+                    (unsigned long)st->st_uid, (unsigned long)me);
+    bones_error_hint(err, "if it is yours: `chown -R %lu %s/" BONES_DIR "`; if not, do not use it: remove it, "
+                     "or work in a directory only you can write", (unsigned long)me, root);
+    return BONES_E_NOWORKSPACE;
+  }
+  if (st->st_mode & 022) {
+    bones_error_set(err, BONES_E_NOWORKSPACE, "refusing the workspace %s: %s is writable by %s (mode %04o)", root,
+                    path, (st->st_mode & 002) ? "everyone" : "its group", (unsigned)(st->st_mode & 07777));
+    bones_error_hint(err, "if nobody else changed it: `chmod 700 %s/" BONES_DIR " && chmod 600 %s/" BONES_DIR
+                     "/config.json`", root, root);
+    return BONES_E_NOWORKSPACE;
+  }
+  return BONES_OK;
+}
+
+int bones_workspace_trust(const char *root, struct bones_error *err) {
+  if (!bones_ws_text_ok(root)) {
+    bones_error_set(err, BONES_E_USAGE, "refusing a workspace whose path is not valid UTF-8 or holds control characters");
+    bones_error_hint(err, "rename the directory of the git repository");
+    return BONES_E_USAGE;
+  }
+  char *dir = bones_xasprintf("%s/" BONES_DIR, root);
+  char *cfg = bones_ws_path(root, "config.json");
+  struct stat st;
+  int rc = BONES_OK;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    bones_error_set(err, BONES_E_NOWORKSPACE, "refusing the workspace %s: %s is not a directory", root, dir);
+    bones_error_hint(err, "remove it, then run `bones up`");
+    rc = BONES_E_NOWORKSPACE;
+  }
+  if (rc == BONES_OK) rc = trust_path(root, dir, &st, err);
+  if (rc == BONES_OK && stat(cfg, &st) == 0) {
+    if (!S_ISREG(st.st_mode)) {
+      bones_error_set(err, BONES_E_NOWORKSPACE, "refusing the workspace %s: %s is not a regular file", root, cfg);
+      bones_error_hint(err, "remove it, then run `bones up`");
+      rc = BONES_E_NOWORKSPACE;
+    } else {
+      rc = trust_path(root, cfg, &st, err);
+    }
+  }
+  free(cfg);
+  free(dir);
+  return rc;
 }

@@ -6,14 +6,35 @@
 
 #define BONES_DIR ".bones"
 
-/* Walks up from start (or the cwd when NULL) to the first directory whose
- * .bones/ holds a config.json.  *root is malloc'd (caller frees) or NULL
- * when there is none; returns BONES_OK either way unless start is bad. */
+/* The workspace of start (or the cwd when NULL): the top of the git work
+ * tree enclosing it (the nearest directory holding a .git entry, as git
+ * finds it without $GIT_DIR), when that directory's .bones/ holds a
+ * config.json;
+ * never an ancestor of the work tree, so a repository nested in a
+ * workspace is not part of it.  *root is malloc'd (caller frees) or NULL
+ * when there is none (also outside a git work tree); BONES_OK either
+ * way, unless start does not resolve (BONES_E_USAGE) or the workspace
+ * found is refused by bones_workspace_trust() (its error). */
 int bones_workspace_find(const char *start, char **root, struct bones_error *err);
+
+/* BONES_OK when root's .bones/ and .bones/config.json (when present) are
+ * owned by the effective uid and writable by nobody else, like git's
+ * safe.directory; else BONES_E_NOWORKSPACE with a hint (chown, chmod or
+ * remove).  BONES_E_USAGE when root is not valid UTF-8 or holds control
+ * characters (bones records the path in JSON and line files). */
+int bones_workspace_trust(const char *root, struct bones_error *err);
+
+/* 1 when s is valid UTF-8 without control characters (C0, DEL, C1). */
+int bones_ws_text_ok(const char *s);
 
 /* The substrate spec recorded in <root>/.bones/config.json ("substrate"),
  * malloc'd, or NULL when none is recorded. */
 char *bones_workspace_config_substrate(const char *root);
+
+/* BONES_OK when root's config.json is missing or usable (a JSON object
+ * whose "substrate", when present, is a non-empty string); else
+ * BONES_E_REFUSED naming the file and the problem, with a hint. */
+int bones_workspace_config_check(const char *root, struct bones_error *err);
 
 /* Turns a substrate spec into a URL a backend accepts:
  *   "sqlite"            -> "sqlite:<root>/.bones/kv.sqlite" (needs a workspace)

@@ -11,6 +11,7 @@
 #include <bones/plugin.h>
 #include <bones/verb.h>
 
+#include "ctx.h"
 #include "down.h"
 #include "proc.h"
 #include "registry.h"
@@ -153,8 +154,7 @@ static int down_one(struct down_run *r, const struct down_opts *o) {
   const char *root = bones_ctx_workspace(ctx);
   struct bones_error err;
   if (root == NULL) {
-    bones_error_set(&err, BONES_E_NOWORKSPACE, "not in a bones workspace (no .bones/ here or above)");
-    bones_error_hint(&err, "use -C DIR, or `bones down --all` for every registered workspace");
+    bones_ctx_workspace_error(ctx, &err, "use -C DIR, or `bones down --all` for every registered workspace");
     return bones_ctx_fail(ctx, &err);
   }
   struct bones_down_plan p;

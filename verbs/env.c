@@ -9,6 +9,7 @@
 #include <bones/verb.h>
 
 #include "hub.h"
+#include "url.h"
 #include "workspace.h"
 
 /* Prints NAME='value' with single quotes escaped for sh. */
@@ -31,7 +32,10 @@ static int env_run(struct bones_ctx *ctx, int argc, char **argv) {
   char *url = NULL;
   if (bones_substrate_resolve(bones_ctx_substrate(ctx), root, &url, &err) != BONES_OK) url = NULL;
   const char *names[] = {"BONES_WORKSPACE", "BONES_SUBSTRATE", "BONES_KV_URL", "BONES_HUB_URL", "BONES_AGENT_ID"};
-  const char *values[] = {root, bones_ctx_substrate(ctx), url ? url : "", st.repo_url ? st.repo_url : "",
+  /* never the password: the user info (and secret query parameters) go */
+  char *spec_shown = bones_url_redact(bones_ctx_substrate(ctx));
+  char *url_shown = bones_url_redact(url);
+  const char *values[] = {root, spec_shown, url_shown ? url_shown : "", st.repo_url ? st.repo_url : "",
                           agent ? agent : ""};
   int rc = 0;
   if (bones_ctx_json(ctx)) {
@@ -39,9 +43,17 @@ static int env_run(struct bones_ctx *ctx, int argc, char **argv) {
     for (int i = 0; i < 5; i++) json_object_set_new(d, names[i], json_string(values[i]));
     rc = bones_ctx_emit(ctx, "env", d);
   } else {
-    for (int i = 0; i < 5; i++) export_line(names[i], values[i]);
+    /* a BONES_SUBSTRATE without its password would override the working
+     * one (.bones/config.json, or the caller's own $BONES_SUBSTRATE) */
+    int secret = strcmp(spec_shown, bones_ctx_substrate(ctx)) != 0;
+    for (int i = 0; i < 5; i++) {
+      if (i == 1 && secret) printf("# BONES_SUBSTRATE not exported: its URL holds a password\n");
+      else export_line(names[i], values[i]);
+    }
   }
   free(url);
+  free(url_shown);
+  free(spec_shown);
   free(agent);
   bones_hub_status_clear(&st);
   return rc;
@@ -56,7 +68,10 @@ BONES_VERB_EXPORT(verb_env) = {
     .usage = "usage: bones env [--json]\n"
              "Prints `export NAME='value'` lines: BONES_WORKSPACE, BONES_SUBSTRATE,\n"
              "BONES_KV_URL (the resolved substrate URL), BONES_HUB_URL (empty when the\n"
-             "hub never ran), BONES_AGENT_ID.  Use: eval \"$(bones env)\".\n",
+             "hub never ran), BONES_AGENT_ID.  Use: eval \"$(bones env)\".\n"
+             "Never a password: URLs lose their user info and secret query parameters,\n"
+             "and a BONES_SUBSTRATE that held one is not exported (bones reads it from\n"
+             ".bones/config.json); --json shows it without the password.\n",
     .run = env_run,
     .subverbs = NULL,
 };

@@ -10,8 +10,10 @@
 #include <bones/plugin.h>
 #include <bones/verb.h>
 
+#include "ctx.h"
 #include "hub.h"
 #include "slots.h"
+#include "url.h"
 #include "util.h"
 #include "workspace.h"
 #include "workspaces.h"
@@ -149,13 +151,13 @@ static int status_one(struct bones_ctx *ctx) {
   memset(&s, 0, sizeof s);
   s.root = bones_ctx_workspace(ctx);
   if (s.root == NULL) {
-    bones_error_set(&err, BONES_E_NOWORKSPACE, "not in a bones workspace (no .bones/ here or above)");
-    bones_error_hint(&err, "run `bones up` at the top of your git repository, use -C DIR, "
-                           "or `bones status --all` for every registered workspace");
+    bones_ctx_workspace_error(ctx, &err, "run `bones up` at the top of your git repository, use -C DIR, "
+                                         "or `bones status --all` for every registered workspace");
     return bones_ctx_fail(ctx, &err);
   }
   bones_hub_status(s.root, &s.hub, &err);
-  s.spec = bones_ctx_substrate(ctx);
+  char *spec_shown = bones_url_redact(bones_ctx_substrate(ctx)); /* never the password */
+  s.spec = spec_shown;
   bones_kv *kv = NULL;
   bones_error_clear(&s.kv_err);
   if (bones_ctx_kv(ctx, &kv, &s.kv_err) == BONES_OK) {
@@ -169,12 +171,14 @@ static int status_one(struct bones_ctx *ctx) {
   }
   if (rc != BONES_OK) {
     bones_hub_status_clear(&s.hub);
+    free(spec_shown);
     return bones_ctx_fail(ctx, &err);
   }
   if (bones_ctx_json(ctx)) rc = bones_ctx_emit(ctx, "status", status_json(&s));
   else status_print(&s);
   bones_slots_free(s.slots, s.nslots);
   bones_hub_status_clear(&s.hub);
+  free(spec_shown);
   return rc;
 }
 

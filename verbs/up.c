@@ -9,6 +9,8 @@
 #include <bones/plugin.h>
 #include <bones/verb.h>
 
+#include "ctx.h"
+#include "url.h"
 #include "workspace.h"
 
 static int up_run(struct bones_ctx *ctx, int argc, char **argv) {
@@ -22,23 +24,39 @@ static int up_run(struct bones_ctx *ctx, int argc, char **argv) {
     else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "up takes no arguments (got '%s')", argv[optind]);
-  /* a global --substrate before the verb counts too */
-  if (substrate == NULL && getenv("BONES_SUBSTRATE") == NULL) {
-    const char *global = bones_ctx_substrate(ctx);
-    if (global && strcmp(global, "sqlite") != 0) substrate = global;
-  }
+  /* a global --substrate before the verb counts too; never the substrate
+   * of another workspace (found through $BONES_WORKSPACE or above) */
+  if (substrate == NULL) substrate = bones_ctx_substrate_option(ctx);
   struct bones_error err;
+  if (substrate && *substrate == '\0') {
+    bones_error_set(&err, BONES_E_USAGE, "--substrate is empty");
+    bones_error_hint(&err, "use --substrate=sqlite|nats|redis|URL");
+    return bones_ctx_fail(ctx, &err);
+  }
+  if (substrate && !bones_ws_text_ok(substrate)) {
+    bones_error_set(&err, BONES_E_USAGE, "--substrate is not valid UTF-8 or holds control characters");
+    bones_error_hint(&err, "use --substrate=sqlite|nats|redis|URL");
+    return bones_ctx_fail(ctx, &err);
+  }
   struct bones_up_result res;
   if (bones_workspace_up(NULL, substrate, &res, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   int rc = 0;
+  char *shown = bones_url_redact(res.substrate); /* never the password */
   if (bones_ctx_json(ctx)) {
-    rc = bones_ctx_emit(ctx, "up", json_pack("{s:s, s:s, s:s, s:b}", "workspace", res.root, "substrate",
-                                             res.substrate, "agent_id", res.agent_id, "created", res.created));
+    json_t *data = json_pack("{s:s, s:s, s:s, s:b}", "workspace", res.root, "substrate", shown, "agent_id",
+                             res.agent_id, "created", res.created);
+    if (data == NULL) {
+      bones_error_set(&err, BONES_E_INTERNAL, "cannot encode the result");
+      rc = bones_ctx_fail(ctx, &err);
+    } else {
+      rc = bones_ctx_emit(ctx, "up", data);
+    }
   } else if (!bones_ctx_quiet(ctx)) {
     printf("%s workspace %s (substrate %s, agent %s)\n", res.created ? "created" : "already a", res.root,
-           res.substrate, res.agent_id);
+           shown, res.agent_id);
     if (res.created) printf("next: `bones hub start --detach`, or let the first verb that needs it start it\n");
   }
+  free(shown);
   bones_up_result_clear(&res);
   return rc;
 }

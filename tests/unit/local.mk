@@ -44,3 +44,9 @@ tests_unit_test_pid_record_SOURCES = tests/unit/test_pid_record.c tests/unit/cmo
 tests_unit_test_pid_record_CFLAGS = $(unit_cflags)
 tests_unit_test_pid_record_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_pid_record
+# bones_url_redact and the workspace text check (issue 10, trust)
+check_PROGRAMS += tests/unit/test_trust
+tests_unit_test_trust_SOURCES = tests/unit/test_trust.c tests/unit/cmocka_all.h
+tests_unit_test_trust_CFLAGS = $(unit_cflags)
+tests_unit_test_trust_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_trust

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "checks.h"
+#include "url.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -24,8 +25,11 @@ void doctor_config(struct doctor_run *run) {
   else if (!json_is_object(cfg) || sub == NULL || *sub == '\0')
     bones_doctor_add(&run->report, run->root, "config", BONES_CHECK_FAIL, "run `bones up --substrate=sqlite|nats|redis|URL`",
                      "%s records no substrate", path);
-  else
-    bones_doctor_add(&run->report, run->root, "config", BONES_CHECK_OK, NULL, "%s readable (substrate %s)", path, sub);
+  else {
+    char *shown = bones_url_redact(sub); /* never the password */
+    bones_doctor_add(&run->report, run->root, "config", BONES_CHECK_OK, NULL, "%s readable (substrate %s)", path, shown);
+    free(shown);
+  }
   json_decref(cfg);
   free(path);
 }

@@ -10,6 +10,7 @@
 #include "checks.h"
 #include "proc.h"
 #include "registry.h"
+#include "url.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -124,8 +125,10 @@ void doctor_substrate(struct doctor_run *run) {
     run->kv = kv;
     bones_doctor_add(&run->report, run->root, "substrate", BONES_CHECK_OK, NULL, "%s answers", bones_kv_url(kv));
   } else {
+    char *shown = bones_url_redact(spec); /* never the password */
     bones_doctor_add(&run->report, run->root, "substrate", BONES_CHECK_FAIL,
                      err.hint[0] ? err.hint : "check that the server runs and the URL is right",
-                     "substrate %s unreachable: %s", spec, err.message);
+                     "substrate %s unreachable: %s", shown, err.message);
+    free(shown);
   }
 }

@@ -12,6 +12,7 @@
 #include <bones/verb.h>
 
 #include "checks.h"
+#include "ctx.h"
 
 #define DOCTOR_PROBLEMS_EXIT 6 /* "refused by state": the workspace is not healthy */
 
@@ -93,8 +94,7 @@ static int doctor_main(struct bones_ctx *ctx, int argc, char **argv) {
     run.root = bones_ctx_workspace(ctx);
     if (run.root == NULL) {
       struct bones_error err;
-      bones_error_set(&err, BONES_E_NOWORKSPACE, "not in a bones workspace (no .bones/ here or above)");
-      bones_error_hint(&err, "use -C DIR, or `bones doctor --all` for the registered workspaces");
+      bones_ctx_workspace_error(ctx, &err, "use -C DIR, or `bones doctor --all` for the registered workspaces");
       return bones_ctx_fail(ctx, &err);
     }
     check_workspace(&run);
