@@ -101,7 +101,18 @@ void doctor_registry_all(struct doctor_run *run) {
       fixed.hub_pid = 0;
       fixed.hub_pid_start = 0;
       struct bones_error werr;
-      if (run->fix && bones_registry_write(&fixed, &werr) == BONES_OK)
+      char *state_dir = bones_xasprintf("%s/" BONES_DIR, e->cwd);
+      int vanished = !bones_path_is_dir(state_dir);
+      free(state_dir);
+      /* a vanished workspace's entry goes; a live one's is rewritten (the
+       * remove first, so an entry under a mismatched file name goes too) */
+      if (run->fix && vanished && bones_registry_remove(e->cwd, &werr) == BONES_OK)
+        bones_doctor_add(&run->report, e->cwd, "registry", BONES_CHECK_FIXED, NULL,
+                         "%s: hub pid %ld had died%s and the workspace is gone; removed its entry", e->cwd,
+                         (long)e->hub_pid,
+                         state == BONES_PID_STALE ? " (the pid is stale: another process now, left alone)" : "");
+      else if (run->fix && !vanished && bones_registry_remove(e->cwd, &werr) == BONES_OK &&
+               bones_registry_write(&fixed, &werr) == BONES_OK)
         bones_doctor_add(&run->report, e->cwd, "registry", BONES_CHECK_FIXED, NULL,
                          "%s: hub pid %ld had died%s; recorded as stopped", e->cwd, (long)e->hub_pid,
                          state == BONES_PID_STALE ? " (the pid is stale: another process now, left alone)" : "");
