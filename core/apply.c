@@ -50,9 +50,16 @@ static int baseline(const char *root, const struct apply_ctx *a, char id[BONES_R
   free(file);
   if (rc == BONES_OK) {
     text[strcspn(text, " \r\n")] = '\0';
-    if (*text == '\0' || strlen(text) >= BONES_REPO_ID_MAX)
-      rc = bones_error_set(err, BONES_E_CORRUPT, ".bones/applied does not hold a check-in id");
-    else snprintf(id, BONES_REPO_ID_MAX, "%s", text);
+    size_t n = strspn(text, "0123456789abcdef");
+    if (text[n] != '\0' || (n != 40 && n != 64) || n >= BONES_REPO_ID_MAX) {
+      /* a symbolic name (trunk, a tag, a prefix) moves: trusting it skips pending changes */
+      rc = bones_error_set(err, BONES_E_REFUSED, ".bones/applied does not hold a full check-in id (40 or 64 lowercase "
+                                                 "hex digits)");
+      bones_error_hint(err, "write the full id of the check-in last applied to git into .bones/applied (see `fossil "
+                            "timeline -R .bones/hub.fossil`), or remove the file to compare against the hub's seed");
+    } else {
+      snprintf(id, BONES_REPO_ID_MAX, "%s", text);
+    }
     free(text);
     return rc;
   }

@@ -153,6 +153,74 @@ static int plan_slots(struct bones_down_plan *p, struct bones_error *err) {
   return BONES_OK;
 }
 
+struct unapplied_scan {
+  const char *baseline; /* .bones/applied, NULL: stop at the seed check-in */
+  char **v;
+  size_t n;
+  int reached; /* 1 once the baseline (or the seed) was seen */
+  char id[BONES_REPO_ID_MAX]; /* the baseline's id, once reached */
+};
+
+/* Collects timeline entries (newest first) until the baseline. */
+static int on_unapplied(void *arg, const char *id, const char *user, const char *when, const char *comment) {
+  (void)user, (void)when;
+  struct unapplied_scan *u = arg;
+  if (id == NULL) return 0;
+  if (u->baseline ? strcmp(id, u->baseline) == 0 : (comment && strncmp(comment, "bones: seed", 11) == 0)) {
+    u->reached = 1;
+    snprintf(u->id, sizeof u->id, "%s", id);
+    return 1;
+  }
+  const char *c = comment ? comment : "";
+  push_str(&u->v, &u->n, bones_xasprintf("%.10s %.*s", id, (int)(strcspn(c, "\r\n") > 72 ? 72 : strcspn(c, "\r\n")), c));
+  return 0;
+}
+
+static int count_diff(void *arg, int change, const char *path) {
+  (void)change, (void)path;
+  (*(int *)arg)++;
+  return 0;
+}
+
+/* Fills p->unapplied: the trunk check-ins newer than .bones/applied (or,
+ * before any apply, than the hub's seed), unless trunk's files are those
+ * of that baseline (nothing would be lost).  What cannot be read is one
+ * entry saying so: it refuses like unapplied work. */
+static void plan_unapplied(struct bones_down_plan *p) {
+  char *hub = bones_ws_path(p->root, "hub.fossil");
+  if (!bones_path_is_file(hub)) {
+    free(hub);
+    return;
+  }
+  const struct bones_repo_backend_v1 *repo = NULL;
+  void *rh = NULL;
+  struct bones_error e;
+  char *applied = bones_ws_read_line(p->root, "applied");
+  if (applied) applied[strcspn(applied, " \t")] = '\0';
+  struct unapplied_scan u = {applied, NULL, 0, 0, ""};
+  int rc = bones_ws_repo_open(p->root, &repo, &rh, &e);
+  if (rc == BONES_OK) rc = repo->timeline(rh, hub, 0, on_unapplied, &u, &e);
+  if (rc == BONES_OK && u.reached && u.n) {
+    int n = 0;
+    if (repo->diff(rh, hub, u.id, NULL, count_diff, &n, &e) == BONES_OK && n == 0) {
+      bones_strv_free(u.v, u.n);
+      u.v = NULL, u.n = 0;
+    }
+  }
+  if (rc != BONES_OK) {
+    bones_strv_free(u.v, u.n);
+    u.v = NULL, u.n = 0;
+    push_str(&u.v, &u.n, bones_xasprintf("(cannot read the hub's timeline: %s)", e.message));
+  } else if (!u.reached && u.n && applied) {
+    push_str(&u.v, &u.n, bones_xasprintf("(.bones/applied names no check-in of the hub)"));
+  }
+  if (repo) repo->close(rh);
+  p->unapplied = u.v;
+  p->nunapplied = u.n;
+  free(applied);
+  free(hub);
+}
+
 int bones_down_plan(const char *root, struct bones_down_plan *p, struct bones_error *err) {
   memset(p, 0, sizeof *p);
   p->root = bones_xstrdup(root);
@@ -177,6 +245,7 @@ int bones_down_plan(const char *root, struct bones_down_plan *p, struct bones_er
                                                         : ", not running"));
   else if (bones_path_exists(pidpath)) add_step(p, BONES_DOWN_STOP_HUB, bones_xstrdup("unreadable hub.pid"));
   free(pidpath);
+  plan_unapplied(p);
   add_step(p, BONES_DOWN_REMOVE_STATE, bones_xasprintf("%s/" BONES_DIR, root));
   if (gitignore_ours(root)) add_step(p, BONES_DOWN_GITIGNORE, bones_xasprintf("%s/.gitignore", root));
   struct bones_registry_entry entry;
@@ -192,6 +261,7 @@ void bones_down_plan_clear(struct bones_down_plan *p) {
   free(p->root);
   bones_strv_free(p->live_slots, p->nlive);
   bones_strv_free(p->dirty_slots, p->ndirty);
+  bones_strv_free(p->unapplied, p->nunapplied);
   for (size_t i = 0; i < p->nsteps; i++) free(p->steps[i].target);
   free(p->steps);
   memset(p, 0, sizeof *p);
@@ -205,8 +275,30 @@ static void join_into(char *buf, size_t size, char *const *v, size_t n) {
   }
 }
 
+/* BONES_E_REFUSED listing p's unapplied check-ins, unless none or
+ * p->discard_unapplied. */
+static int unapplied_refusal(const struct bones_down_plan *p, struct bones_error *err) {
+  if (p->nunapplied == 0 || p->discard_unapplied) return BONES_OK;
+  char what[1500] = "";
+  for (size_t i = 0; i < p->nunapplied && i < 10; i++) {
+    size_t used = strlen(what);
+    snprintf(what + used, sizeof what - used, "%s%s", i ? "; " : " ", p->unapplied[i]);
+  }
+  if (p->nunapplied > 10) {
+    size_t used = strlen(what);
+    snprintf(what + used, sizeof what - used, "; ... and %zu more", p->nunapplied - 10);
+  }
+  bones_error_set(err, BONES_E_REFUSED,
+                  "refusing to take %s down: trunk has %zu check-in(s) never applied to git, and removing .bones/ "
+                  "deletes the hub, their only copy:%s",
+                  p->root, p->nunapplied, what);
+  bones_error_hint(err, "`bones apply` lands them in the git working tree (then commit them in git); "
+                        "--discard-unapplied (or --force) deletes them");
+  return BONES_E_REFUSED;
+}
+
 int bones_down_refusal(const struct bones_down_plan *p, struct bones_error *err) {
-  if (p->nlive == 0 && p->ndirty == 0) return BONES_OK;
+  if (p->nlive == 0 && p->ndirty == 0) return unapplied_refusal(p, err);
   char what[400] = "";
   if (p->ndirty) {
     strcat(what, "slots with uncommitted changes: ");

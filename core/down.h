@@ -40,6 +40,10 @@ struct bones_down_plan {
   size_t ndirty;
   struct bones_down_step *steps; /* in the order they run */
   size_t nsteps;
+  char **unapplied;      /* "ID10 comment" of trunk check-ins never applied to git
+                          * (newest first), or one line saying why that cannot be told */
+  size_t nunapplied;
+  int discard_unapplied; /* set by the caller: deleting unapplied check-ins is fine */
 };
 
 /* Fills p for the workspace at root (which holds .bones/config.json),
@@ -49,8 +53,10 @@ struct bones_down_plan {
 int bones_down_plan(const char *root, struct bones_down_plan *p, struct bones_error *err);
 void bones_down_plan_clear(struct bones_down_plan *p);
 
-/* BONES_E_REFUSED naming the slots when p has live or dirty slots, else
- * BONES_OK. */
+/* BONES_E_REFUSED naming the slots when p has live or dirty slots, or
+ * listing the unapplied check-ins (removing .bones/ deletes the hub, the
+ * only copy of trunk work that `bones apply` never landed in git) unless
+ * p->discard_unapplied; else BONES_OK. */
 int bones_down_refusal(const struct bones_down_plan *p, struct bones_error *err);
 
 /* Called after each step: ok is 1 when it was done, 0 when it failed (err

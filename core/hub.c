@@ -253,6 +253,18 @@ static int seed_hub(struct hub_run *h, struct bones_error *err) {
   if (rc == BONES_OK)
     bones_hublog(h->root, BONES_LOG_INFO, "lifecycle", "seeded the hub from git-tracked files",
                  json_pack("{s:i}", "files", (int)n));
+  size_t links = 0;
+  const char *first_link = NULL;
+  for (size_t i = 0; rc == BONES_OK && i < n; i++) { /* the backend seeds regular files only */
+    char *p = bones_xasprintf("%s/%s", h->root, files[i]);
+    struct stat st;
+    if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode) && links++ == 0) first_link = files[i];
+    free(p);
+  }
+  if (links)
+    bones_hublog(h->root, BONES_LOG_WARN, "lifecycle",
+                 "symbolic links tracked by git were not seeded (their targets are never copied into the hub)",
+                 json_pack("{s:i, s:s?}", "links", (int)links, "first", first_link));
   bones_strv_free(files, n);
   return rc;
 }

@@ -75,8 +75,11 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
     int changes = 0;
     if (rc == BONES_OK && bones_path_is_dir(wt)) {
       struct bones_error cerr;
-      if (s->repo->leaf_changes(s->repo_handle, wt, count_change, &changes, &cerr) != BONES_OK) changes = 1;
-      if (changes)
+      if (s->repo->leaf_changes(s->repo_handle, wt, count_change, &changes, &cerr) != BONES_OK) {
+        rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: cannot tell whether the worktree is clean: %s", o->slot,
+                             cerr.message);
+        if (cerr.hint[0]) bones_error_hint(err, "%s", cerr.hint);
+      } else if (changes)
         rc = bones_error_set(err, BONES_E_REFUSED,
                              "slot %s: the worktree has %d uncommitted change(s); commit them, or close with --result fail",
                              o->slot, changes);

@@ -18,10 +18,43 @@
 
 static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
+/* Appends {path, change} to the array arg; a path JSON cannot hold (not
+ * UTF-8) appends null, which the caller refuses, and stops. */
 static int collect_change(void *arg, int change, const char *path) {
   char kind[2] = {(char)change, '\0'};
-  json_array_append_new((json_t *)arg, json_pack("{s:s, s:s}", "path", path, "change", kind));
+  json_t *c = json_pack("{s:s, s:s}", "path", path, "change", kind);
+  json_array_append_new((json_t *)arg, c ? c : json_null());
+  return c ? 0 : 1;
+}
+
+/* 1 when an element of changes is null (a path collect_change could not
+ * carry). */
+static int has_unreadable(json_t *changes) {
+  size_t i;
+  json_t *c;
+  json_array_foreach(changes, i, c) if (!json_is_object(c)) return 1;
   return 0;
+}
+
+/* 1 when msg is valid UTF-8 whose only control characters are tab,
+ * newline and carriage return.  (Local on purpose: a general validator may
+ * land in util.c; this one can then defer to it.) */
+static int message_ok(const char *msg) {
+  for (const unsigned char *p = (const unsigned char *)msg; *p;) {
+    unsigned c = *p;
+    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0) return 0;
+    unsigned long v = n == 1 ? c : c & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+      if ((p[i] & 0xC0) != 0x80) return 0;
+      v = (v << 6) | (p[i] & 0x3F);
+    }
+    static const unsigned long min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (v < min[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+    if ((v < 0x20 && v != '\t' && v != '\n' && v != '\r') || (v >= 0x7F && v < 0xA0)) return 0;
+    p += n;
+  }
+  return 1;
 }
 
 /* Checks that the slot's session is ours (host) and its claim is current
@@ -107,6 +140,10 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
                        struct bones_error *err) {
   *result = NULL;
   if (o->message == NULL || *o->message == '\0') return bones_error_set(err, BONES_E_USAGE, "a commit needs a message (-m)");
+  if (!message_ok(o->message))
+    return bones_error_set(err, BONES_E_USAGE,
+                           "the commit message (-m) is not valid UTF-8 or holds control characters "
+                           "(tab and newline are fine)");
   bones_kv_bucket *sessions = NULL;
   json_t *session = NULL, *changes = json_array(), *held = NULL;
   char *wt = bones_slot_worktree(s->root, o->slot);
@@ -115,6 +152,10 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
   int rc = bones_sessions_bucket(s->kv, &sessions, err);
   if (rc == BONES_OK) rc = check_slot(s, o->slot, sessions, &session, err);
   if (rc == BONES_OK) rc = s->repo->leaf_changes(s->repo_handle, wt, collect_change, changes, err);
+  if (rc == BONES_OK && has_unreadable(changes)) {
+    rc = bones_error_set(err, BONES_E_USAGE, "slot %s: a changed file's name is not valid UTF-8", o->slot);
+    bones_error_hint(err, "rename it in the worktree, then commit again");
+  }
   if (rc == BONES_OK && o->files) { /* only the named files, which must have changed */
     json_t *picked = json_array();
     for (size_t i = 0; i < o->nfiles && rc == BONES_OK; i++) {
@@ -163,6 +204,7 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
       size_t i;
       json_t *c;
       json_array_foreach(conflicts, i, c) {
+        if (str(c, "path") == NULL) continue;
         if (strlen(names) + strlen(str(c, "path")) + 3 >= sizeof names) break;
         if (*names) strcat(names, ", ");
         strcat(names, str(c, "path"));

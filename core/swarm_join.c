@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,12 @@ static const char **task_files(json_t *task, size_t *n) {
   return v;
 }
 
+/* 1 when repo has the optional leaf_clone_local. */
+static int has_clone_local(const struct bones_repo_backend_v1 *repo) {
+  return repo->size >= offsetof(struct bones_repo_backend_v1, leaf_clone_local) + sizeof repo->leaf_clone_local &&
+         repo->leaf_clone_local != NULL;
+}
+
 /* Creates the slot's fossil user (retried: concurrent joins contend for
  * the hub file) and clones. */
 static int make_leaf(struct bones_swarm *s, const char *slot, const char *agent, struct bones_error *err) {
@@ -77,7 +84,10 @@ static int make_leaf(struct bones_swarm *s, const char *slot, const char *agent,
      * while other joins add their users it can refuse a clone (a "400" or a
      * locked database); the backend leaves nothing behind, so try again */
     for (int attempt = 0; rc == BONES_OK && attempt < 6; attempt++) {
-      rc = s->repo->leaf_clone(s->repo_handle, url, agent, pw, leaf, wt, err);
+      if (has_clone_local(s->repo)) /* keeps the password off fossil's command line */
+        rc = s->repo->leaf_clone_local(s->repo_handle, hub, url, agent, pw, leaf, wt, err);
+      else
+        rc = s->repo->leaf_clone(s->repo_handle, url, agent, pw, leaf, wt, err);
       if (rc == BONES_OK || rc == BONES_E_EXISTS || rc == BONES_E_USAGE) break;
       if (attempt == 5) break;
       rc = BONES_OK;

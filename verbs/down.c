@@ -18,7 +18,7 @@
 #include "util.h"
 
 struct down_opts {
-  int force, dry_run, yes, all;
+  int force, dry_run, yes, all, discard_unapplied;
 };
 
 /* The run's accumulated result: JSON and the worst exit status. */
@@ -66,6 +66,17 @@ static void on_step(void *arg, const struct bones_down_step *s, int ok, const st
   }
 }
 
+/* Records p's unapplied check-ins in ws (JSON) and, for a plan that will
+ * discard them, says so (prefix: "would " in a dry run). */
+static void show_unapplied(struct down_run *r, const struct bones_down_plan *p, json_t *ws, const char *prefix) {
+  json_t *list = json_array();
+  for (size_t i = 0; i < p->nunapplied; i++) json_array_append_new(list, json_string(p->unapplied[i]));
+  json_object_set_new(ws, "unapplied", list);
+  if (p->nunapplied == 0 || !p->discard_unapplied || bones_ctx_json(r->ctx) || bones_ctx_quiet(r->ctx)) return;
+  printf("%sdiscard %zu trunk check-in(s) never applied to git:\n", prefix, p->nunapplied);
+  for (size_t i = 0; i < p->nunapplied; i++) printf("  %s\n", p->unapplied[i]);
+}
+
 /* Prints the plan (dry run, or before asking). */
 static void show_plan(struct down_run *r, const struct bones_down_plan *p, const char *prefix) {
   for (size_t i = 0; i < p->nsteps; i++) {
@@ -102,9 +113,11 @@ static void down_workspace(struct down_run *r, const char *root, const struct do
       note_failure(r, &err, ws);
       return;
     }
+    own.discard_unapplied = o->force || o->discard_unapplied;
     p = &own;
   }
   if (!bones_ctx_json(r->ctx) && !bones_ctx_quiet(r->ctx)) printf("%s:\n", root);
+  show_unapplied(r, p, ws, o->dry_run ? "would " : "");
   int refused = !o->force && bones_down_refusal(p, &err) != BONES_OK;
   if (refused) {
     json_object_set_new(ws, "refused", json_true());
@@ -159,7 +172,8 @@ static int down_one(struct down_run *r, const struct down_opts *o) {
   }
   struct bones_down_plan p;
   if (bones_down_plan(root, &p, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
-  if (!o->force && bones_down_refusal(&p, &err) != BONES_OK) { /* slots: refused, dry run or not */
+  p.discard_unapplied = o->force || o->discard_unapplied;
+  if (!o->force && bones_down_refusal(&p, &err) != BONES_OK) { /* slots, unapplied work: refused, dry run or not */
     bones_down_plan_clear(&p);
     return bones_ctx_fail(ctx, &err);
   }
@@ -263,8 +277,9 @@ static int down_run(struct bones_ctx *ctx, int argc, char **argv) {
                                        {"dry-run", no_argument, NULL, 'n'},
                                        {"yes", no_argument, NULL, 'y'},
                                        {"all", no_argument, NULL, 'a'},
+                                       {"discard-unapplied", no_argument, NULL, 'D'},
                                        {NULL, 0, NULL, 0}};
-  struct down_opts o = {0, 0, 0, 0};
+  struct down_opts o = {0, 0, 0, 0, 0};
   optind = 0;
   opterr = 0;
   int c;
@@ -273,6 +288,7 @@ static int down_run(struct bones_ctx *ctx, int argc, char **argv) {
     else if (c == 'n') o.dry_run = 1;
     else if (c == 'y') o.yes = 1;
     else if (c == 'a') o.all = 1;
+    else if (c == 'D') o.discard_unapplied = 1;
     else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "down takes no arguments (got '%s')", argv[optind]);
@@ -289,7 +305,7 @@ BONES_VERB_EXPORT(verb_down) = {
     .name = "down",
     .description = "stop the hub and remove what `bones up` created (asks first)",
     .flags = 0,
-    .usage = "usage: bones down [--force] [--dry-run] [-y] [--all] [--json]\n"
+    .usage = "usage: bones down [--force] [--discard-unapplied] [--dry-run] [-y] [--all] [--json]\n"
              "Undoes `bones up` for this workspace, reporting each step: stops the hub\n"
              "(and its servers), deletes .bones/ -- the hub repository, the slots and\n"
              "the sqlite substrate with it --, removes the .bones/ line of .gitignore\n"
@@ -298,12 +314,14 @@ BONES_VERB_EXPORT(verb_down) = {
              "  -n, --dry-run  print the plan, change nothing\n"
              "  -f, --force  also when slots have a live agent or uncommitted changes in\n"
              "               their worktree (that work is deleted; agents are not killed)\n"
+             "  --discard-unapplied  also when trunk has check-ins never landed in git\n"
+             "               by `bones apply` (they are deleted with the hub; --force too)\n"
              "  --all        every registered workspace; orphan hubs (workspace gone,\n"
              "               hub still running) are stopped and unregistered\n"
-             "Exit 0 when done; 6 when refused (unconfirmed, or slots with live agents\n"
-             "or uncommitted work: they are listed, and nothing is changed);\n"
-             "7 outside a workspace without --all.  A dry run exits 6 when the real run\n"
-             "would be refused by slots.\n",
+             "Exit 0 when done; 6 when refused (unconfirmed, slots with live agents\n"
+             "or uncommitted work, or trunk check-ins never applied to git: they are\n"
+             "listed, and nothing is changed); 7 outside a workspace without --all.\n"
+             "A dry run exits 6 when the real run would be refused.\n",
     .run = down_run,
     .subverbs = NULL,
 };

@@ -127,7 +127,8 @@ int rf_fossil(struct rf_repo *f, const struct rf_call *c, const struct rf_argv *
   for (size_t i = 0; i < args->n; i++) argv[i + 1] = args->v[i];
   char **env = rf_env(f, c ? c->user : NULL);
   struct rf_run_opts o = {.cwd = c && c->cwd ? c->cwd : "/", .envp = env, .timeout_ms = f->timeout_ms,
-                          .max_out = c ? c->max_out : 0};
+                          .max_out = c ? c->max_out : 0, .in = c ? c->in : NULL,
+                          .in_len = c && c->in ? strlen(c->in) : 0};
   int rc = rf_run(prog, argv, &o, r, err);
   if (rc == BONES_OK) redact(r, c ? c->secret : NULL);
   else bones_error_prefix(err, "fossil %s", args->n ? args->v[0] : "");
@@ -223,12 +224,21 @@ char *rf_sql_quote(const char *s) {
 }
 
 int rf_sql_json(struct rf_repo *f, const char *repo, const char *sql, json_t **rows, struct bones_error *err) {
+  return rf_sql_json_at(f, NULL, repo, sql, rows, err);
+}
+
+int rf_sql_json_at(struct rf_repo *f, const char *cwd, const char *repo, const char *sql, json_t **rows,
+                   struct bones_error *err) {
   struct rf_argv a = {0};
-  char *abs = rf_abs(repo); /* fossil runs in "/" */
-  rf_av(&a, "sql", "-R", abs, "--readonly", ".mode json", sql, NULL);
-  free(abs);
+  if (repo) {
+    char *abs = rf_abs(repo); /* fossil runs in "/" */
+    rf_av(&a, "sql", "-R", abs, "--readonly", ".mode json", sql, NULL);
+    free(abs);
+  } else {
+    rf_av(&a, "sql", "--readonly", ".mode json", sql, NULL);
+  }
   struct rf_run_result r;
-  struct rf_call c = {.max_out = (size_t)256 << 20};
+  struct rf_call c = {.cwd = cwd, .max_out = (size_t)256 << 20};
   int rc = rf_fossil(f, &c, &a, &r, err);
   rf_av_free(&a);
   if (rc != BONES_OK) return rc;
@@ -312,4 +322,84 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 int rf_rmtree(const char *path) {
   if (!bones_path_exists(path)) return 0;
   return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Decodes one UTF-8 sequence at s: its length (*cp the code point), or 0
+ * when it is not valid (overlong, surrogate, past U+10FFFF, cut short). */
+static size_t utf8_next(const unsigned char *s, unsigned long *cp) {
+  unsigned char c = s[0];
+  size_t n;
+  unsigned long v, min;
+  if (c < 0x80) return *cp = c, 1;
+  if ((c & 0xE0) == 0xC0) n = 2, v = c & 0x1F, min = 0x80;
+  else if ((c & 0xF0) == 0xE0) n = 3, v = c & 0x0F, min = 0x800;
+  else if ((c & 0xF8) == 0xF0) n = 4, v = c & 0x07, min = 0x10000;
+  else return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((s[i] & 0xC0) != 0x80) return 0;
+    v = (v << 6) | (s[i] & 0x3F);
+  }
+  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+  *cp = v;
+  return n;
+}
+
+/* 1 when cp is a control character (C0, DEL, C1). */
+static int is_control(unsigned long cp) { return cp < 0x20 || (cp >= 0x7F && cp < 0xA0); }
+
+int rf_name_ok(const char *name) {
+  for (const unsigned char *p = (const unsigned char *)name; *p;) {
+    unsigned long cp;
+    size_t n = utf8_next(p, &cp);
+    if (n == 0 || is_control(cp)) return 0;
+    p += n;
+  }
+  return 1;
+}
+
+int rf_text_ok(const char *text) {
+  for (const unsigned char *p = (const unsigned char *)text; *p;) {
+    unsigned long cp;
+    size_t n = utf8_next(p, &cp);
+    if (n == 0 || (is_control(cp) && cp != '\t' && cp != '\n' && cp != '\r')) return 0;
+    p += n;
+  }
+  return 1;
+}
+
+char *rf_name_escape(const char *name) {
+  char *out = bones_xmalloc(strlen(name) * 4 + 1), *o = out;
+  for (const unsigned char *p = (const unsigned char *)name; *p;) {
+    unsigned long cp;
+    size_t n = utf8_next(p, &cp);
+    if (n == 0 || is_control(cp)) {
+      for (size_t i = 0; i < (n ? n : 1); i++) o += sprintf(o, "\\x%02x", p[i]);
+      p += n ? n : 1;
+    } else if (*p == '\\') {
+      *o++ = '\\', *o++ = '\\', p++;
+    } else {
+      memcpy(o, p, n), o += n, p += n;
+    }
+  }
+  *o = '\0';
+  return out;
+}
+
+int rf_sql_script(struct rf_repo *f, const char *repo, const char *script, const char *secret,
+                  struct bones_error *err) {
+  struct rf_argv a = {0};
+  char *abs = rf_abs(repo); /* fossil runs in "/" */
+  rf_av(&a, "sql", "-R", abs, NULL);
+  free(abs);
+  char *in = bones_xasprintf(".bail on\n.timeout 15000\n%s\n", script);
+  struct rf_call c = {.secret = secret, .in = in};
+  struct rf_run_result r;
+  int rc = rf_fossil(f, &c, &a, &r, err);
+  explicit_bzero(in, strlen(in));
+  free(in);
+  rf_av_free(&a);
+  if (rc != BONES_OK) return rc;
+  if (r.status != 0 || r.err_len > 0) rc = rf_fail(err, BONES_E_INTERNAL, "sql", &r);
+  rf_run_result_free(&r);
+  return rc;
 }

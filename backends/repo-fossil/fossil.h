@@ -4,7 +4,7 @@
  * each time ($BONES_FOSSIL overrides), the environment is the caller's
  * minus anything that would leak the user's fossil settings or a proxy in
  * (HOME, FOSSIL_HOME and XDG_CONFIG_HOME point at the private state dir),
- * stdin is /dev/null, and the session's timeout bounds the call. */
+ * stdin is /dev/null (or rf_call's text), and the session's timeout bounds the call. */
 #ifndef BONES_REPO_FOSSIL_FOSSIL_H
 #define BONES_REPO_FOSSIL_FOSSIL_H
 
@@ -44,6 +44,7 @@ struct rf_call {
   const char *user;   /* FOSSIL_USER for this call, NULL = RF_ADMIN_USER */
   const char *secret; /* redacted ("***") from the output, also %-encoded */
   size_t max_out;     /* stdout cap, 0 = run.h default */
+  const char *in;     /* stdin text (NULL: /dev/null), how secrets reach fossil */
 };
 
 /* The fossil program to run ($BONES_FOSSIL or "fossil", found on PATH),
@@ -104,5 +105,29 @@ int rf_path_ok(const char *rel);
 
 /* Removes path and everything under it (no error when absent). */
 int rf_rmtree(const char *path);
+
+/* rf_sql_json run with cwd as fossil's working directory; repo NULL
+ * means the repository of the check-out open at cwd. */
+int rf_sql_json_at(struct rf_repo *f, const char *cwd, const char *repo, const char *sql, json_t **rows,
+                   struct bones_error *err);
+
+/* Runs the SQL script on repo (`fossil sql -R repo`, writable) fed
+ * through stdin, so what it holds (a password: pass it as secret, it is
+ * redacted from messages) never shows on a command line.  Waits up to
+ * 15 s for a busy database; any output on stderr is an error. */
+int rf_sql_script(struct rf_repo *f, const char *repo, const char *script, const char *secret,
+                  struct bones_error *err);
+
+/* 1 when name is valid UTF-8 without control characters (C0, DEL, C1):
+ * a file name fossil and bones' JSON carry faithfully. */
+int rf_name_ok(const char *name);
+
+/* name with bytes that are not printable UTF-8 written as \xHH (and '\'
+ * as "\\"), for messages; malloc'd. */
+char *rf_name_escape(const char *name);
+
+/* 1 when text is valid UTF-8 whose only control characters are tab,
+ * newline and carriage return (a commit message). */
+int rf_text_ok(const char *text);
 
 #endif

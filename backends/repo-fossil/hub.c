@@ -22,18 +22,27 @@
 #define ADD_BATCH 256        /* file names per `fossil add` */
 #define LOCK_TIMEOUT_S "60"  /* hub setting: a check-in lock expires after this */
 
-/* 0 for what cannot be seeded and is skipped: a directory (a git
- * submodule) or a dangling symlink; 1 otherwise (a missing path too:
- * copy_one reports it). */
-static int seedable(const char *path) {
+/* 1 for a regular file, which is seeded; 0 for anything else, which is
+ * skipped: a directory (a git submodule), a symbolic link (never followed:
+ * its target may lie outside the repository, and is not copied into the
+ * hub and every slot), a fifo or device.  A missing path is 1: copy_one
+ * reports it. */
+static int seedable(const char *seed_dir, const char *rel) {
+  char *path = bones_xasprintf("%s/%s", seed_dir, rel);
   struct stat st;
-  if (lstat(path, &st) != 0) return 1;
-  return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+  int ok = lstat(path, &st) != 0 || S_ISREG(st.st_mode);
+  /* a parent directory that is a symbolic link leads outside too */
+  for (char *slash = strchr(path + strlen(seed_dir) + 1, '/'); ok && slash; slash = strchr(slash + 1, '/')) {
+    *slash = '\0';
+    ok = lstat(path, &st) != 0 || !S_ISLNK(st.st_mode);
+    *slash = '/';
+  }
+  free(path);
+  return ok;
 }
 
-/* Copies seed_dir/rel to dir/rel (parents made), keeping the exec bit; a
- * symlink is copied as the file it points to.  What seedable() refuses
- * is skipped: *copied is 0 then. */
+/* Copies seed_dir/rel to dir/rel (parents made), keeping the exec bit.
+ * What seedable() refuses is skipped: *copied is 0 then. */
 static int copy_one(const char *seed_dir, const char *dir, const char *rel, int *copied, struct bones_error *err) {
   *copied = 0;
   char *src = bones_xasprintf("%s/%s", seed_dir, rel), *dst = bones_xasprintf("%s/%s", dir, rel);
@@ -45,16 +54,20 @@ static int copy_one(const char *seed_dir, const char *dir, const char *rel, int 
                          strerror(e));
     goto done;
   }
-  if (!seedable(src) || stat(src, &st) != 0) goto done;
+  if (!seedable(seed_dir, rel)) goto done;
   char *slash = strrchr(dst, '/');
   *slash = '\0';
   rc = bones_mkdir_p(dst, 0755, err);
   *slash = '/';
   if (rc != BONES_OK) goto done;
-  in = open(src, O_RDONLY | O_CLOEXEC);
+  in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK); /* a file swapped for a link or fifo fails */
   out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (st.st_mode & 0111) ? 0755 : 0644);
   if (in < 0 || out < 0) {
     rc = bones_error_set(err, BONES_E_INTERNAL, "copying seed file %s: %s", rel, strerror(errno));
+    goto done;
+  }
+  if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+    rc = bones_error_set(err, BONES_E_CONFLICT, "seed file %s stopped being a regular file while seeding", rel);
     goto done;
   }
   char buf[65536];
@@ -123,7 +136,7 @@ static int seed(struct rf_repo *f, const char *repo, const char *co, const char 
   size_t added = 0;
   for (size_t i = 0; rc == BONES_OK && i < nfiles; i += ADD_BATCH) {
     size_t n = nfiles - i < ADD_BATCH ? nfiles - i : ADD_BATCH;
-    rf_av(&a, "add", "--", NULL);
+    rf_av(&a, "add", "-f", "--dotfiles", "--ignore", "", "--allow-reserved", "--", NULL); /* nothing skipped */
     size_t batch = 0;
     for (size_t j = i; rc == BONES_OK && j < i + n; j++) {
       int copied = 0;
@@ -169,9 +182,15 @@ int rf_hub_init(void *repo, const char *hub_path, const char *seed_dir, const ch
   for (size_t i = 0; i < nfiles; i++) {
     if (!rf_path_ok(files[i]))
       return bones_error_set(err, BONES_E_USAGE, "seed file '%s' is not a clean relative path", files[i]);
-    char *p = bones_xasprintf("%s/%s", seed_dir, files[i]);
-    regular += seedable(p);
-    free(p);
+    if (!rf_name_ok(files[i]) || files[i][0] == ' ') { /* leaf.c's check_names refuses them in every slot */
+      char *shown = rf_name_escape(files[i]);
+      bones_error_set(err, BONES_E_REFUSED,
+                      "cannot seed the hub: git tracks \"%s\", a file name that is not valid UTF-8, holds a "
+                      "control character or starts with a space", shown);
+      free(shown);
+      return bones_error_hint(err, "rename it in git (git mv OLD NEW; git commit), then start the hub again");
+    }
+    regular += seedable(seed_dir, files[i]);
   }
   char *hub = rf_abs(hub_path);
   if (bones_path_exists(hub)) {
@@ -220,35 +239,28 @@ int rf_hub_user(void *repo, const char *hub_path, const char *user, const char *
   struct rf_repo *f = repo;
   if (user == NULL || *user == '\0' || password == NULL || *password == '\0')
     return bones_error_set(err, BONES_E_USAGE, "hub_user: a user name and a password are required");
+  /* stored in clear (the hub is 0600): fossil takes a 40-character value
+   * for its SHA1 form, so such a password would never match */
+  if (strlen(password) == 40 || !rf_name_ok(password) || !rf_name_ok(user))
+    return bones_error_set(err, BONES_E_USAGE, "hub_user: unusable user name or password (40 characters, or bytes "
+                                               "that are not printable UTF-8)");
   int rc = rf_need_repo(hub_path, err);
   if (rc != BONES_OK) return rc;
-  struct rf_call c = {.user = RF_ADMIN_USER, .secret = password};
-  struct rf_argv a = {0};
-  struct rf_run_result r;
-  char *hub = rf_abs(hub_path); /* fossil runs in "/" */
-  rf_av(&a, "user", "new", user, "bones slot user", password, "-R", hub, NULL);
-  rc = rf_fossil(f, &c, &a, &r, err);
-  rf_av_free(&a);
-  if (rc != BONES_OK) {
-    free(hub);
-    return rc;
-  }
-  int exists = r.status != 0 && rf_said(&r, "already exists");
-  if (r.status != 0 && !exists) rc = rf_fail(err, BONES_E_INTERNAL, "user new", &r);
-  rf_run_result_free(&r);
-  if (rc == BONES_OK && exists) {
-    rf_av(&a, "user", "password", user, password, "-R", hub, NULL);
-    rc = rf_fossil_ok(f, &c, &a, &r, err);
-    rf_av_free(&a);
-    if (rc == BONES_OK) rf_run_result_free(&r);
-  }
-  if (rc == BONES_OK) {
-    rf_av(&a, "user", "capabilities", user, "gio", "-R", hub, NULL);
-    rc = rf_fossil_ok(f, &c, &a, &r, err);
-    rf_av_free(&a);
-    if (rc == BONES_OK) rf_run_result_free(&r);
-  }
-  free(hub);
+  /* SQL through stdin, not `fossil user new ... PASSWORD`: a command line
+   * is readable by every local user (ps, /proc/PID/cmdline) */
+  char *qu = rf_sql_quote(user), *qp = rf_sql_quote(password);
+  char *sql = bones_xasprintf("BEGIN IMMEDIATE;\n"
+                              "INSERT INTO user(login, pw, cap, info, mtime) VALUES(%s, %s, 'gio', 'bones slot user', now())"
+                              " ON CONFLICT(login) DO UPDATE SET pw=excluded.pw, cap=excluded.cap, mtime=excluded.mtime;\n"
+                              "COMMIT;",
+                              qu, qp);
+  rc = rf_sql_script(f, hub_path, sql, password, err);
+  if (rc != BONES_OK) bones_error_prefix(err, "cannot add the hub user %s", user);
+  explicit_bzero(qp, strlen(qp));
+  explicit_bzero(sql, strlen(sql));
+  free(qu);
+  free(qp);
+  free(sql);
   return rc;
 }
 

@@ -34,14 +34,48 @@ int rf_trunk_leaves(void *repo, const char *repo_path, int *count, struct bones_
   return BONES_OK;
 }
 
+/* The text hex-encodes (read as hex, so bytes that are not UTF-8 cannot
+ * break the JSON of `fossil sql`), with each such byte replaced by '?' and
+ * control characters but newline and tab by ' '; malloc'd. */
+static char *text_of_hex(const char *hex) {
+  size_t n = hex ? strlen(hex) / 2 : 0;
+  char *raw = bones_xmalloc(n + 1);
+  for (size_t i = 0; i < n; i++) {
+    unsigned v = 0;
+    sscanf(hex + 2 * i, "%2x", &v);
+    raw[i] = (char)(v ? v : ' ');
+  }
+  raw[n] = '\0';
+  char *out = bones_xmalloc(n + 1);
+  size_t o = 0;
+  for (size_t i = 0; i < n;) {
+    char one[5] = {raw[i], 0, 0, 0, 0};
+    size_t len = 1;
+    unsigned char c = (unsigned char)raw[i];
+    if (c >= 0xC0) len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (i + len <= n) memcpy(one, raw + i, len);
+    if (i + len <= n && rf_text_ok(one)) {
+      memcpy(out + o, one, len);
+      o += len;
+      i += len;
+    } else {
+      out[o++] = c < 0x80 ? ' ' : '?';
+      i++;
+    }
+  }
+  out[o] = '\0';
+  free(raw);
+  return out;
+}
+
 int rf_timeline(void *repo, const char *repo_path, int limit, bones_repo_checkin_fn fn, void *arg,
                 struct bones_error *err) {
   int rc = rf_need_repo(repo_path, err);
   if (rc != BONES_OK) return rc;
   char *sql = bones_xasprintf(
-      "SELECT blob.uuid AS id, coalesce(event.euser, event.user, '') AS user,"
+      "SELECT blob.uuid AS id, hex(coalesce(event.euser, event.user, '')) AS user,"
       " strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', event.mtime) AS at,"
-      " coalesce(event.ecomment, event.comment, '') AS comment"
+      " hex(coalesce(event.ecomment, event.comment, '')) AS comment"
       " FROM event JOIN blob ON blob.rid=event.objid WHERE event.type='ci'"
       " ORDER BY event.mtime DESC, event.objid DESC LIMIT %d",
       limit > 0 ? limit : -1);
@@ -52,9 +86,13 @@ int rf_timeline(void *repo, const char *repo_path, int limit, bones_repo_checkin
   size_t i;
   json_t *row;
   json_array_foreach(rows, i, row) {
-    if (fn(arg, json_string_value(json_object_get(row, "id")), json_string_value(json_object_get(row, "user")),
-           json_string_value(json_object_get(row, "at")), json_string_value(json_object_get(row, "comment"))) != 0)
-      break;
+    char *user = text_of_hex(json_string_value(json_object_get(row, "user")));
+    char *comment = text_of_hex(json_string_value(json_object_get(row, "comment")));
+    int stop = fn(arg, json_string_value(json_object_get(row, "id")), user,
+                  json_string_value(json_object_get(row, "at")), comment) != 0;
+    free(user);
+    free(comment);
+    if (stop) break;
   }
   json_decref(rows);
   return BONES_OK;

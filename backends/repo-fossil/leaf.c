@@ -117,13 +117,75 @@ static int classify(const char *tok, size_t n, enum raw *raw) {
   return -1; /* MERGED_WITH, BACKOUT, ... : not a file */
 }
 
-/* The worktree's pending changes, extras and missing files included. */
+/* What find_bad_entry found. */
+enum bad_entry { BAD_NONE, BAD_NAME, BAD_LINK };
+
+/* Looks under dir (rel: its path inside the worktree, "" at the top) for
+ * an entry whose name rf_name_ok() refuses (or a top-level name starting
+ * with a space: fossil's listing eats it), or a symbolic link (fossil,
+ * with allow-symlinks off, would commit its target's content, which may
+ * lie anywhere); links are never followed.  *bad (malloc'd, relative)
+ * names the first hit. */
+static enum bad_entry find_bad_entry(const char *dir, const char *rel, char **bad) {
+  DIR *d = opendir(dir);
+  if (d == NULL) return BAD_NONE;
+  enum bad_entry found = BAD_NONE;
+  for (struct dirent *e; found == BAD_NONE && (e = readdir(d)) != NULL;) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    char *sub = bones_xasprintf("%s%s%s", rel, *rel ? "/" : "", e->d_name);
+    char *path = bones_xasprintf("%s/%s", dir, e->d_name);
+    struct stat st;
+    int have = lstat(path, &st) == 0;
+    if (!rf_name_ok(e->d_name) || (*rel == '\0' && e->d_name[0] == ' ')) found = BAD_NAME;
+    else if (have && S_ISLNK(st.st_mode)) found = BAD_LINK;
+    if (found != BAD_NONE) {
+      *bad = sub;
+      sub = NULL;
+    } else if (have && S_ISDIR(st.st_mode)) {
+      found = find_bad_entry(path, sub, bad);
+    }
+    free(path);
+    free(sub); /* a hit below is its own string */
+  }
+  closedir(d);
+  return found;
+}
+
+/* BONES_E_USAGE naming (escaped) an entry of the worktree bones cannot
+ * carry: a name that is not UTF-8 or holds a control character (such as
+ * a newline), or a symbolic link.  Refused rather than silently left out
+ * of (or, for a link, its target copied into) a commit. */
+static int check_names(const char *wt, struct bones_error *err) {
+  char *bad = NULL;
+  enum bad_entry what = find_bad_entry(wt, "", &bad);
+  if (what == BAD_NONE) return BONES_OK;
+  char *shown = rf_name_escape(bad);
+  free(bad);
+  if (what == BAD_LINK) {
+    bones_error_set(err, BONES_E_USAGE, "the worktree has a symbolic link: \"%s\"", shown);
+    bones_error_hint(err, "remove it or replace it with a regular file (bones never commits a link, nor copies its "
+                          "target into the hub)");
+  } else {
+    bones_error_set(err, BONES_E_USAGE,
+                    "the worktree has a file name that is not valid UTF-8, holds a control character or starts "
+                    "with a space: \"%s\"", shown);
+    bones_error_hint(err, "rename or remove it (bones carries only UTF-8 names without control characters)");
+  }
+  free(shown);
+  return BONES_E_USAGE;
+}
+
+/* The worktree's pending changes, extras and missing files included.
+ * Versioned settings (.fossil-settings/ignore-glob, dotfiles) cannot hide
+ * a file: every unmanaged file, dot files too, is an extra. */
 static int changes(struct rf_repo *f, const char *wt, struct chgs *out, struct bones_error *err) {
+  int rc = check_names(wt, err);
+  if (rc != BONES_OK) return rc;
   struct rf_argv a = {0};
-  rf_av(&a, "changes", "--differ", "--classify", "--no-merge", NULL);
+  rf_av(&a, "changes", "--differ", "--classify", "--no-merge", "--dotfiles", "--ignore", "", NULL);
   struct rf_call c = {.cwd = wt};
   struct rf_run_result r;
-  int rc = rf_fossil_ok(f, &c, &a, &r, err);
+  rc = rf_fossil_ok(f, &c, &a, &r, err);
   rf_av_free(&a);
   if (rc != BONES_OK) return rc;
   for (const char *p = r.out; *p;) {
@@ -154,7 +216,11 @@ static int record(struct rf_repo *f, const char *wt, const char *verb, const str
   int rc = BONES_OK;
   for (size_t i = 0; rc == BONES_OK && i < c->n; i++) {
     if (c->v[i].raw != raw) continue;
-    if (batch == 0) rf_av(&a, verb, "--", NULL);
+    /* add: never asks about (and skips) a file ignore-glob matches, nor
+     * refuses a name reserved on Windows (aux.c, con) */
+    if (batch == 0 && raw == RAW_EXTRA)
+      rf_av(&a, verb, "-f", "--dotfiles", "--ignore", "", "--allow-reserved", "--", NULL);
+    else if (batch == 0) rf_av(&a, verb, "--", NULL);
     rf_av_list(&a, (const char *const *)&c->v[i].path, 1);
     if (++batch == PATH_BATCH) rc = wt_run(f, wt, &a, err), batch = 0;
   }
@@ -195,9 +261,100 @@ static int dir_state(const char *dir) {
   return state;
 }
 
-int rf_leaf_clone(void *repo, const char *hub_url, const char *user, const char *password, const char *leaf_path,
-                  const char *worktree, struct bones_error *err) {
-  struct rf_repo *f = repo;
+/* hub_url with user@ put in (%-encoded), no password: what the leaf
+ * remembers as its remote; malloc'd. */
+static char *url_with_user(const char *hub_url, const char *user) {
+  const char *rest = strstr(hub_url, "://");
+  size_t scheme = rest ? (size_t)(rest - hub_url) + 3 : 0;
+  rest = hub_url + scheme;
+  const char *at = strchr(rest, '@'), *slash = strchr(rest, '/');
+  if (at && (!slash || at < slash)) rest = at + 1;
+  char *out = bones_xmalloc(strlen(hub_url) + 3 * strlen(user) + 4), *o = out;
+  o += sprintf(o, "%.*s", (int)scheme, hub_url);
+  for (const unsigned char *s = (const unsigned char *)user; *s; s++) {
+    if (isalnum(*s) || strchr("-._~", *s)) *o++ = (char)*s;
+    else o += sprintf(o, "%%%02X", *s);
+  }
+  *o++ = '@';
+  strcpy(o, rest);
+  return out;
+}
+
+/* Makes leaf a clone of the hub file hub_path that syncs with hub_url as
+ * user: a consistent snapshot of the hub (SQLite's backup, taken under the
+ * hub's locks) cloned as a local file, then the remote URL and the
+ * password saved in the leaf by SQL through stdin.  The password never
+ * reaches a command line; no other hub user stays in the leaf. */
+static int clone_from_file(struct rf_repo *f, const char *hub_path, const char *hub_url, const char *user,
+                           const char *password, const char *leaf, struct bones_error *err) {
+  char *hub = rf_abs(hub_path);
+  char *snap = bones_xasprintf("%s.snap-%ld", leaf, (long)getpid()); /* beside the leaf: a 0700 dir */
+  char *qsnap = rf_sql_quote(snap);
+  char *dot = bones_xasprintf(".backup %s", qsnap); /* waits for a busy hub like any script */
+  int rc = rf_sql_script(f, hub, dot, NULL, err);
+  if (rc == BONES_OK && !bones_path_is_file(snap))
+    rc = bones_error_set(err, BONES_E_INTERNAL, "fossil sql .backup made no snapshot %s", snap);
+  struct rf_argv a = {0};
+  struct rf_call c = {.secret = password};
+  struct rf_run_result r;
+  if (rc == BONES_OK && chmod(snap, 0600) != 0)
+    rc = bones_error_set(err, BONES_E_INTERNAL, "chmod %s: %s", snap, strerror(errno));
+  if (rc == BONES_OK) {
+    rf_av(&a, "clone", "--no-open", "--nested", "-A", user, snap, leaf, NULL);
+    rc = rf_fossil_ok(f, &c, &a, &r, err);
+    rf_av_free(&a);
+    if (rc == BONES_OK) rf_run_result_free(&r);
+  }
+  if (rc == BONES_OK && chmod(leaf, 0600) != 0) /* it keeps the saved password */
+    rc = bones_error_set(err, BONES_E_INTERNAL, "chmod %s: %s", leaf, strerror(errno));
+  if (rc == BONES_OK) {
+    char *remote = url_with_user(hub_url, user);
+    char *qu = rf_sql_quote(user), *qr = rf_sql_quote(remote), *qp = rf_sql_quote(password);
+    char *sql = bones_xasprintf(
+        "BEGIN;\n"
+        "DELETE FROM user WHERE login NOT IN (%s, 'anonymous', 'nobody', 'developer', 'reader');\n"
+        "REPLACE INTO config(name, value, mtime) VALUES('last-sync-url', %s, now());\n"
+        "REPLACE INTO config(name, value, mtime) VALUES('last-sync-pw', obscure(%s), now());\n"
+        "REPLACE INTO config(name, value, mtime) VALUES('server-code', lower(hex(randomblob(20))), now());\n"
+        "COMMIT;",
+        qu, qr, qp);
+    rc = rf_sql_script(f, leaf, sql, password, err);
+    if (rc == BONES_OK) { /* the hub accepts the login, and anything newer than the snapshot comes in */
+      char *abs = rf_abs(leaf);
+      rf_av(&a, "pull", "-R", abs, NULL);
+      free(abs);
+      rc = rf_fossil(f, &c, &a, &r, err);
+      rf_av_free(&a);
+      if (rc == BONES_OK) {
+        rc = rf_sync_check("pull", &r, err);
+        rf_run_result_free(&r);
+      }
+    }
+    explicit_bzero(qp, strlen(qp));
+    explicit_bzero(sql, strlen(sql));
+    free(remote);
+    free(qu);
+    free(qr);
+    free(qp);
+    free(sql);
+  }
+  static const char *const sidecars[] = {"", "-journal", "-wal", "-shm"};
+  for (size_t i = 0; i < sizeof sidecars / sizeof *sidecars; i++) {
+    char *p = bones_xasprintf("%s%s", snap, sidecars[i]);
+    unlink(p);
+    free(p);
+  }
+  free(dot);
+  free(qsnap);
+  free(snap);
+  free(hub);
+  return rc;
+}
+
+/* leaf_clone and leaf_clone_local: hub_path NULL clones over HTTP (the
+ * password in the URL, on fossil's command line), else from the file. */
+static int leaf_make(struct rf_repo *f, const char *hub_path, const char *hub_url, const char *user,
+                     const char *password, const char *leaf_path, const char *worktree, struct bones_error *err) {
   if (!hub_url || !user || !*user || !password || !*password || !leaf_path || !*leaf_path || !worktree || !*worktree)
     return bones_error_set(err, BONES_E_USAGE, "leaf_clone: hub URL, user, password, leaf and worktree are required");
   char *leaf = rf_abs(leaf_path), *wt = rf_abs(worktree);
@@ -211,22 +368,26 @@ int rf_leaf_clone(void *repo, const char *hub_url, const char *user, const char 
     free(parent);
   }
   if (rc != BONES_OK) goto out;
-  /* clone without opening (its output then names no files, so file
-   * names cannot look like errors), then open without a second pull */
-  char *url = url_with_login(hub_url, user, password);
   struct rf_argv a = {0};
-  rf_av(&a, "clone", "--no-open", "--save-http-password", "--nested", url, leaf, NULL);
   struct rf_call c = {.secret = password};
   struct rf_run_result r;
-  rc = rf_fossil(f, &c, &a, &r, err);
-  rf_av_free(&a);
-  free(url);
-  if (rc == BONES_OK) {
-    rc = rf_sync_check("clone", &r, err);
-    rf_run_result_free(&r);
+  if (hub_path) {
+    rc = clone_from_file(f, hub_path, hub_url, user, password, leaf, err);
+  } else {
+    /* clone without opening (its output then names no files, so file
+     * names cannot look like errors), then open without a second pull */
+    char *url = url_with_login(hub_url, user, password);
+    rf_av(&a, "clone", "--no-open", "--save-http-password", "--nested", url, leaf, NULL);
+    rc = rf_fossil(f, &c, &a, &r, err);
+    rf_av_free(&a);
+    free(url);
+    if (rc == BONES_OK) {
+      rc = rf_sync_check("clone", &r, err);
+      rf_run_result_free(&r);
+    }
+    if (rc == BONES_OK && chmod(leaf, 0600) != 0) /* it keeps the saved password */
+      rc = bones_error_set(err, BONES_E_INTERNAL, "chmod %s: %s", leaf, strerror(errno));
   }
-  if (rc == BONES_OK && chmod(leaf, 0600) != 0) /* it keeps the saved password */
-    rc = bones_error_set(err, BONES_E_INTERNAL, "chmod %s: %s", leaf, strerror(errno));
   if (rc == BONES_OK) {
     rf_av(&a, "open", leaf, "--workdir", wt, "--nested", "--nosync", NULL);
     rc = rf_fossil_ok(f, &c, &a, &r, err);
@@ -260,6 +421,19 @@ out:
   free(leaf);
   free(wt);
   return rc;
+}
+
+int rf_leaf_clone(void *repo, const char *hub_url, const char *user, const char *password, const char *leaf_path,
+                  const char *worktree, struct bones_error *err) {
+  return leaf_make(repo, NULL, hub_url, user, password, leaf_path, worktree, err);
+}
+
+int rf_leaf_clone_local(void *repo, const char *hub_path, const char *hub_url, const char *user, const char *password,
+                        const char *leaf_path, const char *worktree, struct bones_error *err) {
+  if (hub_path == NULL || *hub_path == '\0') return bones_error_set(err, BONES_E_USAGE, "leaf_clone: no hub path");
+  int rc = rf_need_repo(hub_path, err);
+  if (rc != BONES_OK) return rc;
+  return leaf_make(repo, hub_path, hub_url, user, password, leaf_path, worktree, err);
 }
 
 /* Adds to conflicts the paths `fossil update` reports as conflicts. */
@@ -382,6 +556,42 @@ static int commit_failed(const struct rf_run_result *r, struct bones_error *err)
   return rc != BONES_OK ? rc : rf_fail(err, BONES_E_INTERNAL, "commit", r);
 }
 
+/* Checks that check-in id (in the worktree's leaf) holds every added or
+ * edited file of c and none of its deleted ones: a commit that left a
+ * change out is an error, never a success. */
+static int verify_commit(struct rf_repo *f, const char *wt, const char *id, const struct chgs *c,
+                         struct bones_error *err) {
+  char *sql = bones_xasprintf("SELECT filename AS f FROM files_of_checkin('%s')", id);
+  json_t *rows = NULL;
+  int rc = rf_sql_json_at(f, wt, NULL, sql, &rows, err);
+  free(sql);
+  if (rc != BONES_OK) return bones_error_prefix(err, "commit %.10s made, but it cannot be verified", id);
+  size_t missed = 0;
+  const char *first = NULL;
+  for (size_t i = 0; i < c->n; i++) {
+    int present = 0;
+    size_t j;
+    json_t *row;
+    json_array_foreach(rows, j, row) {
+      const char *name = json_string_value(json_object_get(row, "f"));
+      if (name && strcmp(name, c->v[i].path) == 0) present = 1;
+    }
+    if (present != (c->v[i].kind != BONES_REPO_DELETED)) {
+      if (!first) first = c->v[i].path;
+      missed++;
+    }
+  }
+  if (missed) {
+    char *shown = rf_name_escape(first);
+    rc = bones_error_set(err, BONES_E_INTERNAL, "commit %.10s left out %zu of %zu change(s) (first: %s)", id, missed,
+                         c->n, shown);
+    bones_error_hint(err, "the check-in is incomplete and was not pushed; see `fossil changes` in the worktree");
+    free(shown);
+  }
+  json_decref(rows);
+  return rc;
+}
+
 int rf_leaf_commit(void *repo, const char *worktree, const char *message, const char *const *files, size_t nfiles,
                    const char *user, char id[BONES_REPO_ID_MAX], struct bones_error *err) {
   struct rf_repo *f = repo;
@@ -389,6 +599,9 @@ int rf_leaf_commit(void *repo, const char *worktree, const char *message, const 
   int rc = need_worktree(worktree, err);
   if (rc != BONES_OK) return rc;
   if (message == NULL || *message == '\0') return bones_error_set(err, BONES_E_USAGE, "commit: empty message");
+  if (!rf_text_ok(message))
+    return bones_error_set(err, BONES_E_USAGE,
+                           "commit: the message is not valid UTF-8 or holds control characters (tab and newline are fine)");
   for (size_t i = 0; files && i < nfiles; i++)
     if (!rf_path_ok(files[i])) return bones_error_set(err, BONES_E_USAGE, "commit: bad path '%s'", files[i]);
   struct chgs c = {0};
@@ -415,12 +628,14 @@ int rf_leaf_commit(void *repo, const char *worktree, const char *message, const 
     rf_av(&a, "--", NULL);
     for (size_t i = 0; i < c.n; i++) rf_av_list(&a, (const char *const *)&c.v[i].path, 1);
   }
-  chgs_free(&c);
   struct rf_call call = {.cwd = worktree};
   struct rf_run_result r;
   rc = rf_fossil(f, &call, &a, &r, err);
   rf_av_free(&a);
-  if (rc != BONES_OK) return rc;
+  if (rc != BONES_OK) {
+    chgs_free(&c);
+    return rc;
+  }
   const char *nv = strstr(r.out, "New_Version: ");
   if (nv) {
     nv += strlen("New_Version: ");
@@ -431,6 +646,8 @@ int rf_leaf_commit(void *repo, const char *worktree, const char *message, const 
     rc = commit_failed(&r, err);
   }
   rf_run_result_free(&r);
+  if (rc == BONES_OK) rc = verify_commit(f, worktree, id, &c, err);
+  chgs_free(&c);
   if (rc != BONES_OK && rc != BONES_E_UNAVAILABLE) { /* frees a check-in lock the attempt may hold */
     struct bones_error ignored;
     rf_av(&a, "pull", NULL);

@@ -92,4 +92,5 @@ BONES_REPO_BACKEND_EXPORT(repo_fossil) = {
     .ls = rf_ls,
     .diff = rf_diff,
     .export_files = rf_export_files,
+    .leaf_clone_local = rf_leaf_clone_local,
 };

@@ -33,5 +33,7 @@ int rf_diff(void *repo, const char *repo_path, const char *from, const char *to,
             struct bones_error *err);
 int rf_export_files(void *repo, const char *repo_path, const char *rev, const char *const *files, size_t nfiles,
                     const char *dir, struct bones_error *err);
+int rf_leaf_clone_local(void *repo, const char *hub_path, const char *hub_url, const char *user, const char *password,
+                        const char *leaf_path, const char *worktree, struct bones_error *err);
 
 #endif

@@ -45,7 +45,7 @@ static void child_say(const char *a, const char *b) {
 
 /* In the child after fork: wires 0/1/2, closes the rest, enters cwd and
  * executes prog.  Only async-signal-safe calls. */
-static void child_exec(const char *prog, const char *const *argv, const struct rf_run_opts *o, int out_fd,
+static void child_exec(const char *prog, const char *const *argv, const struct rf_run_opts *o, int in_fd, int out_fd,
                        int err_fd) {
   sigset_t none;
   sigemptyset(&none);
@@ -56,7 +56,7 @@ static void child_exec(const char *prog, const char *const *argv, const struct r
   sigaction(SIGPIPE, &dfl, NULL);
   int nul = open("/dev/null", O_RDWR);
   if (nul < 0) _exit(126);
-  dup2(nul, 0);
+  dup2(in_fd >= 0 ? in_fd : nul, 0);
   dup2(out_fd >= 0 ? out_fd : nul, 1);
   dup2(err_fd >= 0 ? err_fd : nul, 2);
   long closed = -1;
@@ -145,23 +145,57 @@ static int reap_until(pid_t pid, int64_t deadline, int *status) {
   }
 }
 
+/* A pipe holding o->in (written whole, write end closed): *rd gets the
+ * read end, -1 when there is no input. */
+static int stdin_pipe(const struct rf_run_opts *o, int *rd, struct bones_error *err) {
+  *rd = -1;
+  if (o->in == NULL) return BONES_OK;
+  if (o->in_len > RF_RUN_MAX_IN)
+    return bones_error_set(err, BONES_E_INTERNAL, "stdin text of %zu bytes is over %zu", o->in_len, RF_RUN_MAX_IN);
+  int ip[2];
+  if (pipe2(ip, O_CLOEXEC | O_NONBLOCK) != 0) return bones_error_set(err, BONES_E_INTERNAL, "pipe: %s", strerror(errno));
+  size_t done = 0;
+  while (done < o->in_len) {
+    ssize_t w = write(ip[1], o->in + done, o->in_len - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    done += (size_t)w;
+  }
+  close(ip[1]);
+  if (done < o->in_len) {
+    close(ip[0]);
+    return bones_error_set(err, BONES_E_INTERNAL, "cannot fill the stdin pipe");
+  }
+  fcntl(ip[0], F_SETFL, 0); /* the child reads it blocking */
+  *rd = ip[0];
+  return BONES_OK;
+}
+
 int rf_run(const char *prog, const char *const *argv, const struct rf_run_opts *o, struct rf_run_result *r,
            struct bones_error *err) {
   memset(r, 0, sizeof *r);
-  int op[2], ep[2];
-  if (pipe2(op, O_CLOEXEC) != 0) return bones_error_set(err, BONES_E_INTERNAL, "pipe: %s", strerror(errno));
+  int op[2], ep[2], in_fd = -1;
+  if (stdin_pipe(o, &in_fd, err) != BONES_OK) return err->code;
+  if (pipe2(op, O_CLOEXEC) != 0) {
+    int e = errno;
+    if (in_fd >= 0) close(in_fd);
+    return bones_error_set(err, BONES_E_INTERNAL, "pipe: %s", strerror(e));
+  }
   if (pipe2(ep, O_CLOEXEC) != 0) {
     int e = errno;
     close(op[0]), close(op[1]);
+    if (in_fd >= 0) close(in_fd);
     return bones_error_set(err, BONES_E_INTERNAL, "pipe: %s", strerror(e));
   }
   pid_t pid = fork();
   if (pid < 0) {
     int e = errno;
     close(op[0]), close(op[1]), close(ep[0]), close(ep[1]);
+    if (in_fd >= 0) close(in_fd);
     return bones_error_set(err, BONES_E_INTERNAL, "fork: %s", strerror(e));
   }
-  if (pid == 0) child_exec(prog, argv, o, op[1], ep[1]);
+  if (pid == 0) child_exec(prog, argv, o, in_fd, op[1], ep[1]);
+  if (in_fd >= 0) close(in_fd);
   close(op[1]);
   close(ep[1]);
   fcntl(op[0], F_SETFL, O_NONBLOCK);
@@ -231,7 +265,7 @@ int rf_spawn(const char *prog, const char *const *argv, const struct rf_run_opts
              struct bones_error *err) {
   pid_t p = fork();
   if (p < 0) return bones_error_set(err, BONES_E_INTERNAL, "fork: %s", strerror(errno));
-  if (p == 0) child_exec(prog, argv, o, out_fd, out_fd);
+  if (p == 0) child_exec(prog, argv, o, -1, out_fd, out_fd);
   *pid = p;
   return BONES_OK;
 }

@@ -1,7 +1,7 @@
 /* run.h (internal to repo-fossil): a small process runner.
  *
  * Runs a program with fork + execve of an argument vector (never a shell),
- * stdin from /dev/null, every other descriptor closed, stdout and stderr
+ * stdin from /dev/null (or a short text given in the options), every other descriptor closed, stdout and stderr
  * captured through pipes, and every call bounded by a timeout (the child
  * is killed with SIGKILL and reaped when it runs out).  Knows nothing of
  * fossil. */
@@ -22,7 +22,12 @@ struct rf_run_opts {
   int timeout_ms;    /* > 0: kill the child after this long */
   size_t max_out;    /* cap on stdout (0 = default); more is BONES_E_TOOLARGE */
   size_t max_err;    /* stderr kept (0 = default); the rest is read and dropped */
+  const char *in;    /* rf_run: the child's stdin (NULL: /dev/null), at most
+                      * RF_RUN_MAX_IN bytes: it never shows on a command line */
+  size_t in_len;
 };
+
+#define RF_RUN_MAX_IN ((size_t)4096) /* fits a pipe's buffer on every Linux */
 
 struct rf_run_result {
   int status;     /* exit status, or 128 + signal number */

@@ -147,6 +147,15 @@ struct bones_repo_backend_v1 {
   int (*export_files)(void *repo, const char *repo_path, const char *rev,
                       const char *const *files, size_t nfiles, const char *dir,
                       struct bones_error *err);
+
+  /* Optional (NULL, or a backend built before it: callers use leaf_clone).
+   * As leaf_clone, but the clone is made from the hub repository file
+   * hub_path on this host (a consistent snapshot), and hub_url is only
+   * remembered for later syncs: the password never appears on a command
+   * line (where every local user can read it). */
+  int (*leaf_clone_local)(void *repo, const char *hub_path, const char *hub_url,
+                          const char *user, const char *password, const char *leaf_path,
+                          const char *worktree, struct bones_error *err);
 };
 
 #ifdef __cplusplus

@@ -25,3 +25,5 @@ TESTS += tests/cli/safety-procs.test
 EXTRA_DIST += tests/cli/safety-procs.test
 TESTS += tests/cli/safety-trust.test
 EXTRA_DIST += tests/cli/safety-trust.test
+TESTS += tests/cli/safety-fossil.test
+EXTRA_DIST += tests/cli/safety-fossil.test
