@@ -43,3 +43,6 @@ libbones_la_SOURCES += core/agent.c core/agent.h core/presence.c core/presence.h
 	core/holds.c core/holds.h core/holds_int.h core/holds_key.c core/holds_query.c
 libbones_la_SOURCES += core/apply.c core/apply.h core/apply_int.h core/apply_check.c
 libbones_la_SOURCES += core/coord.c core/coord.h core/coord_barrier.c core/coord_handoff.c core/coord_broadcast.c
+
+# text at the edges: UTF-8 checks, terminal escaping, relative paths (text.h)
+libbones_la_SOURCES += core/text.c core/text.h

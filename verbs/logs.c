@@ -1,6 +1,8 @@
 /* logs.c: `bones logs --hub [-f] [-n N] [--level L] [--json]`. */
 #include "config.h"
 
+#include <limits.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,9 +76,10 @@ static int logs_run(struct bones_ctx *ctx, int argc, char **argv) {
     if (c == 'H') hub = 1;
     else if (c == 'f') o.follow = 1;
     else if (c == 'n') {
-      char *end;
-      o.last = strtol(optarg, &end, 10);
-      if (*end || o.last <= 0) return bones_ctx_usage(ctx, "-n takes a count > 0");
+      uint64_t n = 0;
+      struct bones_error err;
+      if (bones_parse_uint("-n", optarg, 1, LONG_MAX, &n, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+      o.last = (long)n;
     } else if (c == 'l') {
       o.min_level = bones_log_level_parse(optarg);
       if (o.min_level < 0) return bones_ctx_usage(ctx, "--level takes DEBUG, INFO, WARN or ERROR");

@@ -68,13 +68,11 @@ int coord_wait_run(struct bones_ctx *ctx, int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == 'a') agents = optarg;
     else if (c == 't') {
-      if (bones_parse_duration(optarg, &w.timeout_ms, &err) != BONES_OK) return bones_ctx_usage(ctx, "--timeout: %s", err.message);
-      if (w.timeout_ms <= 0) return bones_ctx_usage(ctx, "--timeout must be more than 0");
+      if (bones_parse_duration_in("--timeout", optarg, 1, BONES_WAIT_MAX_MS, &w.timeout_ms, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
     } else if (c == 'r') {
-      char *end;
-      errno = 0;
-      unsigned long long r = strtoull(optarg, &end, 10);
-      if (errno || *end || r == 0 || optarg[0] == '-') return bones_ctx_usage(ctx, "--round takes a number > 0");
+      uint64_t r = 0;
+      if (bones_parse_uint("--round", optarg, 1, INT64_MAX, &r, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
       w.round = r;
     } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }

@@ -9,6 +9,7 @@
 
 #include "coord.h"
 #include "coord_verbs.h"
+#include "text.h"
 #include "util.h"
 
 #define FOLLOW_CHUNK_MS 200
@@ -43,6 +44,9 @@ int coord_handoff_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (optind != argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
   if (to == NULL || artifact == NULL) return bones_ctx_usage(ctx, "--to AGENT and --artifact A are required");
   struct bones_error err;
+  if (bones_utf8_check("--to", to, &err) != BONES_OK || bones_utf8_check("--artifact", artifact, &err) != BONES_OK ||
+      bones_utf8_check("--message", message, &err) != BONES_OK)
+    return bones_ctx_fail(ctx, &err);
   bones_kv *kv = NULL;
   char *me = NULL;
   json_t *rec = NULL;
@@ -116,6 +120,7 @@ int coord_broadcast_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (argc != 3 || argv[1][0] == '-') return bones_ctx_usage(ctx, "give a CHANNEL and a MESSAGE");
   struct bones_error err;
   if (bones_coord_name_check("channel", argv[1], &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (bones_utf8_check("MESSAGE", argv[2], &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   bones_kv *kv = NULL;
   char *me = NULL;
   json_t *rec = NULL;
@@ -169,13 +174,12 @@ int coord_broadcasts_run(struct bones_ctx *ctx, int argc, char **argv) {
     if (c == 'a') after_arg = optarg;
     else if (c == 'f') follow = 1;
     else if (c == 'l') {
-      char *end;
-      errno = 0;
-      unsigned long v = strtoul(optarg, &end, 10);
-      if (errno || *end || v == 0 || optarg[0] == '-') return bones_ctx_usage(ctx, "--limit takes a number > 0");
-      limit = v;
+      uint64_t v = 0;
+      if (bones_parse_uint("--limit", optarg, 1, SIZE_MAX, &v, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+      limit = (size_t)v;
     } else if (c == 't') {
-      if (bones_parse_duration(optarg, &timeout, &err) != BONES_OK) return bones_ctx_usage(ctx, "--timeout: %s", err.message);
+      if (bones_parse_duration_in("--timeout", optarg, 0, BONES_WAIT_MAX_MS, &timeout, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
     } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind != argc - 1) return bones_ctx_usage(ctx, "give one CHANNEL");

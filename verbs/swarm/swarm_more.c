@@ -108,7 +108,8 @@ int swarm_reap_run(struct bones_ctx *ctx, int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == 'o') {
-      if (bones_parse_duration(optarg, &older, &err) != BONES_OK) return bones_ctx_usage(ctx, "--older-than: %s", err.message);
+      if (bones_parse_duration_in("--older-than", optarg, 0, BONES_DURATION_MAX_MS, &older, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
     } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);

@@ -1,6 +1,8 @@
 /* list.c: `bones tasks list` and `bones tasks ready`. */
 #include "config.h"
 
+#include <limits.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,13 +68,14 @@ static int run_list(struct bones_ctx *ctx, int argc, char **argv, int ready_verb
     case 'r': o.ready = 1; break;
     case 'm': o.mine = 1; break;
     case 'S':
-      if (bones_parse_duration(optarg, &o.stale_ms, &err) != BONES_OK) return bones_ctx_usage(ctx, "--stale: %s", err.message);
+      if (bones_parse_duration_in("--stale", optarg, 0, BONES_DURATION_MAX_MS, &o.stale_ms, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
       break;
     case 'o': o.orphans = 1; break;
     case 'l': {
-      char *end;
-      o.limit = strtol(optarg, &end, 10);
-      if (*end || o.limit <= 0) return bones_ctx_usage(ctx, "--limit takes a count > 0");
+      uint64_t n = 0;
+      if (bones_parse_uint("--limit", optarg, 1, LONG_MAX, &n, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+      o.limit = (long)n;
       break;
     }
     case 'L': o.slot = optarg; break;

@@ -48,7 +48,8 @@ int tasks_watch_run(struct bones_ctx *ctx, int argc, char **argv) {
     else if (c == 'o') once = 1;
     else if (c == 'k') task = optarg;
     else if (c == 't') {
-      if (bones_parse_duration(optarg, &timeout_ms, &err) != BONES_OK) return bones_ctx_usage(ctx, "--timeout: %s", err.message);
+      if (bones_parse_duration_in("--timeout", optarg, 0, BONES_WAIT_MAX_MS, &timeout_ms, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
     } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
