@@ -54,8 +54,9 @@ int bones_registry_write(const struct bones_registry_entry *e, struct bones_erro
   json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "cwd", e->cwd, "name", e->name ? e->name : "", "hub_url",
                         e->hub_url ? e->hub_url : "", "kv_url", e->kv_url ? e->kv_url : "", "hub_pid",
                         (int)e->hub_pid, "started_at", e->started_at ? e->started_at : "");
-  char *text = json_dumps(o, JSON_INDENT(2));
+  char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
   json_decref(o);
+  if (text == NULL) return bones_error_set(err, BONES_E_INTERNAL, "cannot encode the registry entry of %s", e->cwd);
   char *path = entry_path(e->cwd);
   rc = bones_write_file_atomic(path, text, strlen(text), 0600, err);
   free(path);

@@ -326,7 +326,7 @@ static int on_task(void *arg, const char *key, const void *value, size_t len, ui
   struct bones_error err;
   json_t *r = parse_record(key, value, len, &err);
   if (r) json_array_append_new(st->tasks, r);
-  else json_array_append_new(st->corrupt, json_pack("{s:s, s:s}", "key", key, "error", err.message));
+  else json_array_append_new(st->corrupt, json_pack("{s:o, s:o}", "key", bones_utf8_json(key), "error", bones_utf8_json(err.message)));
   return 0;
 }
 

@@ -157,3 +157,14 @@ int bones_relpath_check(const char *what, const char *path, struct bones_error *
   }
   return BONES_OK;
 }
+
+json_t *bones_utf8_json(const char *s) {
+  char *clean = bones_utf8_sanitize(s);
+  json_t *j = json_string(clean);
+  free(clean);
+  if (j == NULL) {
+    fprintf(stderr, "bones: out of memory (a JSON string)\n");
+    abort();
+  }
+  return j;
+}

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include <bones/error.h>
 
 /* 1 when the len bytes at s are well-formed UTF-8 (RFC 3629: no overlong
@@ -42,5 +44,10 @@ int bones_term_printf(FILE *out, const char *fmt, ...) __attribute__((format(pri
  * without control characters, at most 4096 bytes.  Else BONES_E_USAGE
  * naming WHAT and the path (escaped). */
 int bones_relpath_check(const char *what, const char *path, struct bones_error *err);
+
+/* A JSON string of s made valid UTF-8 with bones_utf8_sanitize(), for
+ * text bones reports but cannot refuse (paths, host names, error and log
+ * messages).  Never NULL; s NULL gives "".  The caller owns the reference. */
+json_t *bones_utf8_json(const char *s);
 
 #endif /* BONES_TEXT_H */
