@@ -10,6 +10,7 @@
 
 #include "coord.h"
 #include "coord_verbs.h"
+#include "text.h"
 #include "util.h"
 
 #define WAIT_DEFAULT_MS (5 * 60 * 1000)
@@ -30,7 +31,7 @@ int coord_checkpoint_run(struct bones_ctx *ctx, int argc, char **argv) {
     return bones_ctx_emit(ctx, "coord.checkpoint", rec);
   }
   if (bones_ctx_quiet(ctx)) printf("%lld\n", (long long)json_integer_value(json_object_get(rec, "round")));
-  else printf("checkpoint %s: %s arrived at round %lld\n", argv[1], json_string_value(json_object_get(rec, "agent")),
+  else bones_term_printf(stdout, "checkpoint %s: %s arrived at round %lld\n", argv[1], json_string_value(json_object_get(rec, "agent")),
               (long long)json_integer_value(json_object_get(rec, "round")));
   json_decref(rec);
   return 0;

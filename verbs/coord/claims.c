@@ -41,7 +41,7 @@ static int parse(struct bones_ctx *ctx, int argc, char **argv, const char *allow
 
 /* Prints a hold record as one line. */
 static void print_hold(json_t *h) {
-  printf("%s claimed by %s until %s%s%s\n", json_string_value(json_object_get(h, "path")),
+  bones_term_printf(stdout, "%s claimed by %s until %s%s%s\n", json_string_value(json_object_get(h, "path")),
          json_string_value(json_object_get(h, "agent")), json_string_value(json_object_get(h, "expires_at")),
          json_is_string(json_object_get(h, "reason")) ? ": " : "",
          json_is_string(json_object_get(h, "reason")) ? json_string_value(json_object_get(h, "reason")) : "");
@@ -115,7 +115,7 @@ static int lookup(struct bones_ctx *ctx, int argc, char **argv, int as_test) {
     return bones_ctx_emit(ctx, as_test ? "coord.claimed" : "coord.owner",
                           json_pack("{s:s, s:b, s:o}", "path", argv[optind], "claimed", 1, "claim", hold));
   if (as_test) bones_ctx_say(ctx, "claimed by %s", json_string_value(json_object_get(hold, "agent")));
-  else printf("%s\n", json_string_value(json_object_get(hold, "agent")));
+  else bones_term_printf(stdout, "%s\n", json_string_value(json_object_get(hold, "agent")));
   json_decref(hold);
   return 0;
 }

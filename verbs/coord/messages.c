@@ -22,7 +22,7 @@ static const char *str(const json_t *rec, const char *k) {
 
 /* One handoff as a line. */
 static void print_handoff(const json_t *h) {
-  printf("%s %-8s %s -> %s %s: %s\n", str(h, "id"), str(h, "state"), str(h, "from"), str(h, "to"),
+  bones_term_printf(stdout, "%s %-8s %s -> %s %s: %s\n", str(h, "id"), str(h, "state"), str(h, "from"), str(h, "to"),
          str(h, "artifact"), str(h, "message"));
 }
 
@@ -55,8 +55,8 @@ int coord_handoff_run(struct bones_ctx *ctx, int argc, char **argv) {
   free(me);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.handoff", json_pack("{s:o}", "handoff", rec));
-  if (bones_ctx_quiet(ctx)) printf("%s\n", str(rec, "id"));
-  else printf("handoff %s: %s -> %s (%s)\n", str(rec, "id"), str(rec, "from"), str(rec, "to"), str(rec, "artifact"));
+  if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(rec, "id"));
+  else bones_term_printf(stdout, "handoff %s: %s -> %s (%s)\n", str(rec, "id"), str(rec, "from"), str(rec, "to"), str(rec, "artifact"));
   json_decref(rec);
   return 0;
 }
@@ -90,7 +90,7 @@ int coord_handoffs_run(struct bones_ctx *ctx, int argc, char **argv) {
   json_t *h;
   if (!bones_ctx_quiet(ctx) && json_array_size(list) == 0) printf("no handoffs\n");
   json_array_foreach(list, i, h) {
-    if (bones_ctx_quiet(ctx)) printf("%s\n", str(h, "id"));
+    if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(h, "id"));
     else print_handoff(h);
   }
   json_decref(list);
@@ -129,8 +129,8 @@ int coord_broadcast_run(struct bones_ctx *ctx, int argc, char **argv) {
   free(me);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.broadcast", json_pack("{s:o}", "broadcast", rec));
-  if (bones_ctx_quiet(ctx)) printf("%s\n", str(rec, "id"));
-  else printf("broadcast %s on %s\n", str(rec, "id"), argv[1]);
+  if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(rec, "id"));
+  else bones_term_printf(stdout, "broadcast %s on %s\n", str(rec, "id"), argv[1]);
   json_decref(rec);
   return 0;
 }
@@ -149,9 +149,9 @@ static const char *show(struct bones_ctx *ctx, json_t *msgs, int lines) {
       putchar('\n');
       json_decref(env);
     } else if (bones_ctx_quiet(ctx)) {
-      printf("%s\n", last);
+      bones_term_printf(stdout, "%s\n", last);
     } else if (!bones_ctx_json(ctx)) {
-      printf("%s %s %s: %s\n", last, str(m, "at"), str(m, "agent"), str(m, "message"));
+      bones_term_printf(stdout, "%s %s %s: %s\n", last, str(m, "at"), str(m, "agent"), str(m, "message"));
     }
   }
   fflush(stdout);

@@ -48,10 +48,11 @@ int swarm_join_run(struct bones_ctx *ctx, int argc, char **argv) {
   bones_swarm_free(&s);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "swarm.join", json_pack("{s:o}", "session", session));
-  if (bones_ctx_quiet(ctx)) printf("%s\n", str(session, "worktree"));
-  else
-    printf("joined slot %s as %s on task %s\nworktree: %s\n", o.slot, str(session, "agent_id"), str(session, "task_id"),
-           str(session, "worktree"));
+  if (bones_ctx_quiet(ctx)) printf("%s\n", str(session, "worktree")); /* raw: for cd "$(...)" */
+  else {
+    bones_term_printf(stdout, "joined slot %s as %s on task %s\n", o.slot, str(session, "agent_id"), str(session, "task_id"));
+    bones_term_printf(stdout, "worktree: %s\n", str(session, "worktree"));
+  }
   json_decref(session);
   return 0;
 }
@@ -93,15 +94,15 @@ int swarm_commit_run(struct bones_ctx *ctx, int argc, char **argv) {
     if (conflicts && !bones_ctx_json(ctx)) {
       size_t i;
       json_t *f;
-      json_array_foreach(conflicts, i, f) fprintf(stderr, "conflict: %s\n", str(f, "path"));
+      json_array_foreach(conflicts, i, f) bones_term_printf(stderr, "conflict: %s\n", str(f, "path"));
     }
     json_decref(result);
     return bones_ctx_fail(ctx, &err);
   }
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "swarm.commit", result);
-  if (bones_ctx_quiet(ctx)) printf("%s\n", str(result, "checkin"));
+  if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(result, "checkin"));
   else
-    printf("committed %s (%zu file(s)) to trunk\n", str(result, "checkin"),
+    bones_term_printf(stdout, "committed %s (%zu file(s)) to trunk\n", str(result, "checkin"),
            json_array_size(json_object_get(result, "files")));
   json_decref(result);
   return 0;

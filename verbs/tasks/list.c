@@ -11,6 +11,7 @@
 #include "presence.h"
 #include "tasks_common.h"
 #include "tasks_verbs.h"
+#include "text.h"
 #include "util.h"
 
 struct list_opts {
@@ -109,7 +110,7 @@ static int run_list(struct bones_ctx *ctx, int argc, char **argv, int ready_verb
     json_array_append(shown, task);
   }
   json_array_foreach(corrupt, i, task)
-      fprintf(stderr, "bones: tasks: %s (left out)\n", json_string_value(json_object_get(task, "error")));
+      bones_term_printf(stderr, "bones: tasks: %s (left out)\n", json_string_value(json_object_get(task, "error")));
   int rc = 0;
   if (bones_ctx_json(ctx)) {
     rc = bones_ctx_emit(ctx, ready_verb ? "tasks.ready" : "tasks.list",
@@ -117,7 +118,7 @@ static int run_list(struct bones_ctx *ctx, int argc, char **argv, int ready_verb
                                   (int)total, "corrupt", corrupt));
   } else {
     json_array_foreach(shown, i, task) {
-      if (bones_ctx_quiet(ctx)) printf("%s\n", json_string_value(json_object_get(task, "id")));
+      if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", json_string_value(json_object_get(task, "id")));
       else tasks_print_line(task);
     }
     if (json_array_size(shown) == 0) bones_ctx_say(ctx, "(no %stasks)", o.ready ? "ready " : "");
