@@ -21,3 +21,7 @@ EXTRA_DIST += $(swarm_cli_tests) tests/cli/swarm_cli.sh
 coord_cli_tests = tests/cli/coord-sqlite.test tests/cli/coord-nats.test tests/cli/coord-redis.test
 TESTS += $(coord_cli_tests)
 EXTRA_DIST += $(coord_cli_tests) tests/cli/coord_cli.sh
+
+# issue 10 (utf8): bad bytes, escaping, strict durations/numbers, temp files
+TESTS += tests/cli/safety-utf8.test
+EXTRA_DIST += tests/cli/safety-utf8.test
