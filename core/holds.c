@@ -130,6 +130,8 @@ int bones_holds_acquire(bones_kv *kv, const char *const *paths, size_t npaths, c
                         int64_t ttl_ms, struct bones_error *err) {
   int rc = check_request(owner, ttl_ms, err);
   if (rc != BONES_OK) return rc;
+  for (size_t i = 0; i < npaths; i++) /* the record stores the path as JSON text */
+    if (bones_utf8_check("hold path", paths[i], err) != BONES_OK) return BONES_E_USAGE;
   struct holds_item *items = NULL;
   size_t n = 0;
   if ((rc = holds_items(paths, npaths, &items, &n, err)) != BONES_OK) return rc;

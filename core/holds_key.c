@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "holds_int.h"
-#include "text.h"
 #include "util.h"
 
 /* 1 for a byte a key may carry as itself ('.' is decided separately). */
@@ -22,7 +21,6 @@ static int key_plain(unsigned char c) {
  * components dropped; ".." anywhere is refused.  *norm is malloc'd. */
 static int normalise(const char *path, char **norm, struct bones_error *err) {
   if (path == NULL || *path == '\0') return bones_error_set(err, BONES_E_USAGE, "hold path is empty");
-  if (bones_utf8_check("hold path", path, err) != BONES_OK) return BONES_E_USAGE;
   if (path[0] == '/') {
     bones_error_set(err, BONES_E_USAGE, "hold path '%s' is absolute", path);
     return bones_error_hint(err, "give paths relative to the workspace root");

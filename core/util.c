@@ -408,7 +408,7 @@ int bones_parse_duration_in(const char *what, const char *s, int64_t min_ms, int
   if (v < min_ms || v > max_ms) {
     char lo[32], hi[32];
     snprintf(lo, sizeof lo, min_ms % 1000 ? "%lldms" : "%llds", (long long)(min_ms % 1000 ? min_ms : min_ms / 1000));
-    if (max_ms % 86400000 == 0) snprintf(hi, sizeof hi, "%lldd", (long long)(max_ms / 86400000));
+    if (max_ms % 86400000 == 0 && max_ms > 86400000) snprintf(hi, sizeof hi, "%lldd", (long long)(max_ms / 86400000));
     else if (max_ms % 3600000 == 0) snprintf(hi, sizeof hi, "%lldh", (long long)(max_ms / 3600000));
     else snprintf(hi, sizeof hi, "%lldms", (long long)max_ms);
     return bones_error_set(err, BONES_E_USAGE, "%s must be from %s to %s, not '%s'", what, lo, hi, s);

@@ -37,3 +37,10 @@ tests_unit_test_agent_SOURCES = tests/unit/test_agent.c tests/unit/cmocka_all.h
 tests_unit_test_agent_CFLAGS = $(unit_cflags)
 tests_unit_test_agent_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_holds tests/unit/test_presence tests/unit/test_agent
+
+# issue 10 (utf8): UTF-8 checks, terminal escaping, strict parsers, temp files
+check_PROGRAMS += tests/unit/test_text
+tests_unit_test_text_SOURCES = tests/unit/test_text.c tests/unit/cmocka_all.h
+tests_unit_test_text_CFLAGS = $(unit_cflags)
+tests_unit_test_text_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_text
