@@ -94,7 +94,9 @@ int bones_ctx_fail(struct bones_ctx *ctx, const struct bones_error *err);
 int bones_ctx_usage(struct bones_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Prints a human line to stdout unless -q or --json; for progress text. */
+/* Prints a human line to stdout unless -q or --json; for progress text.
+ * Control characters and bytes that are not UTF-8 in the line are shown
+ * escaped (\xNN), so quoted user or stored text cannot drive the terminal. */
 void bones_ctx_say(struct bones_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
