@@ -282,14 +282,15 @@ int bones_parse_time(const char *s, int64_t *ms) {
 
 /* "'S' is not a duration" with the accepted form as the hint. */
 static int bad_duration(struct bones_error *err, const char *s, const char *why) {
-  char shown[48];
+  char shown[48]; /* the text, escaped and cut: it may hold any byte */
   size_t o = 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < sizeof shown; p++) {
+  const unsigned char *p = (const unsigned char *)s;
+  for (; *p && o + 5 < sizeof shown; p++) {
     if (*p >= 0x20 && *p < 0x7F) shown[o++] = (char)*p;
     else o += (size_t)snprintf(shown + o, 5, "\\x%02x", *p);
   }
   shown[o] = '\0';
-  bones_error_set(err, BONES_E_USAGE, "'%s%s' %s", shown, s[o] && o + 5 >= sizeof shown ? "..." : "", why);
+  bones_error_set(err, BONES_E_USAGE, "'%s%s' %s", shown, *p ? "..." : "", why);
   return bones_error_hint(err, "a duration is digits, an optional .fraction and a unit: 250ms, 5s, 1.5m, 10m, 1h, 2d");
 }
 
