@@ -13,6 +13,7 @@
 
 #include "ctx.h"
 #include "loader.h"
+#include "text.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -69,31 +70,54 @@ int bones_ctx_emit(struct bones_ctx *ctx, const char *schema, json_t *data) {
     json_decref(data);
     return 0;
   }
+  if (data == NULL) { /* a json_pack/json_string upstream failed: never print data:null as success */
+    struct bones_error err;
+    bones_error_set(&err, BONES_E_INTERNAL, "cannot encode the %s result as JSON", schema);
+    return bones_ctx_fail(ctx, &err);
+  }
   json_t *env = json_object();
   char *name = bones_xasprintf("bones.%s/v1", schema);
-  json_object_set_new(env, "schema", json_string(name));
+  json_t *jname = json_string(name);
   free(name);
-  json_object_set_new(env, "data", data ? data : json_null());
+  if (env == NULL || jname == NULL || json_object_set_new(env, "schema", jname) != 0 ||
+      json_object_set_new(env, "data", data) != 0) {
+    json_decref(env);
+    struct bones_error err;
+    bones_error_set(&err, BONES_E_INTERNAL, "cannot encode the %s result as JSON", schema);
+    return bones_ctx_fail(ctx, &err);
+  }
   int rc = json_dumpf(env, stdout, JSON_COMPACT | JSON_ENCODE_ANY);
   json_decref(env);
   if (rc != 0 || fputc('\n', stdout) == EOF) return 1;
   return 0;
 }
 
+/* Prints the bones.error/v1 envelope of code, msg and hint on stdout.  The
+ * texts are made valid UTF-8 first (a message may quote bad input or be
+ * cut mid-character), so the envelope always prints. */
+static void print_error_envelope(int code, const char *msg, const char *hint) {
+  char *m = bones_utf8_sanitize(msg), *h = bones_utf8_sanitize(hint);
+  json_t *e = json_pack("{s:s, s:i, s:s, s:s}", "code", bones_rc_name(code), "exit", bones_rc_exit_code(code),
+                        "message", m, "hint", h);
+  json_t *env = e ? json_pack("{s:s, s:o}", "schema", "bones.error/v1", "error", e) : NULL;
+  if (env == NULL || json_dumpf(env, stdout, JSON_COMPACT) != 0)
+    printf("{\"schema\":\"bones.error/v1\",\"error\":{\"code\":\"%s\",\"exit\":%d,\"message\":\"%s\",\"hint\":\"\"}}",
+           bones_rc_name(code), bones_rc_exit_code(code), "the error message cannot be encoded");
+  fputc('\n', stdout);
+  fflush(stdout);
+  json_decref(env);
+  free(m);
+  free(h);
+}
+
 int bones_ctx_fail(struct bones_ctx *ctx, const struct bones_error *err) {
   int code = err->code == BONES_OK ? BONES_E_INTERNAL : err->code;
   const char *msg = err->message[0] ? err->message : bones_rc_name(code);
   if (ctx->json) {
-    json_t *e = json_pack("{s:s, s:i, s:s, s:s}", "code", bones_rc_name(code), "exit",
-                          bones_rc_exit_code(code), "message", msg, "hint", err->hint);
-    json_t *env = json_pack("{s:s, s:o}", "schema", "bones.error/v1", "error", e);
-    json_dumpf(env, stdout, JSON_COMPACT);
-    fputc('\n', stdout);
-    fflush(stdout);
-    json_decref(env);
+    print_error_envelope(code, msg, err->hint);
   } else {
-    fprintf(stderr, "bones: %s%s%s\n", ctx->verb_path, ctx->verb_path[0] ? ": " : "", msg);
-    if (err->hint[0]) fprintf(stderr, "hint: %s\n", err->hint);
+    bones_term_printf(stderr, "bones: %s%s%s\n", ctx->verb_path, ctx->verb_path[0] ? ": " : "", msg);
+    if (err->hint[0]) bones_term_printf(stderr, "hint: %s\n", err->hint);
   }
   return bones_rc_exit_code(code);
 }
@@ -111,10 +135,13 @@ int bones_ctx_usage(struct bones_ctx *ctx, const char *fmt, ...) {
 void bones_ctx_say(struct bones_ctx *ctx, const char *fmt, ...) {
   if (ctx->quiet || ctx->json) return;
   va_list ap;
+  char *text = NULL;
   va_start(ap, fmt);
-  vfprintf(stdout, fmt, ap);
+  int n = vasprintf(&text, fmt, ap);
   va_end(ap);
-  fputc('\n', stdout);
+  if (n < 0) return;
+  bones_term_printf(stdout, "%s\n", text); /* the line may quote stored or user text */
+  free(text);
 }
 
 /* ---- dispatch ---- */

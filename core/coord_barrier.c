@@ -60,6 +60,11 @@ int bones_checkpoint_arrive(bones_kv *kv, const char *name, const char *agent, j
     char at[40];
     bones_format_time(bones_now_ms(), at, sizeof at);
     json_t *r = json_pack("{s:s, s:I, s:s}", "agent", agent, "round", (json_int_t)round, "at", at);
+    if (r == NULL) {
+      bones_kv_value_free(&v);
+      rc = bones_error_set(err, BONES_E_INTERNAL, "cannot encode the checkpoint record");
+      break;
+    }
     char *text = json_dumps(r, JSON_COMPACT);
     rc = v.value ? bones_kv_update(b, key, text, strlen(text), v.rev, NULL, err)
                  : bones_kv_create(b, key, text, strlen(text), NULL, err);

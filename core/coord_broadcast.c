@@ -27,6 +27,7 @@
 
 #include "agent.h"
 #include "coord.h"
+#include "text.h"
 #include "util.h"
 
 #define HEAD "head"
@@ -70,8 +71,10 @@ static int chain_head(bones_kv_bucket *b, const char *hkey, uint64_t *seq, struc
 int bones_broadcast_send(bones_kv *kv, const char *channel, const char *agent, const char *message, json_t **rec,
                          struct bones_error *err) {
   *rec = NULL;
-  if (bones_coord_name_check("channel", channel, err) != BONES_OK || bones_agent_check(agent, err) != BONES_OK)
+  if (bones_coord_name_check("channel", channel, err) != BONES_OK || bones_agent_check(agent, err) != BONES_OK ||
+      bones_utf8_check("the message", message, err) != BONES_OK)
     return BONES_E_USAGE;
+  if (message == NULL) return bones_error_set(err, BONES_E_USAGE, "no message");
   bones_kv_bucket *b = NULL;
   int rc = bones_coord_bucket(kv, BONES_BROADCASTS_BUCKET, 1, &b, err);
   if (rc != BONES_OK) return rc;
@@ -85,6 +88,10 @@ int bones_broadcast_send(bones_kv *kv, const char *channel, const char *agent, c
     bones_format_time(bones_now_ms(), at, sizeof at);
     json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "channel", channel, "agent", agent, "message",
                           message, "at", at);
+    if (r == NULL) {
+      rc = bones_error_set(err, BONES_E_INTERNAL, "cannot encode the broadcast record");
+      break;
+    }
     key = bones_xasprintf("%s/%s", channel, id);
     text = json_dumps(r, JSON_COMPACT);
     rc = bones_kv_create(b, key, text, strlen(text), NULL, err);

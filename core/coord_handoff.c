@@ -11,6 +11,7 @@
 #include "agent.h"
 #include "coord.h"
 #include "ids.h"
+#include "text.h"
 #include "util.h"
 
 #define ACCEPT_ATTEMPTS 16
@@ -28,6 +29,8 @@ int bones_handoff_create(bones_kv *kv, const char *from, const char *to, const c
   *rec = NULL;
   if (bones_agent_check(from, err) != BONES_OK || bones_agent_check(to, err) != BONES_OK) return BONES_E_USAGE;
   if (artifact == NULL || *artifact == '\0') return bones_error_set(err, BONES_E_USAGE, "the artifact is empty");
+  if (bones_utf8_check("the artifact", artifact, err) != BONES_OK || bones_utf8_check("the message", message, err) != BONES_OK)
+    return BONES_E_USAGE;
   bones_kv_bucket *b = NULL;
   int rc = bones_coord_bucket(kv, BONES_HANDOFFS_BUCKET, 1, &b, err);
   if (rc != BONES_OK) return rc;
@@ -40,6 +43,10 @@ int bones_handoff_create(bones_kv *kv, const char *from, const char *to, const c
     json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:n}", "id", id, "from", from, "to", to, "artifact",
                           artifact, "message", message ? message : "", "created_at", at, "state", "pending",
                           "accepted_at");
+    if (r == NULL) {
+      rc = bones_error_set(err, BONES_E_INTERNAL, "cannot encode the handoff record");
+      break;
+    }
     char *text = json_dumps(r, JSON_COMPACT);
     char *key = bones_xasprintf("%s%s", prefix, id);
     rc = bones_kv_create(b, key, text, strlen(text), NULL, err);

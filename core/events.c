@@ -6,6 +6,7 @@
 
 #include "events.h"
 #include "ids.h"
+#include "text.h"
 #include "util.h"
 
 static int open_events(bones_kv *kv, bones_kv_bucket **b, struct bones_error *err) {
@@ -25,9 +26,10 @@ int bones_event_append(bones_kv *kv, const char *agent, const char *task, const 
                         task ? task : "", "kind", kind, "rev", (json_int_t)rev);
   json_object_set_new(e, "from", from ? json_string(from) : json_null());
   json_object_set_new(e, "to", to ? json_string(to) : json_null());
-  char *text = json_dumps(e, JSON_COMPACT);
+  char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
   json_decref(e);
-  rc = bones_kv_create(b, id, text, strlen(text), NULL, err);
+  if (text == NULL) rc = bones_error_set(err, BONES_E_INTERNAL, "cannot encode the event record");
+  else rc = bones_kv_create(b, id, text, strlen(text), NULL, err);
   free(text);
   bones_kv_bucket_close(b);
   return rc;
@@ -48,7 +50,7 @@ static int on_event(void *arg, const char *key, const void *value, size_t len, u
   json_t *e = json_loadb(value, len, 0, &jerr);
   if (e == NULL || !json_is_object(e)) {
     json_decref(e);
-    e = json_pack("{s:s, s:s}", "id", key, "corrupt", jerr.text);
+    e = json_pack("{s:o, s:o}", "id", bones_utf8_json(key), "corrupt", bones_utf8_json(jerr.text));
   }
   const char *task = json_string_value(json_object_get(e, "task"));
   if (st->task && (task == NULL || strcmp(task, st->task) != 0)) {

@@ -13,6 +13,7 @@
 
 #include "agent.h"
 #include "holds_int.h"
+#include "text.h"
 #include "util.h"
 
 /* What this call wrote on one path, to undo it. */
@@ -23,7 +24,8 @@ struct taken {
   size_t prior_len;
 };
 
-/* The record the owner stores for item (malloc'd JSON text). */
+/* The record the owner stores for item (malloc'd JSON text), NULL when it
+ * cannot be encoded (check_request refuses such owners first). */
 static char *hold_text(const struct holds_item *item, const struct bones_hold_owner *o, int64_t acquired_ms,
                        int64_t expires_ms) {
   char acq[40], exp[40];
@@ -32,9 +34,8 @@ static char *hold_text(const struct holds_item *item, const struct bones_hold_ow
   json_t *r = json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:s, s:s, s:s?}", "path", item->path, "agent", o->agent, "task",
                         o->task, "slot", o->slot, "epoch", (json_int_t)o->epoch, "acquired_at", acq, "expires_at",
                         exp, "reason", o->reason);
-  char *text = json_dumps(r, JSON_COMPACT);
+  char *text = r ? json_dumps(r, JSON_COMPACT) : NULL; /* NULL: text that is not UTF-8 slipped through */
   json_decref(r);
-  if (text == NULL) abort();
   return text;
 }
 
@@ -58,6 +59,7 @@ static int take_one(bones_kv_bucket *b, const struct holds_item *item, const str
     int rc = bones_kv_get(b, item->key, &v, err);
     if (rc == BONES_E_NOTFOUND) {
       char *text = hold_text(item, o, now, now + ttl_ms);
+      if (text == NULL) return bones_error_set(err, BONES_E_INTERNAL, "hold %s: cannot encode the record", item->key);
       rc = bones_kv_create(b, item->key, text, strlen(text), &t->rev, err);
       free(text);
       if (rc == BONES_E_EXISTS) continue;
@@ -78,6 +80,10 @@ static int take_one(bones_kv_bucket *b, const struct holds_item *item, const str
     }
     char *text = hold_text(item, o, mine ? renewal_start(prior, now) : now, now + ttl_ms);
     json_decref(prior);
+    if (text == NULL) {
+      bones_kv_value_free(&v);
+      return bones_error_set(err, BONES_E_INTERNAL, "hold %s: cannot encode the record", item->key);
+    }
     rc = bones_kv_update(b, item->key, text, strlen(text), v.rev, &t->rev, err);
     free(text);
     if (rc == BONES_OK && mine) {
@@ -112,6 +118,8 @@ static int check_request(const struct bones_hold_owner *o, int64_t ttl_ms, struc
   if (o == NULL) return bones_error_set(err, BONES_E_USAGE, "holds: no owner");
   if (bones_agent_check(o->agent, err) != BONES_OK) return BONES_E_USAGE;
   if (o->slot && bones_name_check("slot", o->slot, err) != BONES_OK) return BONES_E_USAGE;
+  if (bones_utf8_check("hold reason", o->reason, err) != BONES_OK || bones_utf8_check("task id", o->task, err) != BONES_OK)
+    return BONES_E_USAGE;
   if (ttl_ms <= 0 || ttl_ms > BONES_HOLD_TTL_MAX_MS)
     return bones_error_set(err, BONES_E_USAGE, "hold TTL of %lld ms is out of range (more than 0, at most %d ms)",
                            (long long)ttl_ms, BONES_HOLD_TTL_MAX_MS);
@@ -122,6 +130,8 @@ int bones_holds_acquire(bones_kv *kv, const char *const *paths, size_t npaths, c
                         int64_t ttl_ms, struct bones_error *err) {
   int rc = check_request(owner, ttl_ms, err);
   if (rc != BONES_OK) return rc;
+  for (size_t i = 0; i < npaths; i++) /* the record stores the path as JSON text */
+    if (bones_utf8_check("hold path", paths[i], err) != BONES_OK) return BONES_E_USAGE;
   struct holds_item *items = NULL;
   size_t n = 0;
   if ((rc = holds_items(paths, npaths, &items, &n, err)) != BONES_OK) return rc;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "hublog.h"
+#include "text.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -41,7 +42,7 @@ void bones_hublog(const char *root, enum bones_log_level level, const char *even
   char ts[40];
   bones_format_time(bones_now_ms(), ts, sizeof ts);
   json_t *e = json_pack("{s:s, s:s, s:s}", "ts", ts, "level", bones_log_level_name(level), "event", event);
-  if (msg) json_object_set_new(e, "msg", json_string(msg));
+  if (msg) json_object_set_new(e, "msg", bones_utf8_json(msg));
   if (fields) json_object_update(e, fields);
   json_decref(fields);
   char *line = json_dumps(e, JSON_COMPACT);

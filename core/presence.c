@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "presence.h"
+#include "text.h"
 #include "util.h"
 
 /* The key of agent: the id itself, except that a final '.' (allowed in a
@@ -76,11 +77,11 @@ int bones_presence_touch(bones_kv *kv, const char *agent, const char *slot, pid_
   char seen[40], start[40], key[96];
   bones_format_time(now, seen, sizeof seen);
   bones_format_time(started > 0 && started <= now ? started : now, start, sizeof start);
-  json_t *rec = json_pack("{s:s, s:s, s:I, s:s?, s:s, s:s}", "agent", agent, "host", host, "pid", (json_int_t)pid,
-                          "slot", slot, "started_at", start, "last_seen", seen);
-  char *text = json_dumps(rec, JSON_COMPACT);
+  json_t *rec = json_pack("{s:s, s:o, s:I, s:s?, s:s, s:s}", "agent", agent, "host", bones_utf8_json(host), "pid",
+                          (json_int_t)pid, "slot", slot, "started_at", start, "last_seen", seen);
+  char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
   json_decref(rec);
-  if (text == NULL) abort();
+  if (text == NULL) return bones_error_set(err, BONES_E_INTERNAL, "cannot encode the presence record of %s", agent);
   bones_kv_bucket *b = NULL;
   int rc = presence_bucket(kv, 1, &b, err);
   if (rc == BONES_OK) rc = bones_kv_put(b, presence_key(agent, key, sizeof key), text, strlen(text), NULL, err);

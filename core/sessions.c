@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sessions.h"
+#include "text.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -83,13 +84,14 @@ void bones_swarm_event(const char *root, const char *event, const char *slot, co
                        const char *result, const char *no_artifact, const char *commit) {
   char ts[40];
   bones_format_time(bones_now_ms(), ts, sizeof ts);
-  json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "event", event, "slot", slot, "host", bones_hostname());
-  if (task) json_object_set_new(e, "task_id", json_string(task));
-  if (agent) json_object_set_new(e, "agent_id", json_string(agent));
-  if (result) json_object_set_new(e, "result", json_string(result));
-  if (no_artifact) json_object_set_new(e, "no_artifact", json_string(no_artifact));
-  if (commit) json_object_set_new(e, "commit_uuid", json_string(commit));
-  char *line = json_dumps(e, JSON_COMPACT);
+  json_t *e = json_pack("{s:s, s:s, s:o, s:o}", "ts", ts, "event", event, "slot", bones_utf8_json(slot), "host",
+                        bones_utf8_json(bones_hostname()));
+  if (task) json_object_set_new(e, "task_id", bones_utf8_json(task));
+  if (agent) json_object_set_new(e, "agent_id", bones_utf8_json(agent));
+  if (result) json_object_set_new(e, "result", bones_utf8_json(result));
+  if (no_artifact) json_object_set_new(e, "no_artifact", bones_utf8_json(no_artifact));
+  if (commit) json_object_set_new(e, "commit_uuid", bones_utf8_json(commit));
+  char *line = e ? json_dumps(e, JSON_COMPACT) : NULL;
   json_decref(e);
   char *path = bones_ws_path(root, "swarm-events.jsonl");
   int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -15,6 +15,7 @@
 #include "slots.h"
 #include "swarm.h"
 #include "tasks.h"
+#include "text.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -223,7 +224,7 @@ static int on_session(void *arg, const char *key, const void *value, size_t len,
   json_t *rec = json_loadb(value, len, 0, &jerr);
   if (rec == NULL || !json_is_object(rec)) {
     json_decref(rec);
-    rec = json_pack("{s:s, s:s}", "slot", key, "corrupt", jerr.text);
+    rec = json_pack("{s:o, s:o}", "slot", bones_utf8_json(key), "corrupt", bones_utf8_json(jerr.text));
   }
   pid_t pid = (pid_t)json_integer_value(json_object_get(rec, "leaf_pid"));
   const char *host = str(rec, "host");
@@ -257,7 +258,7 @@ void bones_swarm_lease_watcher(const char *root, bones_kv *kv) {
   if (bones_swarm_open(root, kv, &s, &err) != BONES_OK) return;
   json_t *reaped = NULL;
   if (bones_swarm_reap(&s, BONES_SESSION_TTL_MS, &reaped, &err) != BONES_OK)
-    bones_hublog(root, BONES_LOG_WARN, "error", "lease watcher: reaping failed", json_pack("{s:s}", "err", err.message));
+    bones_hublog(root, BONES_LOG_WARN, "error", "lease watcher: reaping failed", json_pack("{s:o}", "err", bones_utf8_json(err.message)));
   json_decref(reaped);
   bones_swarm_free(&s);
 }

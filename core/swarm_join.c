@@ -18,6 +18,7 @@
 #include "sessions.h"
 #include "swarm.h"
 #include "tasks.h"
+#include "text.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -182,13 +183,14 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
     char now[40];
     bones_format_time(bones_now_ms(), now, sizeof now);
     char *url = bones_ws_read_line(s->root, "hub-repo-url");
-    rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:i}", "schema", "bones.session/v1", "slot",
-                    o->slot, "task_id", task_id, "agent_id", agent, "host", bones_hostname(), "leaf_pid", (int)pid,
-                    "hub_url", url ? url : "", "started_at", now, "last_renewed", now, "claim_epoch",
+    rec = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:s, s:s, s:I, s:i}", "schema", "bones.session/v1", "slot",
+                    o->slot, "task_id", task_id, "agent_id", agent, "host", bones_utf8_json(bones_hostname()), "leaf_pid",
+                    (int)pid, "hub_url", bones_utf8_json(url), "started_at", now, "last_renewed", now, "claim_epoch",
                     (json_int_t)json_integer_value(json_object_get(task, "claim_epoch")), "commits", 0);
     free(url);
-    char *text = json_dumps(rec, JSON_COMPACT);
-    rc = bones_kv_create(sessions, o->slot, text, strlen(text), &rev, err);
+    char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+    if (text == NULL) rc = bones_error_set(err, BONES_E_INTERNAL, "slot %s: cannot encode the session record", o->slot);
+    else rc = bones_kv_create(sessions, o->slot, text, strlen(text), &rev, err);
     if (rc == BONES_E_EXISTS)
       rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: %s (a concurrent join won)", o->slot, BONES_ERR_SESSION_LIVE);
     free(text);
@@ -199,7 +201,7 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
     bones_presence_touch(s->kv, agent, o->slot, pid, &perr);
     bones_swarm_event(s->root, "slot_join", o->slot, task_id, agent, NULL, NULL, NULL);
     char *wt = bones_slot_worktree(s->root, o->slot);
-    json_object_set_new(rec, "worktree", json_string(wt));
+    json_object_set_new(rec, "worktree", bones_utf8_json(wt));
     free(wt);
     *session = rec;
     rec = NULL;

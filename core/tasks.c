@@ -12,6 +12,7 @@
 #include "ids.h"
 #include "presence.h"
 #include "tasks.h"
+#include "text.h"
 #include "util.h"
 
 #define MUTATE_ATTEMPTS 32
@@ -193,6 +194,9 @@ int bones_task_create(struct bones_tasks *t, const struct bones_task_spec *spec,
     return bones_error_set(err, BONES_E_USAGE, "priority P%d is out of range (P0..P4)", spec->priority);
   if (spec->nfiles > BONES_TASK_FILES_MAX)
     return bones_error_set(err, BONES_E_USAGE, "%zu files (at most %d)", spec->nfiles, BONES_TASK_FILES_MAX);
+  if (bones_utf8_check("the title", spec->title, err) != BONES_OK) return BONES_E_USAGE;
+  for (size_t i = 0; i < spec->nfiles; i++)
+    if (bones_relpath_check("file", spec->files[i], err) != BONES_OK) return BONES_E_USAGE;
   json_t *title = json_string(spec->title);
   if (title == NULL) return bones_error_set(err, BONES_E_USAGE, "the title is not valid UTF-8");
   if (spec->parent) {
@@ -210,6 +214,7 @@ int bones_task_create(struct bones_tasks *t, const struct bones_task_spec *spec,
                         "status", "open", "claimed_by", "claim_epoch", 0, "lease_expires_at", "files",
                         string_array(spec->files, spec->nfiles), "edges", json_array(), "context",
                         spec->context ? json_deep_copy(spec->context) : json_object());
+  if (r == NULL) return bones_error_set(err, BONES_E_INTERNAL, "cannot encode the task record");
   json_object_set_new(r, "parent", spec->parent ? json_string(spec->parent) : json_null());
   json_object_set_new(r, "priority", spec->priority >= 0 ? json_integer(spec->priority) : json_null());
   if (spec->defer_until_ms > 0) {
@@ -321,7 +326,7 @@ static int on_task(void *arg, const char *key, const void *value, size_t len, ui
   struct bones_error err;
   json_t *r = parse_record(key, value, len, &err);
   if (r) json_array_append_new(st->tasks, r);
-  else json_array_append_new(st->corrupt, json_pack("{s:s, s:s}", "key", key, "error", err.message));
+  else json_array_append_new(st->corrupt, json_pack("{s:o, s:o}", "key", bones_utf8_json(key), "error", bones_utf8_json(err.message)));
   return 0;
 }
 
@@ -420,6 +425,7 @@ static int claim_fn(struct bones_tasks *t, json_t *task, void *arg, const char *
 int bones_task_claim(struct bones_tasks *t, const char *id, int64_t ttl_ms, int takeover, json_t **task, int *wrote,
                      struct bones_error *err) {
   if (ttl_ms < 0) return bones_error_set(err, BONES_E_USAGE, "negative lease");
+  if (ttl_ms > BONES_LEASE_MAX_MS) return bones_error_set(err, BONES_E_USAGE, "a lease is at most 30d");
   struct claim_args a = {ttl_ms ? ttl_ms : BONES_CLAIM_TTL_DEFAULT_MS, takeover};
   return mutate(t, id, claim_fn, &a, task, wrote, err);
 }
@@ -462,6 +468,7 @@ static int renew_fn(struct bones_tasks *t, json_t *task, void *arg, const char *
 
 int bones_task_renew(struct bones_tasks *t, const char *id, int64_t ttl_ms, json_t **task, struct bones_error *err) {
   int64_t ttl = ttl_ms > 0 ? ttl_ms : BONES_CLAIM_TTL_DEFAULT_MS;
+  if (ttl > BONES_LEASE_MAX_MS) return bones_error_set(err, BONES_E_USAGE, "a lease is at most 30d");
   return mutate(t, id, renew_fn, &ttl, task, NULL, err);
 }
 
@@ -577,6 +584,14 @@ int bones_task_update(struct bones_tasks *t, const char *id, json_t *changes, js
   if (title && (!json_is_string(title) || json_string_length(title) == 0 ||
                 json_string_length(title) > BONES_TASK_TITLE_MAX))
     return bones_error_set(err, BONES_E_USAGE, "a task needs a title of 1..%d bytes", BONES_TASK_TITLE_MAX);
+  json_t *files = json_object_get(changes, "files");
+  if (files && !json_is_array(files)) return bones_error_set(err, BONES_E_USAGE, "files must be a list of paths");
+  size_t fi;
+  json_t *fv;
+  json_array_foreach(files, fi, fv) {
+    if (!json_is_string(fv)) return bones_error_set(err, BONES_E_USAGE, "files must be a list of paths");
+    if (bones_relpath_check("file", json_string_value(fv), err) != BONES_OK) return BONES_E_USAGE;
+  }
   json_t *prio = json_object_get(changes, "priority");
   if (prio && !json_is_null(prio) && (!json_is_integer(prio) || json_integer_value(prio) < 0 || json_integer_value(prio) > 4))
     return bones_error_set(err, BONES_E_USAGE, "priority is out of range (P0..P4)");

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "trunk.h"
+#include "text.h"
 #include "util.h"
 
 #define TRUNK_KEY "trunk"
@@ -21,7 +22,7 @@ static int open_bucket(bones_kv *kv, bones_kv_bucket **b, struct bones_error *er
 static char *lease_value(const char *holder, int64_t lease_ms) {
   char now[40];
   bones_format_time(bones_now_ms(), now, sizeof now);
-  json_t *v = json_pack("{s:s, s:s, s:I, s:i}", "holder", holder, "acquired_at", now, "expires_ms",
+  json_t *v = json_pack("{s:o, s:s, s:I, s:i}", "holder", bones_utf8_json(holder), "acquired_at", now, "expires_ms",
                         (json_int_t)(bones_now_ms() + lease_ms), "pid", (int)getpid());
   char *text = json_dumps(v, JSON_COMPACT);
   json_decref(v);

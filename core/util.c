@@ -97,8 +97,17 @@ int bones_mkdir_p(const char *dir, unsigned mode, struct bones_error *err) {
 
 int bones_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
                             struct bones_error *err) {
-  char *tmp = bones_xasprintf("%s.tmp.%ld", path, (long)getpid());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+  /* an unpredictable name created exclusively: a planted file or symlink
+   * under any name we could have used is never followed or reused */
+  char *tmp = bones_xasprintf("%s.tmp.XXXXXX", path);
+  int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd >= 0 && fchmod(fd, (mode_t)mode) != 0) {
+    int e = errno;
+    close(fd);
+    unlink(tmp);
+    free(tmp);
+    return bones_error_set(err, BONES_E_INTERNAL, "cannot write %s: %s", path, strerror(e));
+  }
   if (fd < 0) {
     int e = errno;
     free(tmp);
@@ -218,47 +227,105 @@ void bones_format_time(int64_t ms, char *buf, size_t len) {
   snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
 }
 
+/* Reads exactly n digits at *p into *v; 0 on success. */
+static int fixed_digits(const char **p, int n, int *v) {
+  int x = 0;
+  for (int i = 0; i < n; i++) {
+    char c = (*p)[i];
+    if (c < '0' || c > '9') return -1;
+    x = x * 10 + (c - '0');
+  }
+  *p += n;
+  *v = x;
+  return 0;
+}
+
 int bones_parse_time(const char *s, int64_t *ms) {
-  struct tm tm;
-  memset(&tm, 0, sizeof tm);
-  const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-  if (rest == NULL) return -1;
+  if (s == NULL) return -1;
+  /* strictly YYYY-MM-DDTHH:MM:SS[.fff...]Z, years 1970..9999 */
+  int y, mo, d, h, mi, sec;
+  const char *p = s;
+  if (fixed_digits(&p, 4, &y) || *p++ != '-' || fixed_digits(&p, 2, &mo) || *p++ != '-' ||
+      fixed_digits(&p, 2, &d) || *p++ != 'T' || fixed_digits(&p, 2, &h) || *p++ != ':' ||
+      fixed_digits(&p, 2, &mi) || *p++ != ':' || fixed_digits(&p, 2, &sec))
+    return -1;
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < BONES_TIME_MIN_YEAR || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
+    return -1;
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (mo == 2 && d == 29 && !leap) return -1;
   int frac = 0, digits = 0;
-  if (*rest == '.') {
-    rest++;
-    while (*rest >= '0' && *rest <= '9') {
-      if (digits < 3) frac = frac * 10 + (*rest - '0');
+  if (*p == '.') {
+    p++;
+    while (*p >= '0' && *p <= '9') {
+      if (digits < 3) frac = frac * 10 + (*p - '0');
       digits++;
-      rest++;
+      p++;
     }
+    if (digits == 0 || digits > 9) return -1;
     while (digits < 3) frac *= 10, digits++;
   }
-  if (strcmp(rest, "Z") != 0) return -1;
-  *ms = (int64_t)timegm(&tm) * 1000 + frac;
+  if (strcmp(p, "Z") != 0) return -1;
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  time_t t = timegm(&tm);
+  if (t == (time_t)-1 || t < 0) return -1;
+  *ms = (int64_t)t * 1000 + frac;
   return 0;
+}
+
+/* "'S' is not a duration" with the accepted form as the hint. */
+static int bad_duration(struct bones_error *err, const char *s, const char *why) {
+  char shown[48]; /* the text, escaped and cut: it may hold any byte */
+  size_t o = 0;
+  const unsigned char *p = (const unsigned char *)s;
+  for (; *p && o + 5 < sizeof shown; p++) {
+    if (*p >= 0x20 && *p < 0x7F) shown[o++] = (char)*p;
+    else o += (size_t)snprintf(shown + o, 5, "\\x%02x", *p);
+  }
+  shown[o] = '\0';
+  bones_error_set(err, BONES_E_USAGE, "'%s%s' %s", shown, *p ? "..." : "", why);
+  return bones_error_hint(err, "a duration is digits, an optional .fraction and a unit: 250ms, 5s, 1.5m, 10m, 1h, 2d");
 }
 
 int bones_parse_duration(const char *s, int64_t *ms, struct bones_error *err) {
   if (s == NULL || *s == '\0')
     return bones_error_set(err, BONES_E_USAGE, "empty duration (use a number with a unit: 250ms, 5s, 10m, 1h)");
-  char *end = NULL;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (end == s || errno != 0 || v < 0)
-    return bones_error_set(err, BONES_E_USAGE, "'%s' is not a duration (use 250ms, 5s, 10m, 1h)", s);
-  double mult;
-  if (strcmp(end, "ms") == 0) mult = 1;
-  else if (strcmp(end, "s") == 0) mult = 1000;
-  else if (strcmp(end, "m") == 0) mult = 60000;
-  else if (strcmp(end, "h") == 0) mult = 3600000;
-  else if (strcmp(end, "d") == 0) mult = 86400000;
-  else if (*end == '\0')
+  /* strictly DIGITS[.DIGITS]UNIT: no sign, space, exponent, hex, inf or nan */
+  const char *p = s;
+  uint64_t whole = 0;
+  int ndigits = 0;
+  for (; *p >= '0' && *p <= '9'; p++, ndigits++) {
+    if (whole > (UINT64_MAX - 9) / 10) return bad_duration(err, s, "is too long a duration");
+    whole = whole * 10 + (uint64_t)(*p - '0');
+  }
+  uint64_t frac = 0, scale = 1; /* frac / scale, at most 9 digits kept */
+  int fdigits = 0;
+  if (*p == '.') {
+    for (p++; *p >= '0' && *p <= '9'; p++, fdigits++) {
+      if (fdigits < 9) frac = frac * 10 + (uint64_t)(*p - '0'), scale *= 10;
+    }
+    if (fdigits == 0) return bad_duration(err, s, "is not a duration");
+  }
+  if (ndigits == 0 && fdigits == 0) return bad_duration(err, s, "is not a duration");
+  uint64_t mult;
+  if (strcmp(p, "ms") == 0) mult = 1;
+  else if (strcmp(p, "s") == 0) mult = 1000;
+  else if (strcmp(p, "m") == 0) mult = 60000;
+  else if (strcmp(p, "h") == 0) mult = 3600000;
+  else if (strcmp(p, "d") == 0) mult = 86400000;
+  else if (*p == '\0')
     return bones_error_set(err, BONES_E_USAGE, "duration '%s' needs a unit (ms, s, m, h, d)", s);
-  else
-    return bones_error_set(err, BONES_E_USAGE, "'%s' is not a duration (use 250ms, 5s, 10m, 1h)", s);
-  double total = v * mult;
-  if (total > 9.0e15)
-    return bones_error_set(err, BONES_E_USAGE, "duration '%s' is too long", s);
+  else return bad_duration(err, s, "is not a duration");
+  if (whole > (uint64_t)BONES_DURATION_MAX_MS / mult) return bad_duration(err, s, "is too long (at most 366d)");
+  uint64_t total = whole * mult + frac * mult / scale;
+  if (total > (uint64_t)BONES_DURATION_MAX_MS) return bad_duration(err, s, "is too long (at most 366d)");
   *ms = (int64_t)total;
   return BONES_OK;
 }
@@ -332,5 +399,36 @@ int bones_remove_tree(const char *path, struct bones_error *err) {
   if (!bones_path_exists(path)) return BONES_OK;
   if (nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS) != 0)
     return bones_error_set(err, BONES_E_INTERNAL, "cannot remove %s: %s", path, strerror(errno));
+  return BONES_OK;
+}
+
+int bones_parse_duration_in(const char *what, const char *s, int64_t min_ms, int64_t max_ms, int64_t *ms,
+                            struct bones_error *err) {
+  int64_t v = 0;
+  if (bones_parse_duration(s, &v, err) != BONES_OK) return bones_error_prefix(err, "%s", what);
+  if (v < min_ms || v > max_ms) {
+    char lo[32], hi[32];
+    snprintf(lo, sizeof lo, min_ms % 1000 ? "%lldms" : "%llds", (long long)(min_ms % 1000 ? min_ms : min_ms / 1000));
+    if (max_ms % 86400000 == 0 && max_ms > 86400000) snprintf(hi, sizeof hi, "%lldd", (long long)(max_ms / 86400000));
+    else if (max_ms % 3600000 == 0) snprintf(hi, sizeof hi, "%lldh", (long long)(max_ms / 3600000));
+    else snprintf(hi, sizeof hi, "%lldms", (long long)max_ms);
+    return bones_error_set(err, BONES_E_USAGE, "%s must be from %s to %s, not '%s'", what, lo, hi, s);
+  }
+  *ms = v;
+  return BONES_OK;
+}
+
+int bones_parse_uint(const char *what, const char *s, uint64_t min, uint64_t max, uint64_t *out,
+                     struct bones_error *err) {
+  uint64_t v = 0;
+  int ok = s != NULL && *s != '\0';
+  for (const char *p = s; ok && *p; p++) {
+    if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10) ok = 0;
+    else v = v * 10 + (uint64_t)(*p - '0');
+  }
+  if (!ok || v < min || v > max)
+    return bones_error_set(err, BONES_E_USAGE, "%s takes a number from %llu to %llu", what, (unsigned long long)min,
+                           (unsigned long long)max);
+  *out = v;
   return BONES_OK;
 }

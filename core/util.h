@@ -69,3 +69,23 @@ char *bones_base64_encode(const void *data, size_t len);
 /* Removes path and everything below it (no symlinks followed).  Absent
  * is fine. */
 int bones_remove_tree(const char *path, struct bones_error *err);
+
+/* Bounds on times and durations (docs/safety.d/utf8.md).  Every duration
+ * bones parses is at most BONES_DURATION_MAX_MS; leases (task claims, slot
+ * leases) at most BONES_LEASE_MAX_MS; bounded waits (--timeout, --wait) at
+ * most BONES_WAIT_MAX_MS.  Times are years BONES_TIME_MIN_YEAR..9999. */
+#define BONES_DURATION_MAX_MS (366LL * 24 * 3600 * 1000)
+#define BONES_LEASE_MAX_MS (30LL * 24 * 3600 * 1000)
+#define BONES_WAIT_MAX_MS (24LL * 3600 * 1000)
+#define BONES_TIME_MIN_YEAR 1970
+
+/* bones_parse_duration() bounded to [min_ms, max_ms]: BONES_E_USAGE
+ * "WHAT: ..." naming the bound otherwise.  Fills *ms on success. */
+int bones_parse_duration_in(const char *what, const char *s, int64_t min_ms, int64_t max_ms, int64_t *ms,
+                            struct bones_error *err);
+
+/* Parses a decimal integer strictly (digits only: no sign, space, 0x or
+ * trailing text) in [min, max]; BONES_E_USAGE "WHAT takes a number from
+ * MIN to MAX" otherwise, overflow included.  Fills *out on success. */
+int bones_parse_uint(const char *what, const char *s, uint64_t min, uint64_t max, uint64_t *out,
+                     struct bones_error *err);

@@ -10,6 +10,7 @@
 
 #include "hub.h"
 #include "url.h"
+#include "text.h"
 #include "workspace.h"
 
 /* Prints NAME='value' with single quotes escaped for sh. */
@@ -40,7 +41,7 @@ static int env_run(struct bones_ctx *ctx, int argc, char **argv) {
   int rc = 0;
   if (bones_ctx_json(ctx)) {
     json_t *d = json_object();
-    for (int i = 0; i < 5; i++) json_object_set_new(d, names[i], json_string(values[i]));
+    for (int i = 0; i < 5; i++) json_object_set_new(d, names[i], bones_utf8_json(values[i]));
     rc = bones_ctx_emit(ctx, "env", d);
   } else {
     /* a BONES_SUBSTRATE without its password would override the working

@@ -1,6 +1,8 @@
 /* hub.c: `bones hub start|stop|status`. */
 #include "config.h"
 
+#include <limits.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -54,10 +56,13 @@ static int hub_start_run(struct bones_ctx *ctx, int argc, char **argv) {
       setenv("BONES_HUB_LOG_LEVEL", bones_log_level_name((enum bones_log_level)level), 1);
     } else if (c == 'w') {
       int64_t ms;
-      if (bones_parse_duration(optarg, &ms, &err) != BONES_OK) return bones_ctx_usage(ctx, "--wait: %s", err.message);
+      if (bones_parse_duration_in("--wait", optarg, 0, BONES_WAIT_MAX_MS, &ms, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
       o.wait_ms = (int)ms;
     } else if (c == 'r') {
-      o.ready_fd = atoi(optarg);
+      uint64_t fd = 0;
+      if (bones_parse_uint("--ready-fd", optarg, 0, INT_MAX, &fd, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+      o.ready_fd = (int)fd;
     } else {
       return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
     }

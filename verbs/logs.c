@@ -1,6 +1,8 @@
 /* logs.c: `bones logs --hub [-f] [-n N] [--level L] [--json]`. */
 #include "config.h"
 
+#include <limits.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <bones/verb.h>
 
 #include "hublog.h"
+#include "text.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -28,7 +31,7 @@ static void show_line(const char *line, struct logs_opts *o) {
   json_error_t jerr;
   json_t *e = json_loads(line, 0, &jerr);
   if (e == NULL) {
-    if (!o->array && !o->raw_json) printf("%s\n", line);
+    if (!o->array && !o->raw_json) bones_term_printf(stdout, "%s\n", line);
     return;
   }
   int level = bones_log_level_parse(json_string_value(json_object_get(e, "level")));
@@ -41,18 +44,18 @@ static void show_line(const char *line, struct logs_opts *o) {
     return;
   }
   if (o->raw_json) {
-    printf("%s\n", line);
+    bones_term_printf(stdout, "%s\n", line);
   } else {
-    printf("%s %-5s %-9s", json_string_value(json_object_get(e, "ts")) ?: "?",
+    bones_term_printf(stdout, "%s %-5s %-9s", json_string_value(json_object_get(e, "ts")) ?: "?",
            json_string_value(json_object_get(e, "level")) ?: "?", json_string_value(json_object_get(e, "event")) ?: "?");
     const char *msg = json_string_value(json_object_get(e, "msg"));
-    if (msg) printf(" %s", msg);
+    if (msg) bones_term_printf(stdout, " %s", msg);
     const char *k;
     json_t *v;
     json_object_foreach(e, k, v) {
       if (!strcmp(k, "ts") || !strcmp(k, "level") || !strcmp(k, "event") || !strcmp(k, "msg")) continue;
       char *s = json_is_string(v) ? bones_xstrdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
-      printf(" %s=%s", k, s ? s : "?");
+      bones_term_printf(stdout, " %s=%s", k, s ? s : "?");
       free(s);
     }
     printf("\n");
@@ -74,9 +77,10 @@ static int logs_run(struct bones_ctx *ctx, int argc, char **argv) {
     if (c == 'H') hub = 1;
     else if (c == 'f') o.follow = 1;
     else if (c == 'n') {
-      char *end;
-      o.last = strtol(optarg, &end, 10);
-      if (*end || o.last <= 0) return bones_ctx_usage(ctx, "-n takes a count > 0");
+      uint64_t n = 0;
+      struct bones_error err;
+      if (bones_parse_uint("-n", optarg, 1, LONG_MAX, &n, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+      o.last = (long)n;
     } else if (c == 'l') {
       o.min_level = bones_log_level_parse(optarg);
       if (o.min_level < 0) return bones_ctx_usage(ctx, "--level takes DEBUG, INFO, WARN or ERROR");

@@ -8,6 +8,7 @@
 #include <bones/verb.h>
 
 #include "presence.h"
+#include "text.h"
 #include "util.h"
 
 /* "850ms", "12s", "3m", "2h": a short age for the table. */
@@ -53,7 +54,7 @@ static void print_table(json_t *agents) {
     char pid[32], age[32] = "-";
     json_t *ms = json_object_get(a, "age_ms");
     if (json_is_integer(ms)) format_age((int64_t)json_integer_value(ms), age, sizeof age);
-    printf("%-28s %-16s %-20s %-8s %-24s %s\n", text_of(a, "agent", NULL, 0), text_of(a, "slot", NULL, 0),
+    bones_term_printf(stdout, "%-28s %-16s %-20s %-8s %-24s %s\n", text_of(a, "agent", NULL, 0), text_of(a, "slot", NULL, 0),
            text_of(a, "host", NULL, 0), text_of(a, "pid", pid, sizeof pid), text_of(a, "last_seen", NULL, 0), age);
   }
 }

@@ -202,7 +202,13 @@ int rf_hub_init(void *repo, const char *hub_path, const char *seed_dir, const ch
   *strrchr(dir, '/') = '\0';
   int rc = bones_mkdir_p(*dir ? dir : "/", 0700, err);
   free(dir);
-  char *tmp = bones_xasprintf("%s.init-%ld-%lld", hub, (long)getpid(), (long long)bones_monotonic_ms());
+  /* built in a fresh private directory beside the hub (no predictable
+   * name to plant a link at), then hard-linked into place */
+  char *tmpdir = bones_xasprintf("%s.init-XXXXXX", hub);
+  int made = rc == BONES_OK && mkdtemp(tmpdir) != NULL;
+  if (rc == BONES_OK && !made)
+    rc = bones_error_set(err, BONES_E_INTERNAL, "cannot make a directory beside %s: %s", hub, strerror(errno));
+  char *tmp = bones_xasprintf("%s/hub.fossil", tmpdir);
   char *co = bones_xasprintf("%s/seed-XXXXXX", f->state_dir);
   if (rc == BONES_OK && mkdtemp(co) == NULL)
     rc = bones_error_set(err, BONES_E_INTERNAL, "cannot make a directory in %s: %s", f->state_dir, strerror(errno));
@@ -228,6 +234,8 @@ int rf_hub_init(void *repo, const char *hub_path, const char *seed_dir, const ch
     unlink(p);
     free(p);
   }
+  if (made) rf_rmtree(tmpdir);
+  free(tmpdir);
   rf_rmtree(co);
   free(co);
   free(tmp);

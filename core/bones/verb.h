@@ -77,13 +77,16 @@ int bones_ctx_kv(struct bones_ctx *ctx, bones_kv **out, struct bones_error *err)
 
 /* Prints a success result.  With --json: {"schema":"bones.<schema>/v1",
  * "data":data} on one line.  Without: nothing (the verb prints its own
- * text).  Takes ownership of data (may be NULL).  Returns 0, or 1 when
- * stdout cannot be written. */
+ * text).  Takes ownership of data.  data NULL (a json_pack that failed)
+ * prints an internal-error envelope instead and returns 1; otherwise
+ * returns 0, or 1 when stdout cannot be written. */
 int bones_ctx_emit(struct bones_ctx *ctx, const char *schema, json_t *data);
 
 /* Prints err (stderr line "bones: <verb>: msg" plus "hint: ..." or, with
  * --json, the bones.error/v1 envelope on stdout) and returns the exit
- * status for err->code. */
+ * status for err->code.  The texts are escaped for the terminal (control
+ * characters, bad bytes) or made valid UTF-8 for the envelope, so the
+ * error always prints. */
 int bones_ctx_fail(struct bones_ctx *ctx, const struct bones_error *err);
 
 /* A usage error (exit 2) with a printf-style message and a hint pointing
@@ -91,7 +94,9 @@ int bones_ctx_fail(struct bones_ctx *ctx, const struct bones_error *err);
 int bones_ctx_usage(struct bones_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Prints a human line to stdout unless -q or --json; for progress text. */
+/* Prints a human line to stdout unless -q or --json; for progress text.
+ * Control characters and bytes that are not UTF-8 in the line are shown
+ * escaped (\xNN), so quoted user or stored text cannot drive the terminal. */
 void bones_ctx_say(struct bones_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -76,7 +76,10 @@ static int write_all(int fd, const void *p, size_t len) {
 
 int exfs_replace(const char *tmp, const char *path, const void *head, size_t hlen, const void *body,
                  size_t blen, int sync) {
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  /* callers hold the bucket lock; a leftover (or planted) tmp is removed,
+   * never followed: O_EXCL|O_NOFOLLOW refuses anything put back meanwhile */
+  if (unlink(tmp) != 0 && errno != ENOENT) return -1;
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   if (write_all(fd, head, hlen) != 0 || write_all(fd, body, blen) != 0 || (sync && fsync(fd) != 0)) {
     int saved = errno;

@@ -27,3 +27,7 @@ TESTS += tests/cli/safety-trust.test
 EXTRA_DIST += tests/cli/safety-trust.test
 TESTS += tests/cli/safety-fossil.test
 EXTRA_DIST += tests/cli/safety-fossil.test
+
+# issue 10 (utf8): bad bytes, escaping, strict durations/numbers, temp files
+TESTS += tests/cli/safety-utf8.test
+EXTRA_DIST += tests/cli/safety-utf8.test

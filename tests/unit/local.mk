@@ -50,3 +50,9 @@ tests_unit_test_trust_SOURCES = tests/unit/test_trust.c tests/unit/cmocka_all.h
 tests_unit_test_trust_CFLAGS = $(unit_cflags)
 tests_unit_test_trust_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_trust
+# issue 10 (utf8): UTF-8 checks, terminal escaping, strict parsers, temp files
+check_PROGRAMS += tests/unit/test_text
+tests_unit_test_text_SOURCES = tests/unit/test_text.c tests/unit/cmocka_all.h
+tests_unit_test_text_CFLAGS = $(unit_cflags)
+tests_unit_test_text_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_text

@@ -10,6 +10,7 @@
 
 #include "coord.h"
 #include "coord_verbs.h"
+#include "text.h"
 #include "util.h"
 
 #define WAIT_DEFAULT_MS (5 * 60 * 1000)
@@ -30,7 +31,7 @@ int coord_checkpoint_run(struct bones_ctx *ctx, int argc, char **argv) {
     return bones_ctx_emit(ctx, "coord.checkpoint", rec);
   }
   if (bones_ctx_quiet(ctx)) printf("%lld\n", (long long)json_integer_value(json_object_get(rec, "round")));
-  else printf("checkpoint %s: %s arrived at round %lld\n", argv[1], json_string_value(json_object_get(rec, "agent")),
+  else bones_term_printf(stdout, "checkpoint %s: %s arrived at round %lld\n", argv[1], json_string_value(json_object_get(rec, "agent")),
               (long long)json_integer_value(json_object_get(rec, "round")));
   json_decref(rec);
   return 0;
@@ -68,13 +69,11 @@ int coord_wait_run(struct bones_ctx *ctx, int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == 'a') agents = optarg;
     else if (c == 't') {
-      if (bones_parse_duration(optarg, &w.timeout_ms, &err) != BONES_OK) return bones_ctx_usage(ctx, "--timeout: %s", err.message);
-      if (w.timeout_ms <= 0) return bones_ctx_usage(ctx, "--timeout must be more than 0");
+      if (bones_parse_duration_in("--timeout", optarg, 1, BONES_WAIT_MAX_MS, &w.timeout_ms, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
     } else if (c == 'r') {
-      char *end;
-      errno = 0;
-      unsigned long long r = strtoull(optarg, &end, 10);
-      if (errno || *end || r == 0 || optarg[0] == '-') return bones_ctx_usage(ctx, "--round takes a number > 0");
+      uint64_t r = 0;
+      if (bones_parse_uint("--round", optarg, 1, INT64_MAX, &r, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
       w.round = r;
     } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }

@@ -10,6 +10,7 @@
 #include "coord.h"
 #include "coord_verbs.h"
 #include "holds.h"
+#include "text.h"
 #include "util.h"
 
 #define CLAIM_TTL_MS (30 * 60 * 1000)
@@ -28,6 +29,7 @@ static int parse(struct bones_ctx *ctx, int argc, char **argv, const char *allow
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == '?' || c == ':' || !strchr(allowed, c))
       return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+    if (c == 'r' && bones_utf8_check("--reason", optarg, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
     if (c == 'r') *reason = optarg;
     if (c == 't' && bones_parse_duration(optarg, ttl, &err) != BONES_OK)
       return bones_ctx_usage(ctx, "--ttl: %s", err.message);
@@ -39,7 +41,7 @@ static int parse(struct bones_ctx *ctx, int argc, char **argv, const char *allow
 
 /* Prints a hold record as one line. */
 static void print_hold(json_t *h) {
-  printf("%s claimed by %s until %s%s%s\n", json_string_value(json_object_get(h, "path")),
+  bones_term_printf(stdout, "%s claimed by %s until %s%s%s\n", json_string_value(json_object_get(h, "path")),
          json_string_value(json_object_get(h, "agent")), json_string_value(json_object_get(h, "expires_at")),
          json_is_string(json_object_get(h, "reason")) ? ": " : "",
          json_is_string(json_object_get(h, "reason")) ? json_string_value(json_object_get(h, "reason")) : "");
@@ -53,6 +55,7 @@ int coord_claim_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (optind != argc - 1) return bones_ctx_usage(ctx, "give one PATH");
   const char *path = argv[optind];
   struct bones_error err;
+  if (bones_utf8_check("PATH", path, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   bones_kv *kv = NULL;
   char *agent = NULL;
   json_t *hold = NULL;
@@ -112,7 +115,7 @@ static int lookup(struct bones_ctx *ctx, int argc, char **argv, int as_test) {
     return bones_ctx_emit(ctx, as_test ? "coord.claimed" : "coord.owner",
                           json_pack("{s:s, s:b, s:o}", "path", argv[optind], "claimed", 1, "claim", hold));
   if (as_test) bones_ctx_say(ctx, "claimed by %s", json_string_value(json_object_get(hold, "agent")));
-  else printf("%s\n", json_string_value(json_object_get(hold, "agent")));
+  else bones_term_printf(stdout, "%s\n", json_string_value(json_object_get(hold, "agent")));
   json_decref(hold);
   return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "coord.h"
 #include "coord_verbs.h"
+#include "text.h"
 #include "util.h"
 
 #define FOLLOW_CHUNK_MS 200
@@ -21,7 +22,7 @@ static const char *str(const json_t *rec, const char *k) {
 
 /* One handoff as a line. */
 static void print_handoff(const json_t *h) {
-  printf("%s %-8s %s -> %s %s: %s\n", str(h, "id"), str(h, "state"), str(h, "from"), str(h, "to"),
+  bones_term_printf(stdout, "%s %-8s %s -> %s %s: %s\n", str(h, "id"), str(h, "state"), str(h, "from"), str(h, "to"),
          str(h, "artifact"), str(h, "message"));
 }
 
@@ -43,6 +44,9 @@ int coord_handoff_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (optind != argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
   if (to == NULL || artifact == NULL) return bones_ctx_usage(ctx, "--to AGENT and --artifact A are required");
   struct bones_error err;
+  if (bones_utf8_check("--to", to, &err) != BONES_OK || bones_utf8_check("--artifact", artifact, &err) != BONES_OK ||
+      bones_utf8_check("--message", message, &err) != BONES_OK)
+    return bones_ctx_fail(ctx, &err);
   bones_kv *kv = NULL;
   char *me = NULL;
   json_t *rec = NULL;
@@ -51,8 +55,8 @@ int coord_handoff_run(struct bones_ctx *ctx, int argc, char **argv) {
   free(me);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.handoff", json_pack("{s:o}", "handoff", rec));
-  if (bones_ctx_quiet(ctx)) printf("%s\n", str(rec, "id"));
-  else printf("handoff %s: %s -> %s (%s)\n", str(rec, "id"), str(rec, "from"), str(rec, "to"), str(rec, "artifact"));
+  if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(rec, "id"));
+  else bones_term_printf(stdout, "handoff %s: %s -> %s (%s)\n", str(rec, "id"), str(rec, "from"), str(rec, "to"), str(rec, "artifact"));
   json_decref(rec);
   return 0;
 }
@@ -86,7 +90,7 @@ int coord_handoffs_run(struct bones_ctx *ctx, int argc, char **argv) {
   json_t *h;
   if (!bones_ctx_quiet(ctx) && json_array_size(list) == 0) printf("no handoffs\n");
   json_array_foreach(list, i, h) {
-    if (bones_ctx_quiet(ctx)) printf("%s\n", str(h, "id"));
+    if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(h, "id"));
     else print_handoff(h);
   }
   json_decref(list);
@@ -116,6 +120,7 @@ int coord_broadcast_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (argc != 3 || argv[1][0] == '-') return bones_ctx_usage(ctx, "give a CHANNEL and a MESSAGE");
   struct bones_error err;
   if (bones_coord_name_check("channel", argv[1], &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (bones_utf8_check("MESSAGE", argv[2], &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   bones_kv *kv = NULL;
   char *me = NULL;
   json_t *rec = NULL;
@@ -124,8 +129,8 @@ int coord_broadcast_run(struct bones_ctx *ctx, int argc, char **argv) {
   free(me);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.broadcast", json_pack("{s:o}", "broadcast", rec));
-  if (bones_ctx_quiet(ctx)) printf("%s\n", str(rec, "id"));
-  else printf("broadcast %s on %s\n", str(rec, "id"), argv[1]);
+  if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(rec, "id"));
+  else bones_term_printf(stdout, "broadcast %s on %s\n", str(rec, "id"), argv[1]);
   json_decref(rec);
   return 0;
 }
@@ -144,9 +149,9 @@ static const char *show(struct bones_ctx *ctx, json_t *msgs, int lines) {
       putchar('\n');
       json_decref(env);
     } else if (bones_ctx_quiet(ctx)) {
-      printf("%s\n", last);
+      bones_term_printf(stdout, "%s\n", last);
     } else if (!bones_ctx_json(ctx)) {
-      printf("%s %s %s: %s\n", last, str(m, "at"), str(m, "agent"), str(m, "message"));
+      bones_term_printf(stdout, "%s %s %s: %s\n", last, str(m, "at"), str(m, "agent"), str(m, "message"));
     }
   }
   fflush(stdout);
@@ -169,13 +174,12 @@ int coord_broadcasts_run(struct bones_ctx *ctx, int argc, char **argv) {
     if (c == 'a') after_arg = optarg;
     else if (c == 'f') follow = 1;
     else if (c == 'l') {
-      char *end;
-      errno = 0;
-      unsigned long v = strtoul(optarg, &end, 10);
-      if (errno || *end || v == 0 || optarg[0] == '-') return bones_ctx_usage(ctx, "--limit takes a number > 0");
-      limit = v;
+      uint64_t v = 0;
+      if (bones_parse_uint("--limit", optarg, 1, SIZE_MAX, &v, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+      limit = (size_t)v;
     } else if (c == 't') {
-      if (bones_parse_duration(optarg, &timeout, &err) != BONES_OK) return bones_ctx_usage(ctx, "--timeout: %s", err.message);
+      if (bones_parse_duration_in("--timeout", optarg, 0, BONES_WAIT_MAX_MS, &timeout, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
     } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind != argc - 1) return bones_ctx_usage(ctx, "give one CHANNEL");

@@ -13,6 +13,7 @@
 
 #include "checks.h"
 #include "ctx.h"
+#include "text.h"
 
 #define DOCTOR_PROBLEMS_EXIT 6 /* "refused by state": the workspace is not healthy */
 
@@ -21,15 +22,15 @@ static json_t *report_json(const struct doctor_run *run, int all) {
   json_t *checks = json_array();
   for (size_t i = 0; i < run->report.n; i++) {
     const struct bones_check *c = &run->report.checks[i];
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s?}", "name", c->name, "status", bones_check_status_name(c->status),
-                          "detail", c->detail, "fix_hint", c->fix_hint);
-    json_object_set_new(o, "workspace", c->workspace ? json_string(c->workspace) : json_null());
+    json_t *o = json_pack("{s:s, s:s, s:o, s:o?}", "name", c->name, "status", bones_check_status_name(c->status),
+                          "detail", bones_utf8_json(c->detail), "fix_hint", c->fix_hint ? bones_utf8_json(c->fix_hint) : NULL);
+    json_object_set_new(o, "workspace", c->workspace ? bones_utf8_json(c->workspace) : json_null());
     json_array_append_new(checks, o);
   }
   json_t *d = json_pack("{s:b, s:b, s:b, s:i, s:o}", "all", all, "fix", run->fix, "healthy",
                         bones_doctor_problems(&run->report) == 0, "problems", (int)bones_doctor_problems(&run->report),
                         "checks", checks);
-  json_object_set_new(d, "workspace", run->root ? json_string(run->root) : json_null());
+  json_object_set_new(d, "workspace", run->root ? bones_utf8_json(run->root) : json_null());
   return d;
 }
 

@@ -30,11 +30,9 @@ int kv_parse_args(struct bones_ctx *ctx, int argc, char **argv, const char *allo
     if (!option_allowed(c, allowed_opts))
       return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
     if (c == 'r') {
-      char *end = NULL;
-      errno = 0;
-      unsigned long long v = strtoull(optarg, &end, 10);
-      if (errno || end == optarg || *end || v == 0 || optarg[0] == '-')
-        return bones_ctx_usage(ctx, "--rev takes a revision number > 0, not '%s'", optarg);
+      uint64_t v = 0;
+      struct bones_error err;
+      if (bones_parse_uint("--rev", optarg, 1, UINT64_MAX, &v, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
       a->rev = v;
       a->have_rev = 1;
     } else if (c == 't') {

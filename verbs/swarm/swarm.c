@@ -1,6 +1,8 @@
 /* swarm.c: `bones swarm join|commit|close` and the verb's table. */
 #include "config.h"
 
+#include <limits.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include <bones/plugin.h>
 
 #include "swarm_common.h"
+#include "text.h"
 #include "util.h"
 
 static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
@@ -27,16 +30,17 @@ int swarm_join_run(struct bones_ctx *ctx, int argc, char **argv) {
     else if (c == 't') o.task = optarg;
     else if (c == 'f') o.force = 1;
     else if (c == 'p') {
-      char *end;
-      long pid = strtol(optarg, &end, 10);
-      if (*end || pid <= 0) return bones_ctx_usage(ctx, "--pid takes a process id");
+      uint64_t pid = 0; /* pid_t is a signed int */
+      if (bones_parse_uint("--pid", optarg, 1, INT_MAX, &pid, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
       o.pid = (pid_t)pid;
     } else if (c == 'T') {
-      if (bones_parse_duration(optarg, &o.lease_ms, &err) != BONES_OK) return bones_ctx_usage(ctx, "--ttl: %s", err.message);
+      if (bones_parse_duration_in("--ttl", optarg, 1, BONES_LEASE_MAX_MS, &o.lease_ms, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
     } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
   if (o.slot == NULL || o.task == NULL) return bones_ctx_usage(ctx, "join needs --slot NAME and --task ID");
+  if (bones_utf8_check("--task", o.task, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   struct bones_swarm s;
   json_t *session = NULL;
   int rc = swarm_open(ctx, &s, &err);
@@ -44,10 +48,11 @@ int swarm_join_run(struct bones_ctx *ctx, int argc, char **argv) {
   bones_swarm_free(&s);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "swarm.join", json_pack("{s:o}", "session", session));
-  if (bones_ctx_quiet(ctx)) printf("%s\n", str(session, "worktree"));
-  else
-    printf("joined slot %s as %s on task %s\nworktree: %s\n", o.slot, str(session, "agent_id"), str(session, "task_id"),
-           str(session, "worktree"));
+  if (bones_ctx_quiet(ctx)) printf("%s\n", str(session, "worktree")); /* raw: for cd "$(...)" */
+  else {
+    bones_term_printf(stdout, "joined slot %s as %s on task %s\n", o.slot, str(session, "agent_id"), str(session, "task_id"));
+    bones_term_printf(stdout, "worktree: %s\n", str(session, "worktree"));
+  }
   json_decref(session);
   return 0;
 }
@@ -65,10 +70,12 @@ int swarm_commit_run(struct bones_ctx *ctx, int argc, char **argv) {
     if (c == 'm') o.message = optarg;
     else if (c == 's') slot_arg = optarg;
     else if (c == 'w') {
-      if (bones_parse_duration(optarg, &o.wait_ms, &err) != BONES_OK) return bones_ctx_usage(ctx, "--wait: %s", err.message);
+      if (bones_parse_duration_in("--wait", optarg, 0, BONES_WAIT_MAX_MS, &o.wait_ms, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
     } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (o.message == NULL) return bones_ctx_usage(ctx, "commit needs a message: -m MSG");
+  if (bones_utf8_check("-m MSG", o.message, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (optind < argc) {
     o.files = (const char *const *)argv + optind;
     o.nfiles = (size_t)(argc - optind);
@@ -87,15 +94,15 @@ int swarm_commit_run(struct bones_ctx *ctx, int argc, char **argv) {
     if (conflicts && !bones_ctx_json(ctx)) {
       size_t i;
       json_t *f;
-      json_array_foreach(conflicts, i, f) fprintf(stderr, "conflict: %s\n", str(f, "path"));
+      json_array_foreach(conflicts, i, f) bones_term_printf(stderr, "conflict: %s\n", str(f, "path"));
     }
     json_decref(result);
     return bones_ctx_fail(ctx, &err);
   }
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "swarm.commit", result);
-  if (bones_ctx_quiet(ctx)) printf("%s\n", str(result, "checkin"));
+  if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(result, "checkin"));
   else
-    printf("committed %s (%zu file(s)) to trunk\n", str(result, "checkin"),
+    bones_term_printf(stdout, "committed %s (%zu file(s)) to trunk\n", str(result, "checkin"),
            json_array_size(json_object_get(result, "files")));
   json_decref(result);
   return 0;
@@ -120,6 +127,7 @@ int swarm_close_run(struct bones_ctx *ctx, int argc, char **argv) {
   }
   if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
   if (o.result == NULL) return bones_ctx_usage(ctx, "close needs --result success|fail|fork");
+  if (bones_utf8_check("--no-artifact", o.no_artifact, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   char *slot = NULL;
   if (swarm_pick_slot(ctx, slot_arg, &slot, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   o.slot = slot;

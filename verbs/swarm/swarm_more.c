@@ -8,6 +8,7 @@
 
 #include "sessions.h"
 #include "swarm_common.h"
+#include "text.h"
 #include "util.h"
 
 static const char *str(json_t *o, const char *k) {
@@ -46,7 +47,7 @@ int swarm_status_run(struct bones_ctx *ctx, int argc, char **argv) {
   else printf("%-16s %-12s %-8s %-7s %-6s %s\n", "SLOT", "TASK", "PID", "ALIVE", "COMMITS", "LAST RENEWED");
   json_array_foreach(sessions, i, r) {
     json_t *alive = json_object_get(r, "pid_alive");
-    printf("%-16s %-12s %-8lld %-7s %-6lld %s%s%s\n", str(r, "slot"), str(r, "task_id"),
+    bones_term_printf(stdout, "%-16s %-12s %-8lld %-7s %-6lld %s%s%s\n", str(r, "slot"), str(r, "task_id"),
            (long long)json_integer_value(json_object_get(r, "leaf_pid")),
            json_is_null(alive) ? "remote" : json_is_true(alive) ? "yes" : "no",
            (long long)json_integer_value(json_object_get(r, "commits")), str(r, "last_renewed"),
@@ -108,7 +109,8 @@ int swarm_reap_run(struct bones_ctx *ctx, int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == 'o') {
-      if (bones_parse_duration(optarg, &older, &err) != BONES_OK) return bones_ctx_usage(ctx, "--older-than: %s", err.message);
+      if (bones_parse_duration_in("--older-than", optarg, 0, BONES_DURATION_MAX_MS, &older, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
     } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
@@ -125,8 +127,8 @@ int swarm_reap_run(struct bones_ctx *ctx, int argc, char **argv) {
   size_t i;
   json_t *r;
   json_array_foreach(reaped, i, r) {
-    printf("reaped %s (task %s)", str(r, "slot"), str(r, "task"));
-    if (json_is_string(json_object_get(r, "recovered_to"))) printf("; worktree kept at %s", str(r, "recovered_to"));
+    bones_term_printf(stdout, "reaped %s (task %s)", str(r, "slot"), str(r, "task"));
+    if (json_is_string(json_object_get(r, "recovered_to"))) bones_term_printf(stdout, "; worktree kept at %s", str(r, "recovered_to"));
     printf("\n");
   }
   if (json_array_size(reaped) == 0) bones_ctx_say(ctx, "(nothing to reap)");

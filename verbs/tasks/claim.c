@@ -1,13 +1,13 @@
 /* claim.c: `bones tasks claim|renew|release|close ID`. */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tasks_common.h"
 #include "tasks_verbs.h"
+#include "text.h"
 #include "util.h"
 
 enum claim_op { OP_CLAIM, OP_RENEW, OP_RELEASE, OP_CLOSE };
@@ -28,17 +28,14 @@ static int run_op(struct bones_ctx *ctx, int argc, char **argv, enum claim_op op
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == '?' || c == ':' || !strchr(allowed[op], c))
       return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
-    if (c == 't' && bones_parse_duration(optarg, &ttl, &err) != BONES_OK) return bones_ctx_usage(ctx, "--ttl: %s", err.message);
-    if (c == 't' && ttl <= 0) return bones_ctx_usage(ctx, "--ttl must be more than 0");
+    if (c == 't' && bones_parse_duration_in("--ttl", optarg, 1, BONES_LEASE_MAX_MS, &ttl, &err) != BONES_OK)
+      return bones_ctx_fail(ctx, &err);
     if (c == 'T') takeover = 1;
     if (c == 'f') force = 1;
+    if (c == 'r' && bones_utf8_check("--reason", optarg, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
     if (c == 'r') reason = optarg;
-    if (c == 'e') {
-      char *end;
-      errno = 0;
-      epoch = strtoull(optarg, &end, 10);
-      if (errno || *end || epoch == 0) return bones_ctx_usage(ctx, "--epoch takes a number > 0");
-    }
+    if (c == 'e' && bones_parse_uint("--epoch", optarg, 1, INT64_MAX, &epoch, &err) != BONES_OK)
+      return bones_ctx_fail(ctx, &err);
   }
   if (optind != argc - 1) return bones_ctx_usage(ctx, "give one task ID");
   struct bones_tasks *t = NULL;

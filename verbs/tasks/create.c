@@ -7,6 +7,8 @@
 
 #include "tasks_common.h"
 #include "tasks_verbs.h"
+#include "text.h"
+#include "util.h"
 
 int tasks_create_run(struct bones_ctx *ctx, int argc, char **argv) {
   static const struct option opts[] = {{"files", required_argument, NULL, 'f'},   {"parent", required_argument, NULL, 'p'},
@@ -23,9 +25,7 @@ int tasks_create_run(struct bones_ctx *ctx, int argc, char **argv) {
   int c;
   while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == 'f') {
-      json_t *more = tasks_split_list(optarg);
-      json_array_extend(files, more);
-      json_decref(more);
+      if (tasks_split_files(optarg, files, &err) != BONES_OK) rc = bones_ctx_fail(ctx, &err);
     } else if (c == 'p') {
       parent_arg = optarg;
     } else if (c == 'P') {
@@ -35,12 +35,14 @@ int tasks_create_run(struct bones_ctx *ctx, int argc, char **argv) {
     } else if (c == 'c' || c == 's') {
       const char *eq = c == 'c' ? strchr(optarg, '=') : NULL;
       if (c == 'c' && (eq == NULL || eq == optarg)) rc = bones_ctx_usage(ctx, "--context takes KEY=VALUE");
+      else if (c == 's' && bones_name_check("--slot", optarg, &err) != BONES_OK) rc = bones_ctx_fail(ctx, &err);
       else if (c == 's') json_object_set_new(context, "slot", json_string(optarg));
+      else if (bones_utf8_check("--context", optarg, &err) != BONES_OK) rc = bones_ctx_fail(ctx, &err);
       else {
-        char *key = strndup(optarg, (size_t)(eq - optarg));
+        char *key = bones_xstrndup(optarg, (size_t)(eq - optarg));
         json_t *val = json_string(eq + 1);
-        if (val == NULL) rc = bones_ctx_usage(ctx, "--context value is not valid UTF-8");
-        else json_object_set_new(context, key, val);
+        if (val == NULL || json_object_set_new(context, key, val) != 0)
+          rc = bones_ctx_usage(ctx, "--context KEY=VALUE cannot be stored");
         free(key);
       }
     } else {
@@ -49,6 +51,7 @@ int tasks_create_run(struct bones_ctx *ctx, int argc, char **argv) {
   }
   if (rc == 0 && optind != argc - 1)
     rc = bones_ctx_usage(ctx, optind >= argc ? "create needs a TITLE" : "create takes one TITLE (quote it)");
+  if (rc == 0 && bones_utf8_check("TITLE", argv[optind], &err) != BONES_OK) rc = bones_ctx_fail(ctx, &err);
   struct bones_tasks *t = NULL;
   if (rc == 0 && tasks_open(ctx, &t, NULL, &err) != BONES_OK) rc = bones_ctx_fail(ctx, &err);
   char *parent = NULL;

@@ -1,6 +1,8 @@
 /* list.c: `bones tasks list` and `bones tasks ready`. */
 #include "config.h"
 
+#include <limits.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include "presence.h"
 #include "tasks_common.h"
 #include "tasks_verbs.h"
+#include "text.h"
 #include "util.h"
 
 struct list_opts {
@@ -66,13 +69,14 @@ static int run_list(struct bones_ctx *ctx, int argc, char **argv, int ready_verb
     case 'r': o.ready = 1; break;
     case 'm': o.mine = 1; break;
     case 'S':
-      if (bones_parse_duration(optarg, &o.stale_ms, &err) != BONES_OK) return bones_ctx_usage(ctx, "--stale: %s", err.message);
+      if (bones_parse_duration_in("--stale", optarg, 0, BONES_DURATION_MAX_MS, &o.stale_ms, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
       break;
     case 'o': o.orphans = 1; break;
     case 'l': {
-      char *end;
-      o.limit = strtol(optarg, &end, 10);
-      if (*end || o.limit <= 0) return bones_ctx_usage(ctx, "--limit takes a count > 0");
+      uint64_t n = 0;
+      if (bones_parse_uint("--limit", optarg, 1, LONG_MAX, &n, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+      o.limit = (long)n;
       break;
     }
     case 'L': o.slot = optarg; break;
@@ -106,7 +110,7 @@ static int run_list(struct bones_ctx *ctx, int argc, char **argv, int ready_verb
     json_array_append(shown, task);
   }
   json_array_foreach(corrupt, i, task)
-      fprintf(stderr, "bones: tasks: %s (left out)\n", json_string_value(json_object_get(task, "error")));
+      bones_term_printf(stderr, "bones: tasks: %s (left out)\n", json_string_value(json_object_get(task, "error")));
   int rc = 0;
   if (bones_ctx_json(ctx)) {
     rc = bones_ctx_emit(ctx, ready_verb ? "tasks.ready" : "tasks.list",
@@ -114,7 +118,7 @@ static int run_list(struct bones_ctx *ctx, int argc, char **argv, int ready_verb
                                   (int)total, "corrupt", corrupt));
   } else {
     json_array_foreach(shown, i, task) {
-      if (bones_ctx_quiet(ctx)) printf("%s\n", json_string_value(json_object_get(task, "id")));
+      if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", json_string_value(json_object_get(task, "id")));
       else tasks_print_line(task);
     }
     if (json_array_size(shown) == 0) bones_ctx_say(ctx, "(no %stasks)", o.ready ? "ready " : "");

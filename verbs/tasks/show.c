@@ -7,6 +7,7 @@
 #include "events.h"
 #include "tasks_common.h"
 #include "tasks_verbs.h"
+#include "text.h"
 
 int tasks_show_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (argc != 2) return bones_ctx_usage(ctx, "show takes one task ID");
@@ -47,7 +48,7 @@ int tasks_history_run(struct bones_ctx *ctx, int argc, char **argv) {
     json_t *e;
     json_array_foreach(events, i, e) {
       const char *from = json_string_value(json_object_get(e, "from"));
-      printf("%s %-16s %-8s -> %-8s by %s (rev %lld)\n", json_string_value(json_object_get(e, "at")),
+      bones_term_printf(stdout, "%s %-16s %-8s -> %-8s by %s (rev %lld)\n", json_string_value(json_object_get(e, "at")),
              json_string_value(json_object_get(e, "kind")), from ? from : "-",
              json_string_value(json_object_get(e, "to")) ?: "-", json_string_value(json_object_get(e, "agent")),
              (long long)json_integer_value(json_object_get(e, "rev")));

@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "presence.h"
+#include "text.h"
 #include "tasks_common.h"
 #include "util.h"
 
@@ -45,7 +46,7 @@ void tasks_print_line(json_t *task) {
   json_t *p = json_object_get(task, "priority");
   char prio[8] = "--";
   if (json_is_integer(p)) snprintf(prio, sizeof prio, "P%lld", (long long)json_integer_value(p));
-  printf("%s %s %-7s %s claimed=%s %s\n", glyph, s(task, "id"), status, prio, s(task, "claimed_by"), s(task, "title"));
+  bones_term_printf(stdout, "%s %s %-7s %s claimed=%s %s\n", glyph, s(task, "id"), status, prio, s(task, "claimed_by"), s(task, "title"));
 }
 
 void tasks_print_full(json_t *task) {
@@ -56,23 +57,23 @@ void tasks_print_full(json_t *task) {
   for (int i = 0; order[i]; i++) {
     json_t *v = json_object_get(task, order[i]);
     if (v == NULL || json_is_null(v)) continue;
-    if (json_is_string(v)) printf("%-17s %s\n", order[i], json_string_value(v));
+    if (json_is_string(v)) bones_term_printf(stdout, "%-17s %s\n", order[i], json_string_value(v));
     else {
       char *d = json_dumps(v, JSON_ENCODE_ANY);
-      printf("%-17s %s\n", order[i], d);
+      bones_term_printf(stdout, "%-17s %s\n", order[i], d);
       free(d);
     }
   }
   size_t i;
   json_t *f;
-  json_array_foreach(json_object_get(task, "files"), i, f) printf("%-17s %s\n", "file", json_string_value(f));
+  json_array_foreach(json_object_get(task, "files"), i, f) bones_term_printf(stdout, "%-17s %s\n", "file", json_string_value(f));
   json_array_foreach(json_object_get(task, "edges"), i, f)
-      printf("%-17s %s %s\n", "edge", s(f, "type"), s(f, "target"));
+      bones_term_printf(stdout, "%-17s %s %s\n", "edge", s(f, "type"), s(f, "target"));
   const char *k;
   json_t *v;
   json_object_foreach(json_object_get(task, "context"), k, v) {
     char *d = json_is_string(v) ? bones_xstrdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
-    printf("context.%-9s %s\n", k, d);
+    bones_term_printf(stdout, "context.%-9s %s\n", k, d);
     free(d);
   }
 }
@@ -96,13 +97,18 @@ int tasks_parse_priority(const char *str, int *priority, struct bones_error *err
   return bones_error_set(err, BONES_E_USAGE, "priority '%s' is out of range (P0..P4)", str);
 }
 
-json_t *tasks_split_list(const char *str) {
-  json_t *a = json_array();
+int tasks_split_files(const char *str, json_t *into, struct bones_error *err) {
   char *copy = bones_xstrdup(str);
-  for (char *save = NULL, *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save))
-    if (*item) json_array_append_new(a, json_string(item));
+  int rc = BONES_OK;
+  for (char *save = NULL, *item = strtok_r(copy, ",", &save); item && rc == BONES_OK; item = strtok_r(NULL, ",", &save)) {
+    if (*item == '\0') continue;
+    rc = bones_relpath_check("--files entry", item, err);
+    json_t *s = rc == BONES_OK ? json_string(item) : NULL;
+    if (rc == BONES_OK && (s == NULL || json_array_append_new(into, s) != 0))
+      rc = bones_error_set(err, BONES_E_INTERNAL, "cannot encode the --files entry");
+  }
   free(copy);
-  return a;
+  return rc;
 }
 
 int tasks_emit_task(struct bones_ctx *ctx, const char *schema, const char *word, json_t *task, int wrote) {
@@ -111,10 +117,10 @@ int tasks_emit_task(struct bones_ctx *ctx, const char *schema, const char *word,
     return bones_ctx_emit(ctx, schema, d);
   }
   if (!bones_ctx_quiet(ctx)) {
-    printf("%-9s", word);
+    printf("%-9s ", word); /* "unchanged" fills the column: keep a space */
     tasks_print_line(task);
   } else {
-    printf("%s\n", s(task, "id"));
+    bones_term_printf(stdout, "%s\n", s(task, "id"));
   }
   json_decref(task);
   return 0;

@@ -26,9 +26,10 @@ int tasks_parse_when(const char *s, int64_t *ms, struct bones_error *err);
 /* Parses "P0".."P4" or "0".."4". */
 int tasks_parse_priority(const char *s, int *priority, struct bones_error *err);
 
-/* Splits a comma-separated list into a JSON array of strings (empty items
- * dropped). */
-json_t *tasks_split_list(const char *s);
+/* Splits a comma-separated --files list (empty items skipped) and appends
+ * each path to the array into; every path must pass bones_relpath_check()
+ * (BONES_E_USAGE naming it otherwise, into then holds the earlier ones). */
+int tasks_split_files(const char *s, json_t *into, struct bones_error *err);
 
 /* Emits {"task": task} under schema, or prints word + the task line.
  * Steals task. */

@@ -7,6 +7,7 @@
 
 #include "tasks_common.h"
 #include "tasks_verbs.h"
+#include "text.h"
 #include "util.h"
 
 int tasks_update_run(struct bones_ctx *ctx, int argc, char **argv) {
@@ -23,11 +24,13 @@ int tasks_update_run(struct bones_ctx *ctx, int argc, char **argv) {
   int c;
   while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == 't') {
-      json_t *s = json_string(optarg);
-      if (s == NULL) rc = bones_ctx_usage(ctx, "--title is not valid UTF-8");
+      json_t *s = bones_utf8_check("--title", optarg, &err) == BONES_OK ? json_string(optarg) : NULL;
+      if (s == NULL) rc = bones_ctx_fail(ctx, &err);
       else json_object_set_new(changes, "title", s);
     } else if (c == 'f') {
-      json_object_set_new(changes, "files", tasks_split_list(optarg));
+      json_t *files = json_array();
+      if (tasks_split_files(optarg, files, &err) != BONES_OK) rc = bones_ctx_fail(ctx, &err);
+      json_object_set_new(changes, "files", files);
     } else if (c == 'p') {
       parent_arg = optarg;
     } else if (c == 'P') {
@@ -47,6 +50,7 @@ int tasks_update_run(struct bones_ctx *ctx, int argc, char **argv) {
     } else if (c == 'c') {
       const char *eq = strchr(optarg, '=');
       if (eq == NULL || eq == optarg) rc = bones_ctx_usage(ctx, "--context takes KEY=VALUE (KEY= removes KEY)");
+      else if (bones_utf8_check("--context", optarg, &err) != BONES_OK) rc = bones_ctx_fail(ctx, &err);
       else {
         json_t *ctxobj = json_object_get(changes, "context");
         if (ctxobj == NULL) json_object_set_new(changes, "context", ctxobj = json_object());

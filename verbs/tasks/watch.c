@@ -11,6 +11,7 @@
 #include "ids.h"
 #include "tasks_common.h"
 #include "tasks_verbs.h"
+#include "text.h"
 #include "util.h"
 
 #define WATCH_WINDOW_MS 10000 /* events may land this late (clocks, same-ms ids) */
@@ -23,7 +24,7 @@ static void show_event(struct bones_ctx *ctx, json_t *e) {
     json_decref(env);
   } else {
     const char *from = json_string_value(json_object_get(e, "from"));
-    printf("%s %-16s %s %s -> %s by %s\n", json_string_value(json_object_get(e, "at")) ?: "?",
+    bones_term_printf(stdout, "%s %-16s %s %s -> %s by %s\n", json_string_value(json_object_get(e, "at")) ?: "?",
            json_string_value(json_object_get(e, "kind")) ?: "?", json_string_value(json_object_get(e, "task")) ?: "?",
            from ? from : "-", json_string_value(json_object_get(e, "to")) ?: "-",
            json_string_value(json_object_get(e, "agent")) ?: "?");
@@ -48,7 +49,8 @@ int tasks_watch_run(struct bones_ctx *ctx, int argc, char **argv) {
     else if (c == 'o') once = 1;
     else if (c == 'k') task = optarg;
     else if (c == 't') {
-      if (bones_parse_duration(optarg, &timeout_ms, &err) != BONES_OK) return bones_ctx_usage(ctx, "--timeout: %s", err.message);
+      if (bones_parse_duration_in("--timeout", optarg, 0, BONES_WAIT_MAX_MS, &timeout_ms, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
     } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
