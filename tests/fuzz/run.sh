@@ -19,6 +19,8 @@ secs=${FUZZ_SECONDS:-60}
 work=${FUZZ_WORKDIR:-$b/fuzz-work}
 targets=${FUZZ_TARGETS:-$(ls "$src/corpus")}
 mkdir -p "$work"
+# the file targets write their input on every run: a tmpfs when there is one
+[ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] && TMPDIR=/dev/shm && export TMPDIR
 rc=0
 printf '%-12s %10s %8s %6s %7s %6s %s\n' target execs exec/s cov ft corpus crashes
 for t in $targets; do
