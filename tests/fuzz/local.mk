@@ -99,7 +99,7 @@ tests_fuzz_fuzz_redis_url_LDADD = $(FUZZ_LDADD) $(HIREDIS_LIBS)
 tests_fuzz_fuzz_redis_url_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += tests/fuzz/corpus.test
-EXTRA_DIST += tests/fuzz/corpus.test tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/crashes
+EXTRA_DIST += tests/fuzz/corpus.test tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/crashes tests/fuzz/dict
 
 # make fuzz: every target for FUZZ_SECONDS (default 60) each, needs
 # --enable-fuzz (tests/fuzz/run.sh)

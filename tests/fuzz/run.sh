@@ -2,7 +2,8 @@
 # run.sh: `make fuzz`, the longer fuzz run (docs/safety.d/fuzz.md).  Needs a
 # build configured with --enable-fuzz (CC=clang).  Runs each target (or
 # those named in FUZZ_TARGETS, e.g. "tasks holds") for FUZZ_SECONDS
-# (default 60) from its seed corpus, at low priority, keeping the inputs it
+# (default 60) from its seed corpus (and dict/<target>.dict, words the
+# fuzzer cannot learn from uninstrumented libc), at low priority, keeping the inputs it
 # finds in FUZZ_WORKDIR (default build/fuzz-work/<target>, never the
 # source tree) and any crash as FUZZ_WORKDIR/<target>-crash-*.  Prints one
 # line per target: executions, exec/s, coverage (libFuzzer cov/ft), corpus
@@ -28,7 +29,9 @@ for t in $targets; do
   [ -x "$prog" ] || { echo "$t: not built"; continue; }
   mkdir -p "$work/$t"
   log=$work/$t.log
-  nice "$prog" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  dict=
+  [ -f "$src/dict/$t.dict" ] && dict=-dict=$src/dict/$t.dict
+  nice "$prog" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $dict \
     -artifact_prefix="$work/$t-" "$work/$t" "$src/corpus/$t" > "$log" 2>&1
   st=$?
   last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
