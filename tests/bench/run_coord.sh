@@ -59,7 +59,7 @@ coord_barrier() {
   _med=$(printf '%s\n' $_lats | sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]; else print "-"}')
   _max=$(printf '%s\n' $_lats | sort -n | tail -1)
   _tmax=$(printf '%s\n' $_tmo | sort -n | tail -1)
-  coord_rows="$coord_rows$(printf '%-8s %6s %14s %12s %16s' "$1" "$(printf '%s\n' $_lats | grep -c .)" "${_med:--}" "${_max:--}" "${_tmax:--}")
+  coord_rows="$coord_rows$(printf '%-8s %6s %14s %14s %20s' "$1" "$(printf '%s\n' $_lats | grep -c .)" "${_med:--}" "${_max:--}" "${_tmax:--}")
 "
 }
 
@@ -70,5 +70,5 @@ coord_barrier sqlite "sqlite:$tmp/coord/bar.db"
 
 echo
 echo "== coord summary (release = slowest waiter after the last arrival, per round, ms; whole processes from sh)"
-printf '%-8s %6s %14s %12s %16s\n' backend rounds "release median" "release worst" "300ms timeout worst"
+printf '%-8s %6s %14s %14s %20s\n' backend rounds "release median" "release worst" "300ms timeout worst"
 printf '%s' "$coord_rows"
