@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -62,8 +63,12 @@ int bones_session_renew(bones_kv_bucket *b, const char *slot, int add_commits, j
     char now[40];
     bones_format_time(bones_now_ms(), now, sizeof now);
     json_object_set_new(s, "last_renewed", json_string(now));
-    if (add_commits)
-      json_object_set_new(s, "commits", json_integer(json_integer_value(json_object_get(s, "commits")) + add_commits));
+    if (add_commits) { /* a stored count out of range (corrupt, hand-edited) saturates, never overflows */
+      json_int_t commits = json_integer_value(json_object_get(s, "commits"));
+      if (commits < 0) commits = 0;
+      if (add_commits > 0 && commits <= INT64_MAX - add_commits) commits += add_commits;
+      json_object_set_new(s, "commits", json_integer(commits));
+    }
     char *text = json_dumps(s, JSON_COMPACT);
     rc = bones_kv_update(b, slot, text, strlen(text), rev, NULL, err);
     free(text);

@@ -25,3 +25,4 @@ include $(srcdir)/tests/bench/local.mk
 include $(srcdir)/tests/fault/local.mk
 include $(srcdir)/tests/repo/local.mk
 include $(srcdir)/tests/race/local.mk
+include $(srcdir)/tests/fuzz/local.mk

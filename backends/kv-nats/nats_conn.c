@@ -345,3 +345,11 @@ int kvn_ping(struct kvn_conn *c, struct bones_error *err) {
   if (s == NATS_OK) return BONES_OK;
   return kvn_fail(c, s, 0, "ping", err);
 }
+
+int kvn_url_check(const char *url, char **redacted, struct bones_error *err) {
+  struct kvn_url u;
+  int rc = parse_url(url, &u, err);
+  if (redacted) *redacted = rc == BONES_OK && u.redacted ? bones_xstrdup(u.redacted) : NULL;
+  url_free(&u);
+  return rc;
+}

@@ -55,6 +55,10 @@ int kvn_connect(const char *url, const struct bones_kv_options *opts, struct kvn
 void kvn_disconnect(struct kvn_conn *c);
 /* A PING/PONG round trip: BONES_OK or BONES_E_UNAVAILABLE. */
 int kvn_ping(struct kvn_conn *c, struct bones_error *err);
+/* Parses url as kvn_connect would, without connecting (the fuzz target
+ * tests/fuzz/fuzz_nats_url.c): BONES_OK with *redacted (may be NULL; the
+ * URL without credentials, malloc'd) or BONES_E_USAGE. */
+int kvn_url_check(const char *url, char **redacted, struct bones_error *err);
 
 /* ---- nats_err.c: mapping nats.c failures onto bones result codes ---- */
 

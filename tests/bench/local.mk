@@ -7,7 +7,8 @@ tests_bench_bench_kv_CFLAGS = $(AM_CFLAGS) $(SQLITE3_CFLAGS)
 tests_bench_bench_kv_LDADD = libbones_builtins.la libbones.la $(JANSSON_LIBS) $(SQLITE3_LIBS)
 tests_bench_bench_cli_SOURCES = tests/bench/bench_cli.c tests/bench/bench.c tests/bench/bench.h
 CLEANFILES += $(EXTRA_PROGRAMS)
-EXTRA_DIST += tests/bench/run.sh tests/bench/run_kv.sh tests/bench/run_tasks.sh tests/bench/run_swarm.sh
+EXTRA_DIST += tests/bench/run.sh tests/bench/run_kv.sh tests/bench/run_tasks.sh tests/bench/run_swarm.sh \
+	tests/bench/run_coord.sh
 
 # bench-race: N processes racing CAS creates and updates, vtable vs raw.
 # bench-floor-X: connect + one get + exit with backend X's library only.

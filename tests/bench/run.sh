@@ -3,11 +3,13 @@
 # Needs BONES_TEST_BUILDDIR / BONES_TEST_SRCDIR (set by the make rule).
 # Starts private nats and redis servers on 127.0.0.1 (a backend without
 # its server is skipped), then runs the sections named in
-# BONES_BENCH_ONLY (default "kv tasks swarm"):
+# BONES_BENCH_ONLY (default "kv tasks coord swarm"):
 #   run_kv.sh     KV layer: vtable vs raw client, one process per
 #                 operation vs the floor, CAS races (bench-kv, bench-cli,
 #                 bench-floor-X, bench-race)
 #   run_tasks.sh  `bones tasks claim` per process, claim races (issue 5)
+#   run_coord.sh  barrier release latency and wait timeouts of `bones
+#                 coord` (issue 10 item 18: figures, not test bounds)
 #   run_swarm.sh  `bones swarm commit` vs raw fossil, 16 slots, 100
 #                 agents (issue 6; needs fossil)
 set -u
@@ -29,11 +31,11 @@ export BONES_PLUGIN_PATH="$b/backends/kv-nats:$b/backends/kv-redis"
 cli="$b/tests/bench/bench-cli"
 bones="$b/bones"
 [ -x "$b/.libs/bones" ] && bones="$b/.libs/bones" && export LD_LIBRARY_PATH="$b/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-sections=${BONES_BENCH_ONLY:-kv tasks swarm}
+sections=${BONES_BENCH_ONLY:-kv tasks coord swarm}
 
 # private servers on 127.0.0.1 (a backend without its server is skipped)
 nats_url= redis_url=
-case " $sections " in *" kv "* | *" tasks "*)
+case " $sections " in *" kv "* | *" tasks "* | *" coord "*)
   if [ "$BUILD_KV_NATS" = yes ] && [ -n "$NATS_SERVER" ]; then
     mkdir -p "$tmp/n" && bones_start_nats "$tmp/n" && nats_pid=$BONES_NATS_PID nats_url=$BONES_NATS_URL
   fi

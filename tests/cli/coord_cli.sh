@@ -26,18 +26,18 @@ tap_run "releasing a free path is fine" A coord release src/x.c
 
 # checkpoints: rounds
 tap_is "$(A -q coord checkpoint phase)" "1" "first arrival is round 1"
-tap_run "wait for agent-a alone returns" A coord wait phase --agents agent-a --timeout 1s
+tap_run "wait for agent-a alone returns" A coord wait phase --agents agent-a --timeout 20s
 tap_run_status 124 "agent-b missing: exit 124" A coord wait phase --agents agent-a,agent-b --timeout 200ms
 tap_like "$TAP_OUT" "agent-b \\(never\\)" "naming who is missing"
 B coord checkpoint phase >/dev/null
-tap_run "both arrived" A coord wait phase --agents agent-a,agent-b --timeout 1s
+tap_run "both arrived" A coord wait phase --agents agent-a,agent-b --timeout 20s
 tap_is "$(A -q coord checkpoint phase)" "2" "arriving again is round 2"
 tap_run_status 124 "round 2 is not satisfied by round 1" A coord wait phase --agents agent-a,agent-b --timeout 200ms
 tap_like "$TAP_OUT" "agent-b \\(round 1\\)" "agent-b is at round 1"
 tap_run "an observer waits for the highest round (2): not done yet" \
   sh -c "BONES_AGENT_ID=obs '$BONES' --substrate='$SUB' coord wait phase --agents agent-a,agent-b --timeout 200ms; [ \$? -eq 124 ]"
-tap_run "--round 1 is done" env BONES_AGENT_ID=obs "$BONES" --substrate="$SUB" coord wait phase --agents agent-a,agent-b --round 1 --timeout 1s
-tap_like "$(env BONES_AGENT_ID=obs "$BONES" --substrate="$SUB" --json coord wait phase --agents agent-a --timeout 1s)" '"round":2' "--json reports the round"
+tap_run "--round 1 is done" env BONES_AGENT_ID=obs "$BONES" --substrate="$SUB" coord wait phase --agents agent-a,agent-b --round 1 --timeout 20s
+tap_like "$(env BONES_AGENT_ID=obs "$BONES" --substrate="$SUB" --json coord wait phase --agents agent-a --timeout 20s)" '"round":2' "--json reports the round"
 # a wait on a signal ends cleanly ($! must be bones itself, not a subshell)
 BONES_AGENT_ID=agent-a "$BONES" --substrate="$SUB" coord wait phase --agents nobody --timeout 30s 2>"$TAP_TMPDIR/sig.err" &
 wpid=$!
@@ -47,7 +47,7 @@ kill -TERM $wpid
 wait $wpid
 st=$?
 tap_is "$st" "143" "SIGTERM ends a wait with 143"
-tap_check "$([ $(($(now_ms) - t0)) -lt 500 ] && echo 0 || echo 1)" "promptly"
+tap_check "$([ $(($(now_ms) - t0)) -lt 10000 ] && echo 0 || echo 1)" "promptly (long before its 30 s timeout)"
 tap_like "$(cat "$TAP_TMPDIR/sig.err")" "interrupted" "saying so"
 
 # names: '/', '..', empty, over 64 characters
@@ -85,7 +85,7 @@ tap_like "$(B --json coord broadcasts status --after "$first")" '"count":2.*"nex
 tap_run_status 2 "a malformed --after is refused" B coord broadcasts status --after xyz
 (sleep 0.4; A coord broadcast status four >/dev/null) &
 fpid=$!
-tap_run "--follow --timeout prints new messages" B -q coord broadcasts status --after "$(tail -1 "$TAP_TMPDIR/bids")" --follow --timeout 1500ms
+tap_run "--follow --timeout prints new messages" B -q coord broadcasts status --after "$(tail -1 "$TAP_TMPDIR/bids")" --follow --timeout 4s
 wait $fpid
 tap_is "$(echo "$TAP_OUT" | wc -l | tr -d ' ')" "1" "the one sent while following"
 
@@ -104,5 +104,5 @@ if [ -n "${SRV_PID:-}" ]; then
   wait $wpid
   st=$?
   tap_is "$st" "5" "the substrate going away during a wait exits 5"
-  tap_check "$([ $(($(now_ms) - t0)) -lt 10000 ] && echo 0 || echo 1)" "within 10 s ($(($(now_ms) - t0)) ms)"
+  tap_check "$([ $(($(now_ms) - t0)) -lt 30000 ] && echo 0 || echo 1)" "long before its 60 s timeout ($(($(now_ms) - t0)) ms)"
 fi

@@ -51,9 +51,9 @@ tap_is "$hist" "created claimed renewed released claimed closed " "history lists
 
 # takeover: only after the lease expired AND the claimer is gone
 t2=$(A -q tasks create "takeover me")
-A tasks claim "$t2" --ttl 1s >/dev/null
+A tasks claim "$t2" --ttl 3s >/dev/null
 tap_run_status 4 "takeover before the lease expires exits 4" B tasks claim "$t2" --takeover
-sleep 1.3
+sleep 3.3
 tap_run_status 4 "takeover while the claimer is present exits 4" B tasks claim "$t2" --takeover
 tap_like "$TAP_OUT" "still present" "saying so"
 A kv delete bones-presence agent-a >/dev/null

@@ -117,8 +117,14 @@ void kvconf_ttl(struct kvconf *c) {
   if (bad) tap_diag("%s", err.message);
 
   sleep_until(t0 + T / 2);
-  check_rc_get(b, "t/read", BONES_OK, "a key is readable before its TTL");
-  struct seen s = check_list(b, "t/", "t/plain,t/read,t/write", "keys are listed before their TTL");
+  struct seen s;
+  if (bones_monotonic_ms() - t0 < T - 500) { /* a busy machine may be past the TTL already */
+    check_rc_get(b, "t/read", BONES_OK, "a key is readable before its TTL");
+    s = check_list(b, "t/", "t/plain,t/read,t/write", "keys are listed before their TTL");
+  } else {
+    tap_skip("timing disturbed", "a key is readable before its TTL");
+    tap_skip("timing disturbed", "keys are listed before their TTL");
+  }
   rc = bones_kv_put(b, "t/write", "w2", 2, NULL, &err);
   int64_t t1 = bones_monotonic_ms(); /* t/write's last write */
   tap_rc(rc, BONES_OK, &err, "rewrite of t/write halfway through its TTL");

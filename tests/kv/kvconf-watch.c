@@ -97,7 +97,8 @@ static char *url_with_port(const char *url, int port) {
   return bones_xasprintf("%.*s127.0.0.1:%d%.*s", (int)(p + 3 - url), url, port, (int)plen, path);
 }
 
-/* Opens url with a 1 s timeout, pings; checks UNAVAILABLE within 3 s. */
+/* Opens url with a 1 s timeout, pings; checks UNAVAILABLE and no hang (10 s:
+ * a bound against a hang, not a speed test). */
 static void check_dead(const char *url, const char *what) {
   struct bones_kv_options opts = {1000};
   struct bones_error err;
@@ -108,7 +109,7 @@ static void check_dead(const char *url, const char *what) {
   t = bones_monotonic_ms() - t;
   bones_kv_close(kv);
   tap_rc(rc, BONES_E_UNAVAILABLE, &err, "%s is UNAVAILABLE", what);
-  tap_ok(t < 3000, "%s fails within the timeout (1 s, took %lld ms)", what, (long long)t);
+  tap_ok(t < 10000, "%s fails within the timeout (1 s, took %lld ms, bound 10 s)", what, (long long)t);
 }
 
 void kvconf_unavailable(struct kvconf *c) {

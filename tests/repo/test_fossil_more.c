@@ -157,7 +157,7 @@ void hung_or_dead_hub_is_unavailable(void **state) {
   assert_int_equal(kill(T.server, SIGSTOP), 0);
   int64_t t0 = bones_monotonic_ms();
   EXPECT(T.be->leaf_commit(quick, T.wt_a, "a: hung", NULL, 0, NULL, id, &err), BONES_E_UNAVAILABLE, err);
-  assert_true(bones_monotonic_ms() - t0 < 3000);
+  assert_true(bones_monotonic_ms() - t0 < 10000); /* a hang bound (>= 10x the 700 ms timeout), not speed */
   assert_non_null(strstr(err.message, "timed out"));
   assert_int_equal(kill(T.server, SIGCONT), 0);
   /* dead: refused at once, nothing committed, nothing lost */
@@ -166,7 +166,7 @@ void hung_or_dead_hub_is_unavailable(void **state) {
   T.server = 0;
   t0 = bones_monotonic_ms();
   EXPECT(commit_all(T.wt_a, "a: hub down", NULL, id, &err), BONES_E_UNAVAILABLE, err);
-  assert_true(bones_monotonic_ms() - t0 < 5000);
+  assert_true(bones_monotonic_ms() - t0 < 10000);
   assert_string_equal(changes_of(T.wt_a), "A hung.txt");
   assert_null(strstr(ls_of(NULL), "hung.txt"));
   EXPECT(T.be->leaf_push(T.repo, T.wt_a, &err), BONES_E_UNAVAILABLE, err);
