@@ -3,7 +3,7 @@
  * checked with bones_utf8_check() first (invalid UTF-8 is a usage error
  * naming the argument); every stored or user text printed for a human goes
  * through bones_term_escape()/bones_term_printf() so control characters and
- * stray bytes cannot drive the terminal (docs/safety.d/utf8.md). */
+ * stray bytes cannot drive the terminal (docs/safety/text-and-input.md). */
 #ifndef BONES_TEXT_H
 #define BONES_TEXT_H
 

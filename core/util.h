@@ -70,7 +70,7 @@ char *bones_base64_encode(const void *data, size_t len);
  * is fine. */
 int bones_remove_tree(const char *path, struct bones_error *err);
 
-/* Bounds on times and durations (docs/safety.d/utf8.md).  Every duration
+/* Bounds on times and durations (docs/safety/text-and-input.md).  Every duration
  * bones parses is at most BONES_DURATION_MAX_MS; leases (task claims, slot
  * leases) at most BONES_LEASE_MAX_MS; bounded waits (--timeout, --wait) at
  * most BONES_WAIT_MAX_MS.  Times are years BONES_TIME_MIN_YEAR..9999. */

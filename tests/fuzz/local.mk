@@ -1,5 +1,5 @@
 # tests/fuzz: fuzz targets over every decoder of stored data and every
-# argument parser (docs/safety.d/fuzz.md).  Each fuzz-X is fuzz_X.c plus
+# argument parser (docs/safety/fuzzing.md).  Each fuzz-X is fuzz_X.c plus
 # libfuzz.la (memkv, helpers, and the plain driver main of a build without
 # --enable-fuzz).  corpus.test replays each target's seed corpus
 # (tests/fuzz/corpus/X/) in every build, and with --enable-fuzz fuzzes

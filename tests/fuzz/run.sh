@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh: `make fuzz`, the longer fuzz run (docs/safety.d/fuzz.md).  Needs a
+# run.sh: `make fuzz`, the longer fuzz run (docs/safety/fuzzing.md).  Needs a
 # build configured with --enable-fuzz (CC=clang).  Runs each target (or
 # those named in FUZZ_TARGETS, e.g. "tasks holds") for FUZZ_SECONDS
 # (default 60) from its seed corpus (and dict/<target>.dict, words the
