@@ -13,6 +13,7 @@
 #include "swarm.h"
 #include "tasks.h"
 #include "trunk.h"
+#include "text.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -34,27 +35,6 @@ static int has_unreadable(json_t *changes) {
   json_t *c;
   json_array_foreach(changes, i, c) if (!json_is_object(c)) return 1;
   return 0;
-}
-
-/* 1 when msg is valid UTF-8 whose only control characters are tab,
- * newline and carriage return.  (Local on purpose: a general validator may
- * land in util.c; this one can then defer to it.) */
-static int message_ok(const char *msg) {
-  for (const unsigned char *p = (const unsigned char *)msg; *p;) {
-    unsigned c = *p;
-    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    if (n == 0) return 0;
-    unsigned long v = n == 1 ? c : c & (0x7F >> n);
-    for (size_t i = 1; i < n; i++) {
-      if ((p[i] & 0xC0) != 0x80) return 0;
-      v = (v << 6) | (p[i] & 0x3F);
-    }
-    static const unsigned long min[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (v < min[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-    if ((v < 0x20 && v != '\t' && v != '\n' && v != '\r') || (v >= 0x7F && v < 0xA0)) return 0;
-    p += n;
-  }
-  return 1;
 }
 
 /* Checks that the slot's session is ours (host) and its claim is current
@@ -140,7 +120,7 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
                        struct bones_error *err) {
   *result = NULL;
   if (o->message == NULL || *o->message == '\0') return bones_error_set(err, BONES_E_USAGE, "a commit needs a message (-m)");
-  if (!message_ok(o->message))
+  if (!bones_text_plain(o->message, "\t\n\r"))
     return bones_error_set(err, BONES_E_USAGE,
                            "the commit message (-m) is not valid UTF-8 or holds control characters "
                            "(tab and newline are fine)");

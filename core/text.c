@@ -168,3 +168,17 @@ json_t *bones_utf8_json(const char *s) {
   }
   return j;
 }
+
+int bones_text_plain(const char *s, const char *allowed) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t left = strlen(s);
+  while (left > 0) {
+    size_t n = seq_len(p, left);
+    if (n == 0) return 0;
+    if (n == 1 && (*p < 0x20 || *p == 0x7F) && (allowed == NULL || strchr(allowed, *p) == NULL)) return 0;
+    if (n == 2 && p[0] == 0xC2 && p[1] < 0xA0) return 0; /* U+0080..U+009F */
+    p += n;
+    left -= n;
+  }
+  return 1;
+}

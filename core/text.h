@@ -50,4 +50,10 @@ int bones_relpath_check(const char *what, const char *path, struct bones_error *
  * messages).  Never NULL; s NULL gives "".  The caller owns the reference. */
 json_t *bones_utf8_json(const char *s);
 
+/* 1 when s (NUL-terminated) is valid UTF-8 holding no control character
+ * (C0, DEL, C1) other than the ASCII ones listed in allowed (may be "" or
+ * NULL; "\t\n\r" for a commit message), else 0.  For names and texts
+ * that must reach a file name, a command or a record unchanged. */
+int bones_text_plain(const char *s, const char *allowed);
+
 #endif /* BONES_TEXT_H */

@@ -14,6 +14,7 @@
 #include "proc.h"
 #include "registry.h"
 #include "url.h"
+#include "text.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -309,7 +310,7 @@ static int load_config(const char *root, const char *substrate, json_t **out, st
   }
   if (substrate) {
     json_t *s = json_string(substrate);
-    if (s == NULL || !bones_ws_text_ok(substrate)) {
+    if (s == NULL || !bones_text_plain(substrate, "")) {
       json_decref(s);
       json_decref(cfg);
       return bones_error_set(err, BONES_E_USAGE, "the substrate is not valid UTF-8 or holds control characters");
@@ -323,12 +324,12 @@ static int load_config(const char *root, const char *substrate, json_t **out, st
 int bones_workspace_up(const char *start_dir, const char *substrate, struct bones_up_result *res,
                        struct bones_error *err) {
   memset(res, 0, sizeof *res);
-  if (substrate && (*substrate == '\0' || !bones_ws_text_ok(substrate)))
+  if (substrate && (*substrate == '\0' || !bones_text_plain(substrate, "")))
     return bones_error_set(err, BONES_E_USAGE, "the substrate is empty, not valid UTF-8 or holds control characters");
   char *root = NULL;
   int rc = bones_git_toplevel(start_dir, &root, err);
   if (rc != BONES_OK) return rc;
-  if (!bones_ws_text_ok(root)) {
+  if (!bones_text_plain(root, "")) {
     free(root);
     bones_error_set(err, BONES_E_USAGE,
                     "the path of this git repository is not valid UTF-8 or holds control characters");
@@ -430,32 +431,6 @@ int bones_workspace_up(const char *start_dir, const char *substrate, struct bone
   return BONES_OK;
 }
 
-int bones_ws_text_ok(const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  while (*p) {
-    unsigned c = *p;
-    size_t n;
-    unsigned cp;
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f) return 0;
-      p++;
-      continue;
-    }
-    if (c >= 0xc2 && c <= 0xdf) n = 1, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef) n = 2, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4) n = 3, cp = c & 0x07;
-    else return 0;
-    for (size_t i = 1; i <= n; i++) {
-      if ((p[i] & 0xc0) != 0x80) return 0;
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-      return 0;
-    if (cp >= 0x80 && cp <= 0x9f) return 0; /* C1 controls */
-    p += n + 1;
-  }
-  return 1;
-}
 
 /* BONES_E_NOWORKSPACE naming path when st says another user owns it or
  * anyone but its owner may write it. */
@@ -480,7 +455,7 @@ static int trust_path(const char *root, const char *path, const struct stat *st,
 }
 
 int bones_workspace_trust(const char *root, struct bones_error *err) {
-  if (!bones_ws_text_ok(root)) {
+  if (!bones_text_plain(root, "")) {
     bones_error_set(err, BONES_E_USAGE, "refusing a workspace whose path is not valid UTF-8 or holds control characters");
     bones_error_hint(err, "rename the directory of the git repository");
     return BONES_E_USAGE;

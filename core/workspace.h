@@ -24,9 +24,6 @@ int bones_workspace_find(const char *start, char **root, struct bones_error *err
  * characters (bones records the path in JSON and line files). */
 int bones_workspace_trust(const char *root, struct bones_error *err);
 
-/* 1 when s is valid UTF-8 without control characters (C0, DEL, C1). */
-int bones_ws_text_ok(const char *s);
-
 /* The substrate spec recorded in <root>/.bones/config.json ("substrate"),
  * malloc'd, or NULL when none is recorded. */
 char *bones_workspace_config_substrate(const char *root);

@@ -10,6 +10,7 @@
 #include <bones/verb.h>
 
 #include "ctx.h"
+#include "text.h"
 #include "url.h"
 #include "workspace.h"
 
@@ -33,7 +34,7 @@ static int up_run(struct bones_ctx *ctx, int argc, char **argv) {
     bones_error_hint(&err, "use --substrate=sqlite|nats|redis|URL");
     return bones_ctx_fail(ctx, &err);
   }
-  if (substrate && !bones_ws_text_ok(substrate)) {
+  if (substrate && !bones_text_plain(substrate, "")) {
     bones_error_set(&err, BONES_E_USAGE, "--substrate is not valid UTF-8 or holds control characters");
     bones_error_hint(&err, "use --substrate=sqlite|nats|redis|URL");
     return bones_ctx_fail(ctx, &err);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fossil.h"
+#include "text.h"
 #include "util.h"
 
 extern char **environ;
@@ -347,25 +348,9 @@ static size_t utf8_next(const unsigned char *s, unsigned long *cp) {
 /* 1 when cp is a control character (C0, DEL, C1). */
 static int is_control(unsigned long cp) { return cp < 0x20 || (cp >= 0x7F && cp < 0xA0); }
 
-int rf_name_ok(const char *name) {
-  for (const unsigned char *p = (const unsigned char *)name; *p;) {
-    unsigned long cp;
-    size_t n = utf8_next(p, &cp);
-    if (n == 0 || is_control(cp)) return 0;
-    p += n;
-  }
-  return 1;
-}
+int rf_name_ok(const char *name) { return bones_text_plain(name, ""); }
 
-int rf_text_ok(const char *text) {
-  for (const unsigned char *p = (const unsigned char *)text; *p;) {
-    unsigned long cp;
-    size_t n = utf8_next(p, &cp);
-    if (n == 0 || (is_control(cp) && cp != '\t' && cp != '\n' && cp != '\r')) return 0;
-    p += n;
-  }
-  return 1;
-}
+int rf_text_ok(const char *text) { return bones_text_plain(text, "\t\n\r"); }
 
 char *rf_name_escape(const char *name) {
   char *out = bones_xmalloc(strlen(name) * 4 + 1), *o = out;
