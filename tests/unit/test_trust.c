@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmocka_all.h"
+#include "text.h"
 #include "url.h"
 #include "workspace.h"
 
@@ -50,17 +51,20 @@ static void plain_specs_are_unchanged(void **state) {
 
 static void text_check_refuses_bad_bytes(void **state) {
   (void)state;
-  assert_true(bones_ws_text_ok("/home/ann/proj"));
-  assert_true(bones_ws_text_ok("/tmp/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80"));
-  assert_false(bones_ws_text_ok("/tmp/bad\xff"));
-  assert_false(bones_ws_text_ok("/tmp/\xc0\x80"));          /* overlong NUL */
-  assert_false(bones_ws_text_ok("/tmp/\xed\xa0\x80"));      /* a surrogate */
-  assert_false(bones_ws_text_ok("/tmp/\xf4\x90\x80\x80"));  /* past U+10FFFF */
-  assert_false(bones_ws_text_ok("/tmp/\xe2\x82"));          /* cut mid-character */
-  assert_false(bones_ws_text_ok("/tmp/new\nline"));
-  assert_false(bones_ws_text_ok("/tmp/esc\x1b[31m"));
-  assert_false(bones_ws_text_ok("/tmp/del\x7f"));
-  assert_false(bones_ws_text_ok("/tmp/c1\xc2\x9b"));        /* C1 CSI */
+  assert_true(bones_text_plain("/home/ann/proj", ""));
+  assert_true(bones_text_plain("/tmp/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80", ""));
+  assert_false(bones_text_plain("/tmp/bad\xff", ""));
+  assert_false(bones_text_plain("/tmp/\xc0\x80", ""));          /* overlong NUL */
+  assert_false(bones_text_plain("/tmp/\xed\xa0\x80", ""));      /* a surrogate */
+  assert_false(bones_text_plain("/tmp/\xf4\x90\x80\x80", ""));  /* past U+10FFFF */
+  assert_false(bones_text_plain("/tmp/\xe2\x82", ""));          /* cut mid-character */
+  assert_false(bones_text_plain("/tmp/new\nline", ""));
+  assert_false(bones_text_plain("/tmp/esc\x1b[31m", ""));
+  assert_false(bones_text_plain("/tmp/del\x7f", ""));
+  assert_false(bones_text_plain("/tmp/c1\xc2\x9b", ""));        /* C1 CSI */
+  assert_true(bones_text_plain("a\tcommit\r\nmessage", "\t\n\r")); /* allowed controls */
+  assert_false(bones_text_plain("a\tb", "\n"));
+  assert_true(bones_text_plain("nbsp\xc2\xa0ok", ""));                   /* U+00A0 is no control */
 }
 
 int main(void) {
