@@ -142,8 +142,11 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
     rc = bones_holds_conflicts(s->kv, paths, npaths, agent, &held, err);
     if (rc == BONES_OK && json_array_size(held) > 0) {
       json_t *h = json_array_get(held, 0);
-      rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: %s is held by %s (until %s)%s", o->slot, str(h, "path"),
-                           str(h, "agent"), str(h, "expires_at") ?: "?", json_array_size(held) > 1 ? " and more" : "");
+      const char *file = str(h, "covers") ? str(h, "covers") : str(h, "path");
+      int same = str(h, "path") && strcmp(str(h, "path"), file) == 0;
+      rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: %s is held by %s%s%s (until %s)%s", o->slot, file,
+                           str(h, "agent"), same ? "" : " through its hold on ", same ? "" : str(h, "path"),
+                           str(h, "expires_at") ?: "?", json_array_size(held) > 1 ? " and more" : "");
       bones_error_hint(err, "wait for its holder to commit, or leave the file out: bones swarm commit -m MSG FILES...");
     }
   }
