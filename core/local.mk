@@ -45,3 +45,4 @@ libbones_la_SOURCES += core/apply.c core/apply.h core/apply_int.h core/apply_che
 libbones_la_SOURCES += core/coord.c core/coord.h core/coord_barrier.c core/coord_handoff.c core/coord_broadcast.c
 libbones_la_SOURCES += core/kv_secret.c core/kv_secret.h core/substrate.c core/substrate.h
 libbones_la_SOURCES += core/holds_overlap.c
+libbones_la_SOURCES += core/swarm_stale.c

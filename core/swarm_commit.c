@@ -35,13 +35,17 @@ static int check_slot(struct bones_swarm *s, const char *slot, bones_kv_bucket *
   json_t *task = NULL;
   rc = bones_tasks_open(s->kv, str(*session, "agent_id"), &t, err);
   if (rc == BONES_OK) rc = bones_task_get(t, str(*session, "task_id"), &task, err);
-  if (rc == BONES_OK) {
-    const char *by = str(task, "claimed_by");
-    json_int_t epoch = json_integer_value(json_object_get(task, "claim_epoch"));
-    json_int_t mine = json_integer_value(json_object_get(*session, "claim_epoch"));
-    if (by == NULL || strcmp(by, str(*session, "agent_id")) != 0 || epoch != mine)
-      rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: stale claim on task %s (now %s at epoch %lld, ours was %lld)",
-                           slot, str(*session, "task_id"), by ? by : "unclaimed", (long long)epoch, (long long)mine);
+  char *lost = rc == BONES_OK ? bones_swarm_claim_lost(*session, task) : NULL;
+  if (lost) {
+    char *wt = bones_slot_worktree(s->root, slot);
+    bones_error_set(err, BONES_E_REFUSED,
+                    "slot %s: %s; this slot's work is kept in %s; end the slot with `bones swarm close --slot %s "
+                    "--result fail`",
+                    slot, lost, wt, slot);
+    rc = bones_error_hint(err, "check-ins the slot committed stay on trunk; close --result fail keeps the worktree "
+                               "with its uncommitted changes");
+    free(wt);
+    free(lost);
   }
   json_decref(task);
   bones_tasks_free(t);

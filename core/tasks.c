@@ -508,13 +508,17 @@ static int close_fn(struct bones_tasks *t, json_t *task, void *arg, const char *
   if (rc != BONES_OK) return rc;
   char now[40];
   now_string(now);
+  int forced = a->force && strcmp(status, "claimed") == 0;
+  const char *holder = str_member(task, "claimed_by");
+  if (forced && holder) /* the claim this close ended, for the claimer's refusals */
+    json_object_set_new(task, "previous_claimer", json_string(holder));
   json_object_set_new(task, "status", json_string("closed"));
   json_object_set_new(task, "claimed_by", json_null());
   json_object_set_new(task, "lease_expires_at", json_null());
   json_object_set_new(task, "closed_at", json_string(now));
   json_object_set_new(task, "closed_by", json_string(t->agent));
   json_object_set_new(task, "closed_reason", a->reason ? json_string(a->reason) : json_null());
-  json_object_set_new(task, "closed_forced", json_boolean(a->force && strcmp(status, "claimed") == 0));
+  json_object_set_new(task, "closed_forced", json_boolean(forced));
   *kind = "closed";
   return BONES_OK;
 }

@@ -23,3 +23,5 @@ TESTS += $(coord_cli_tests)
 EXTRA_DIST += $(coord_cli_tests) tests/cli/coord_cli.sh
 TESTS += tests/cli/safety-procs.test
 EXTRA_DIST += tests/cli/safety-procs.test
+TESTS += tests/cli/safety-holds.test
+EXTRA_DIST += tests/cli/safety-holds.test

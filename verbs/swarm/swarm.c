@@ -131,6 +131,7 @@ int swarm_close_run(struct bones_ctx *ctx, int argc, char **argv) {
   free(slot);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "swarm.close", result);
+  if (str(result, "task_lost")) bones_ctx_say(ctx, "slot %s had lost its task: %s", str(result, "slot"), str(result, "task_lost"));
   bones_ctx_say(ctx, "closed slot %s (%s): task %s is %s%s%s", str(result, "slot"), str(result, "result"),
                 str(result, "task"), str(result, "task_status"), str(result, "worktree") ? "; worktree kept at " : "",
                 str(result, "worktree") ? str(result, "worktree") : "");
