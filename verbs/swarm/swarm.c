@@ -158,7 +158,7 @@ static const struct bones_subverb swarm_subverbs[] = {
      "usage: bones swarm commit -m MSG [--slot NAME] [--wait DURATION] [FILES...]\n"
      "Takes the trunk lease, merges the newest trunk into the worktree (a conflict\n"
      "stops with exit 4 and the files listed, nothing committed), refuses files held\n"
-     "by another agent, commits what changed (adds, edits, deletions; only FILES\n"
+     "by another agent (on the file or a directory above it), commits what changed (adds, edits, deletions; only FILES\n"
      "when given), pushes, checks trunk has one leaf, releases the lease.\n" SWARM_NOTE,
      swarm_commit_run, 0},
     {"close", "end the slot",
