@@ -80,6 +80,14 @@ int bones_coord_owner(bones_kv *kv, const char *path, json_t **hold, struct bone
   json_t *rec = NULL;
   if (rc == BONES_OK) rc = holds_parse(key, v.value, v.len, &rec, err);
   if (rc == BONES_OK && !holds_live(rec, bones_now_ms())) rc = BONES_E_NOTFOUND;
+  if (rc == BONES_E_NOTFOUND && b) { /* a live hold on a directory above covers it */
+    json_decref(rec);
+    rec = NULL;
+    bones_error_clear(err);
+    rc = holds_overlap_find(b, norm, "", 0, 0, &rec, err);
+    if (rc == BONES_OK && rec) json_object_set_new(rec, "covers", json_string(norm));
+    else if (rc == BONES_OK) rc = BONES_E_NOTFOUND;
+  }
   if (rc == BONES_E_NOTFOUND) {
     bones_error_set(err, BONES_E_NOTFOUND, "%s is not claimed", norm);
     json_decref(rec);

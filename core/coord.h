@@ -49,7 +49,9 @@ int bones_coord_name_check(const char *what, const char *name, struct bones_erro
 int bones_coord_wait_change(bones_kv_bucket *b, const char *prefix, uint64_t after_rev, int64_t timeout_ms,
                             uint64_t *seen_rev, struct bones_error *err);
 
-/* The live hold on path (a claim) as a record, or BONES_E_NOTFOUND. */
+/* The live hold on path (a claim) as a record, or BONES_E_NOTFOUND.  When
+ * path itself is not held, a live hold on one of its ancestor directories
+ * (which covers it) is returned, with "covers" set to path. */
 int bones_coord_owner(bones_kv *kv, const char *path, json_t **hold, struct bones_error *err);
 
 /* ---- checkpoints (coord_barrier.c) ---- */

@@ -5,7 +5,13 @@
  * expired hold (takeover).  On the first refusal or error, everything this
  * call wrote is undone at the revision it wrote: a new hold is deleted, a
  * renewal gets the owner's earlier record back (so an earlier hold keeps
- * its old expiry, and the call leaves no trace). */
+ * its old expiry, and the call leaves no trace).
+ *
+ * A hold on a directory covers everything beneath it (holds_overlap.c):
+ * after writing its keys, the call looks for another agent's live hold on
+ * an ancestor or a descendant of each path and, seeing one, undoes
+ * everything as above.  Both racers write before they check, so two
+ * overlapping holds never both win. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -134,6 +140,8 @@ int bones_holds_acquire(bones_kv *kv, const char *const *paths, size_t npaths, c
     if (bones_utf8_check("hold path", paths[i], err) != BONES_OK) return BONES_E_USAGE;
   struct holds_item *items = NULL;
   size_t n = 0;
+  for (size_t i = 0; i < npaths; i++)
+    if ((rc = holds_glob_check(paths[i], err)) != BONES_OK) return rc;
   if ((rc = holds_items(paths, npaths, &items, &n, err)) != BONES_OK) return rc;
   bones_kv_bucket *b = NULL;
   if (n && (rc = holds_bucket(kv, 1, &b, err)) != BONES_OK) {
@@ -145,6 +153,14 @@ int bones_holds_acquire(bones_kv *kv, const char *const *paths, size_t npaths, c
   for (size_t i = 0; i < n && rc == BONES_OK; i++) {
     t[ntaken].item = &items[i];
     if ((rc = take_one(b, &items[i], owner, ttl_ms, &t[ntaken], err)) == BONES_OK) ntaken++;
+  }
+  /* written first, checked second: of two agents racing for "src" and
+   * "src/a.c", the later checker sees the other's key (both may lose) */
+  for (size_t i = 0; i < n && rc == BONES_OK; i++) {
+    json_t *other = NULL;
+    rc = holds_overlap_find(b, items[i].path, owner->agent, 0, 1, &other, err);
+    if (rc == BONES_OK && other) rc = holds_overlap_error(items[i].path, other, err);
+    json_decref(other);
   }
   if (rc != BONES_OK) {
     size_t failed = roll_back(b, t, ntaken);

@@ -35,7 +35,10 @@ int bones_hold_key(const char *path, char **key, struct bones_error *err);
  * owner's; take over by CAS when another agent's hold expired).  On the
  * first live hold of another agent every hold this call took is released
  * again and the result is BONES_E_CONFLICT naming path, holder and
- * expiry.  ttl_ms in (0, BONES_HOLD_TTL_MAX_MS]. */
+ * expiry.  A hold on a directory covers every path beneath it: a path
+ * whose ancestor or descendant another agent holds live is a conflict
+ * too.  A path with a glob character ('*', '?', '[') is BONES_E_USAGE.
+ * ttl_ms in (0, BONES_HOLD_TTL_MAX_MS]. */
 int bones_holds_acquire(bones_kv *kv, const char *const *paths, size_t npaths, const struct bones_hold_owner *owner,
                         int64_t ttl_ms, struct bones_error *err);
 
@@ -47,7 +50,10 @@ int bones_holds_release(bones_kv *kv, const char *const *paths, size_t npaths, c
 
 /* The paths among paths that another agent (not agent) holds live, as a
  * new JSON array of hold records (caller json_decrefs), empty when none.
- * For swarm commit: "which of these files may I not commit?". */
+ * A path counts as held when another agent holds it or one of its
+ * ancestor directories; the record is that hold's, with "covers" set to
+ * the path asked about.  For swarm commit: "which of these files may I
+ * not commit?". */
 int bones_holds_conflicts(bones_kv *kv, const char *const *paths, size_t npaths, const char *agent,
                           json_t **held, struct bones_error *err);
 

@@ -50,4 +50,20 @@ int holds_held_error(const json_t *rec, struct bones_error *err);
 /* Sleeps a short random time before CAS attempt number attempt (>= 1). */
 void holds_backoff(int attempt);
 
+/* Finds a live hold of an agent other than agent that overlaps the
+ * normalised path: a hold on path itself (when exact), on one of its
+ * ancestor directories (always), or on a path under "path/" (when
+ * beneath).  *rec is a new reference to the first one found, or NULL when
+ * none.  An unreadable record is BONES_E_CORRUPT naming its key. */
+int holds_overlap_find(bones_kv_bucket *b, const char *path, const char *agent, int exact, int beneath, json_t **rec,
+                       struct bones_error *err);
+
+/* Sets err to BONES_E_CONFLICT: path overlaps rec, another agent's live
+ * hold on an ancestor or a descendant of path. */
+int holds_overlap_error(const char *path, const json_t *rec, struct bones_error *err);
+
+/* BONES_E_USAGE when path holds a glob character ('*', '?', '['): holds
+ * are literal paths, and a glob would look like a hold but cover nothing. */
+int holds_glob_check(const char *path, struct bones_error *err);
+
 #endif

@@ -101,19 +101,11 @@ int bones_holds_conflicts(bones_kv *kv, const char *const *paths, size_t npaths,
   json_t *out = json_array();
   if (n) rc = holds_bucket(kv, 0, &b, err);
   for (size_t i = 0; i < n && b && rc == BONES_OK; i++) {
-    struct bones_kv_value v = {0};
-    rc = bones_kv_get(b, items[i].key, &v, err);
-    if (rc == BONES_E_NOTFOUND) {
-      rc = BONES_OK;
-      continue;
-    }
-    if (rc != BONES_OK) break;
     json_t *rec = NULL;
-    rc = holds_parse(items[i].key, v.value, v.len, &rec, err);
-    bones_kv_value_free(&v);
-    if (rc != BONES_OK) break;
-    if (strcmp(holds_agent(rec), agent) != 0 && holds_live(rec, bones_now_ms())) {
+    rc = holds_overlap_find(b, items[i].path, agent, 1, 0, &rec, err);
+    if (rc == BONES_OK && rec) {
       json_object_set_new(rec, "live", json_true());
+      json_object_set_new(rec, "covers", json_string(items[i].path));
       json_array_append(out, rec);
     }
     json_decref(rec);

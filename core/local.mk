@@ -48,3 +48,5 @@ libbones_la_SOURCES += core/url.c core/url.h
 
 # text at the edges: UTF-8 checks, terminal escaping, relative paths (text.h)
 libbones_la_SOURCES += core/text.c core/text.h
+libbones_la_SOURCES += core/holds_overlap.c
+libbones_la_SOURCES += core/swarm_stale.c

@@ -89,4 +89,10 @@ int bones_swarm_sessions(struct bones_swarm *s, json_t **sessions, struct bones_
 /* The hub's lease watcher: reaps dead slots, silent when none. */
 void bones_swarm_lease_watcher(const char *root, bones_kv *kv);
 
+/* NULL while session's claim on its task is current (task claimed by the
+ * session's agent at the session's epoch); else a malloc'd sentence saying
+ * what happened ("task t-1 was force-closed by X at T", "... taken over by
+ * Y ..."), for the refusals of swarm commit and close. */
+char *bones_swarm_claim_lost(json_t *session, json_t *task);
+
 #endif

@@ -69,6 +69,28 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
   const char *agent = session ? str(session, "agent_id") : NULL;
   const char *task_id = session ? str(session, "task_id") : NULL;
   uint64_t epoch = session ? (uint64_t)json_integer_value(json_object_get(session, "claim_epoch")) : 0;
+  /* a claim lost meanwhile (force-closed, released, taken over): fail and
+   * fork end the slot anyway, keeping its worktree; success is refused */
+  char *lost = NULL;
+  if (rc == BONES_OK) rc = bones_tasks_open(s->kv, agent, &t, err);
+  if (rc == BONES_OK) {
+    json_t *cur = NULL;
+    rc = bones_task_get(t, task_id, &cur, err);
+    if (rc == BONES_E_NOTFOUND) {
+      bones_error_clear(err);
+      rc = BONES_OK;
+      lost = bones_xasprintf("task %s no longer exists", task_id);
+    } else if (rc == BONES_OK) {
+      lost = bones_swarm_claim_lost(session, cur);
+    }
+    if (lost) task = cur;
+    else json_decref(cur);
+  }
+  if (rc == BONES_OK && lost && success) {
+    bones_error_set(err, BONES_E_REFUSED, "slot %s: %s; close --result success cannot land it", o->slot, lost);
+    rc = bones_error_hint(err, "end the slot with `bones swarm close --slot %s --result fail` (the worktree is kept)",
+                          o->slot);
+  }
   if (rc == BONES_OK && success) {
     if (json_integer_value(json_object_get(session, "commits")) == 0 && (o->no_artifact == NULL || !*o->no_artifact))
       rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: %s", o->slot, BONES_ERR_CLOSE_ARTIFACT);
@@ -93,8 +115,7 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
     }
     free(wt);
   }
-  if (rc == BONES_OK) rc = bones_tasks_open(s->kv, agent, &t, err);
-  if (rc == BONES_OK) {
+  if (rc == BONES_OK && !lost) {
     rc = success ? bones_task_close(t, task_id, o->no_artifact ? o->no_artifact : "swarm close --result=success", epoch,
                                     0, &task, err)
                  : bones_task_release(t, task_id, epoch, 0, &task, err);
@@ -119,9 +140,11 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
     *result = json_pack("{s:s, s:s, s:s, s:s, s:b}", "slot", o->slot, "task", task_id, "result", o->result,
                         "task_status", str(task, "status") ?: "?", "worktree_kept", keep);
     if (keep) json_object_set_new(*result, "worktree", json_string(wt));
+    if (lost) json_object_set_new(*result, "task_lost", json_string(lost));
     free(wt);
   }
   free(recovered);
+  free(lost);
   json_decref(task);
   json_decref(session);
   bones_tasks_free(t);

@@ -48,13 +48,17 @@ static int check_slot(struct bones_swarm *s, const char *slot, bones_kv_bucket *
   json_t *task = NULL;
   rc = bones_tasks_open(s->kv, str(*session, "agent_id"), &t, err);
   if (rc == BONES_OK) rc = bones_task_get(t, str(*session, "task_id"), &task, err);
-  if (rc == BONES_OK) {
-    const char *by = str(task, "claimed_by");
-    json_int_t epoch = json_integer_value(json_object_get(task, "claim_epoch"));
-    json_int_t mine = json_integer_value(json_object_get(*session, "claim_epoch"));
-    if (by == NULL || strcmp(by, str(*session, "agent_id")) != 0 || epoch != mine)
-      rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: stale claim on task %s (now %s at epoch %lld, ours was %lld)",
-                           slot, str(*session, "task_id"), by ? by : "unclaimed", (long long)epoch, (long long)mine);
+  char *lost = rc == BONES_OK ? bones_swarm_claim_lost(*session, task) : NULL;
+  if (lost) {
+    char *wt = bones_slot_worktree(s->root, slot);
+    bones_error_set(err, BONES_E_REFUSED,
+                    "slot %s: %s; this slot's work is kept in %s; end the slot with `bones swarm close --slot %s "
+                    "--result fail`",
+                    slot, lost, wt, slot);
+    rc = bones_error_hint(err, "check-ins the slot committed stay on trunk; close --result fail keeps the worktree "
+                               "with its uncommitted changes");
+    free(wt);
+    free(lost);
   }
   json_decref(task);
   bones_tasks_free(t);
@@ -163,8 +167,11 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
     rc = bones_holds_conflicts(s->kv, paths, npaths, agent, &held, err);
     if (rc == BONES_OK && json_array_size(held) > 0) {
       json_t *h = json_array_get(held, 0);
-      rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: %s is held by %s (until %s)%s", o->slot, str(h, "path"),
-                           str(h, "agent"), str(h, "expires_at") ?: "?", json_array_size(held) > 1 ? " and more" : "");
+      const char *file = str(h, "covers") ? str(h, "covers") : str(h, "path");
+      int same = str(h, "path") && strcmp(str(h, "path"), file) == 0;
+      rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: %s is held by %s%s%s (until %s)%s", o->slot, file,
+                           str(h, "agent"), same ? "" : " through its hold on ", same ? "" : str(h, "path"),
+                           str(h, "expires_at") ?: "?", json_array_size(held) > 1 ? " and more" : "");
       bones_error_hint(err, "wait for its holder to commit, or leave the file out: bones swarm commit -m MSG FILES...");
     }
   }

@@ -513,16 +513,19 @@ static int close_fn(struct bones_tasks *t, json_t *task, void *arg, const char *
   if (strcmp(status, "claimed") == 0 && !a->force) rc = require_claimer(t, task, "close", err);
   if (rc == BONES_OK) rc = check_epoch(task, a->epoch, err);
   if (rc != BONES_OK) return rc;
-  int was_claimed = strcmp(status, "claimed") == 0; /* status dies with the old member below */
   char now[40];
   now_string(now);
+  int forced = a->force && strcmp(status, "claimed") == 0; /* status dies with the old member below */
+  const char *holder = str_member(task, "claimed_by");
+  if (forced && holder) /* the claim this close ended, for the claimer's refusals */
+    json_object_set_new(task, "previous_claimer", json_string(holder));
   json_object_set_new(task, "status", json_string("closed"));
   json_object_set_new(task, "claimed_by", json_null());
   json_object_set_new(task, "lease_expires_at", json_null());
   json_object_set_new(task, "closed_at", json_string(now));
   json_object_set_new(task, "closed_by", json_string(t->agent));
   json_object_set_new(task, "closed_reason", a->reason ? json_string(a->reason) : json_null());
-  json_object_set_new(task, "closed_forced", json_boolean(a->force && was_claimed));
+  json_object_set_new(task, "closed_forced", json_boolean(forced));
   *kind = "closed";
   return BONES_OK;
 }

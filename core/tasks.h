@@ -77,7 +77,8 @@ int bones_task_release(struct bones_tasks *t, const char *id, uint64_t epoch, in
                        struct bones_error *err);
 
 /* -> closed with reason.  A claimed task only by its claimer, unless
- * force (recorded as closed_forced).  epoch as for release. */
+ * force (recorded as closed_forced, the claimer it dispossessed as
+ * previous_claimer).  epoch as for release. */
 int bones_task_close(struct bones_tasks *t, const char *id, const char *reason, uint64_t epoch, int force,
                      json_t **task, struct bones_error *err);
 

@@ -5,6 +5,9 @@
 #   scripts/dev.sh check   the same set-up, then `make check` (what CI runs)
 #   scripts/dev.sh build   set-up and build only
 #   scripts/dev.sh bench   set-up, build, `make bench`
+#   scripts/dev.sh fuzz    clang + libFuzzer build in ./build-fuzz, then the
+#                          short fuzz run of `make check` (tests/fuzz/corpus.test;
+#                          BONES_FUZZ_CHECK_SECONDS per target, default 3)
 #
 # The build goes to ./build (out of tree).  CONFIGURE_FLAGS adds configure
 # options (CI passes --enable-werror); BONES_SKIP_APT=1 skips apt-get.
@@ -54,5 +57,16 @@ case "$what" in
   # and time-bound waits; running them side by side only measures the box
   check) build; cd build; exec make check ;;
   bench) build; cd build; exec make bench ;;
-  *) echo "usage: scripts/dev.sh demo|check|build|bench" >&2; exit 2 ;;
+  fuzz)
+    packages="$packages clang"
+    install_deps
+    ./autogen.sh >/dev/null 2>&1 || ./autogen.sh
+    mkdir -p build-fuzz
+    cd build-fuzz
+    if [ ! -f Makefile ] || [ "$top/configure" -nt config.status ]; then
+      ../configure --enable-fuzz CC=clang 2>&1 | grep -v "^rm: cannot remove 'core'" | tail -n 3
+    fi
+    make -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+    exec make check TESTS=tests/fuzz/corpus.test ;;
+  *) echo "usage: scripts/dev.sh demo|check|build|bench|fuzz" >&2; exit 2 ;;
 esac

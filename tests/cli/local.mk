@@ -31,3 +31,5 @@ EXTRA_DIST += tests/cli/safety-fossil.test
 # issue 10 (utf8): bad bytes, escaping, strict durations/numbers, temp files
 TESTS += tests/cli/safety-utf8.test
 EXTRA_DIST += tests/cli/safety-utf8.test
+TESTS += tests/cli/safety-holds.test
+EXTRA_DIST += tests/cli/safety-holds.test

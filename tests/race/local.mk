@@ -25,3 +25,13 @@ EXTRA_DIST += $(swarm_race_tests) tests/race/swarm_race.sh
 coord_race_tests = tests/race/coord-sqlite.test tests/race/coord-nats.test tests/race/coord-redis.test
 TESTS += $(coord_race_tests)
 EXTRA_DIST += $(coord_race_tests) tests/race/coord_race.sh
+
+# a directory hold against holds beneath it (issue 10 item 8)
+check_PROGRAMS += tests/race/holds_dir_race
+tests_race_holds_dir_race_SOURCES = tests/race/holds_dir_race.c tests/kv/tap.c tests/kv/tap.h
+tests_race_holds_dir_race_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/kv
+tests_race_holds_dir_race_CFLAGS = $(AM_CFLAGS)
+tests_race_holds_dir_race_LDADD = libbones_builtins.la libbones.la $(JANSSON_LIBS)
+holds_dir_race_tests = tests/race/holds-dir-sqlite.test tests/race/holds-dir-nats.test tests/race/holds-dir-redis.test
+TESTS += $(holds_dir_race_tests)
+EXTRA_DIST += $(holds_dir_race_tests)

@@ -345,6 +345,78 @@ static void corrupt_records_are_reported(void **state) {
   assert_int_equal(acquire("alice", bad, 1, 1000, &err), BONES_OK);
 }
 
+/* A hold on a directory covers everything beneath it (issue 10 item 8). */
+static void directories_cover_beneath(void **state) {
+  (void)state;
+  struct bones_error err;
+  const char *a[] = {"d/src/a.c"}, *dir[] = {"d/src"}, *top[] = {"d"}, *b[] = {"d/src/b.c"};
+  const char *sib[] = {"d/srcx", "d/src.c"}, *deep[] = {"d/src/x/y.c"};
+  assert_int_equal(acquire("alice", a, 1, 60000, &err), BONES_OK);
+  /* an ancestor of another agent's hold: refused, naming holder and path, nothing left */
+  assert_int_equal(acquire("bob", dir, 1, 60000, &err), BONES_E_CONFLICT);
+  assert_non_null(strstr(err.message, "alice"));
+  assert_non_null(strstr(err.message, "d/src/a.c"));
+  assert_holder("d/src", NULL);
+  assert_int_equal(acquire("bob", top, 1, 60000, &err), BONES_E_CONFLICT);
+  assert_holder("d", NULL);
+  /* all or nothing: a good path in the same request is not kept */
+  const char *mixed[] = {"d/other", "d/src"};
+  assert_int_equal(acquire("bob", mixed, 2, 60000, &err), BONES_E_CONFLICT);
+  assert_holder("d/other", NULL);
+  /* siblings sharing a name prefix do not overlap */
+  assert_int_equal(acquire("bob", sib, 2, 60000, &err), BONES_OK);
+  /* the owner may hold both the file and its directory */
+  assert_int_equal(acquire("alice", dir, 1, 60000, &err), BONES_OK);
+  /* beneath another agent's directory hold: refused */
+  assert_int_equal(acquire("carol", b, 1, 60000, &err), BONES_E_CONFLICT);
+  assert_non_null(strstr(err.message, "d/src"));
+  assert_int_equal(acquire("carol", deep, 1, 60000, &err), BONES_E_CONFLICT);
+  assert_holder("d/src/x/y.c", NULL);
+  /* commit check: a file under another agent's directory hold is held */
+  const char *files[] = {"d/src/b.c", "d/srcx", "d/elsewhere.c"};
+  json_t *held = NULL;
+  assert_int_equal(bones_holds_conflicts(kv, files, 3, "carol", &held, &err), BONES_OK);
+  assert_int_equal(json_array_size(held), 2);
+  json_decref(held);
+  assert_int_equal(bones_holds_conflicts(kv, files, 1, "carol", &held, &err), BONES_OK);
+  assert_int_equal(json_array_size(held), 1);
+  assert_string_equal(field(json_array_get(held, 0), "path"), "d/src");
+  assert_string_equal(field(json_array_get(held, 0), "covers"), "d/src/b.c");
+  assert_string_equal(field(json_array_get(held, 0), "agent"), "alice");
+  json_decref(held);
+  assert_int_equal(bones_holds_conflicts(kv, files, 1, "alice", &held, &err), BONES_OK);
+  assert_int_equal(json_array_size(held), 0);
+  json_decref(held);
+  /* an expired directory hold covers nothing */
+  const char *e[] = {"d/exp"}, *under[] = {"d/exp/f"};
+  assert_int_equal(acquire("alice", e, 1, 30, &err), BONES_OK);
+  sleep_ms(60);
+  assert_int_equal(acquire("carol", under, 1, 60000, &err), BONES_OK);
+  /* a directory whose name ends in '.' still finds what lies beneath it */
+  const char *dotf[] = {"d/v1./f"}, *dotd[] = {"d/v1."};
+  assert_int_equal(acquire("alice", dotf, 1, 60000, &err), BONES_OK);
+  assert_int_equal(acquire("bob", dotd, 1, 60000, &err), BONES_E_CONFLICT);
+  size_t n = 0;
+  assert_int_equal(bones_holds_release_agent(kv, "alice", &n, &err), BONES_OK);
+  assert_int_equal(bones_holds_release_agent(kv, "bob", &n, &err), BONES_OK);
+  assert_int_equal(bones_holds_release_agent(kv, "carol", &n, &err), BONES_OK);
+  assert_int_equal(acquire("bob", dir, 1, 60000, &err), BONES_OK);
+  assert_int_equal(bones_holds_release_agent(kv, "bob", &n, &err), BONES_OK);
+}
+
+/* Globs are refused at acquire: they would cover nothing. */
+static void globs_are_refused(void **state) {
+  (void)state;
+  struct bones_error err;
+  const char *g1[] = {"g/*"}, *g2[] = {"g/a?.c"}, *g3[] = {"g/[ab].c"}, *ok[] = {"g/ok", "g/*"};
+  assert_int_equal(acquire("alice", g1, 1, 60000, &err), BONES_E_USAGE);
+  assert_non_null(strstr(err.message, "glob"));
+  assert_int_equal(acquire("alice", g2, 1, 60000, &err), BONES_E_USAGE);
+  assert_int_equal(acquire("alice", g3, 1, 60000, &err), BONES_E_USAGE);
+  assert_int_equal(acquire("alice", ok, 2, 60000, &err), BONES_E_USAGE);
+  assert_holder("g/ok", NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(keys_escape_and_normalise),
@@ -356,6 +428,8 @@ int main(void) {
       cmocka_unit_test(conflicts_name_live_holds_of_others),
       cmocka_unit_test(list_and_release_agent),
       cmocka_unit_test(corrupt_records_are_reported),
+      cmocka_unit_test(directories_cover_beneath),
+      cmocka_unit_test(globs_are_refused),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

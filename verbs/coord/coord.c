@@ -80,7 +80,10 @@ static const struct bones_subverb coord_subverbs[] = {
     {"claim", "claim a path (a hold: swarm commit respects it)",
      "usage: bones coord claim PATH [--reason R] [--ttl DURATION]\n"
      "Takes a hold on PATH (workspace-relative) for 30m unless --ttl (at most 1h).\n"
-     "Claiming your own claim renews it.  Held by another: exit 4 naming the holder.\n" NOTE,
+     "Claiming your own claim renews it.  Held by another: exit 4 naming the holder.\n"
+     "A claim on a directory covers every path beneath it: it conflicts with another\n"
+     "agent's claim on the directory, an ancestor or anything beneath it.  Globs\n"
+     "('*', '?', '[') are refused (exit 2): claim the directory instead.\n" NOTE,
      coord_claim_run, BONES_VERB_NEEDS_KV},
     {"release", "give a claim back", "usage: bones coord release PATH [--force]\n"
      "Not claimed: nothing to do (exit 0).  Another agent's live claim: exit 4\n"

@@ -139,6 +139,7 @@ int swarm_close_run(struct bones_ctx *ctx, int argc, char **argv) {
   free(slot);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "swarm.close", result);
+  if (str(result, "task_lost")) bones_ctx_say(ctx, "slot %s had lost its task: %s", str(result, "slot"), str(result, "task_lost"));
   bones_ctx_say(ctx, "closed slot %s (%s): task %s is %s%s%s", str(result, "slot"), str(result, "result"),
                 str(result, "task"), str(result, "task_status"), str(result, "worktree") ? "; worktree kept at " : "",
                 str(result, "worktree") ? str(result, "worktree") : "");
@@ -165,7 +166,7 @@ static const struct bones_subverb swarm_subverbs[] = {
      "usage: bones swarm commit -m MSG [--slot NAME] [--wait DURATION] [FILES...]\n"
      "Takes the trunk lease, merges the newest trunk into the worktree (a conflict\n"
      "stops with exit 4 and the files listed, nothing committed), refuses files held\n"
-     "by another agent, commits what changed (adds, edits, deletions; only FILES\n"
+     "by another agent (on the file or a directory above it), commits what changed (adds, edits, deletions; only FILES\n"
      "when given), pushes, checks trunk has one leaf, releases the lease.\n" SWARM_NOTE,
      swarm_commit_run, 0},
     {"close", "end the slot",

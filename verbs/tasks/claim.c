@@ -12,6 +12,20 @@
 
 enum claim_op { OP_CLAIM, OP_RENEW, OP_RELEASE, OP_CLOSE };
 
+/* Tells who a forced close dispossessed (a slot agent is "slot-NAME"):
+ * that slot's next commit is refused, so say how it ends. */
+static void tasks_say_forced(struct bones_ctx *ctx, json_t *task) {
+  const char *id = json_string_value(json_object_get(task, "id"));
+  const char *holder = json_string_value(json_object_get(task, "previous_claimer"));
+  if (holder == NULL) return;
+  if (strncmp(holder, "slot-", 5) == 0 && holder[5])
+    bones_ctx_say(ctx,
+                  "force-closed task %s, which slot %s (agent %s) held: its next commit is refused; end it with "
+                  "`bones swarm close --slot %s --result fail` (keeps its worktree)",
+                  id, holder + 5, holder, holder + 5);
+  else bones_ctx_say(ctx, "force-closed task %s, which agent %s held: that claim is void now", id, holder);
+}
+
 static int run_op(struct bones_ctx *ctx, int argc, char **argv, enum claim_op op) {
   static const struct option opts[] = {{"ttl", required_argument, NULL, 't'},  {"takeover", no_argument, NULL, 'T'},
                                        {"force", no_argument, NULL, 'f'},        {"reason", required_argument, NULL, 'r'},
@@ -53,6 +67,7 @@ static int run_op(struct bones_ctx *ctx, int argc, char **argv, enum claim_op op
   free(id);
   bones_tasks_free(t);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (op == OP_CLOSE && json_is_true(json_object_get(task, "closed_forced"))) tasks_say_forced(ctx, task);
   static const char *const schemas[] = {"tasks.claim", "tasks.renew", "tasks.release", "tasks.close"};
   static const char *const words[] = {"claimed", "renewed", "released", "closed"};
   return tasks_emit_task(ctx, schemas[op], op == OP_CLAIM && !wrote ? "(mine)" : words[op], task, wrote);

@@ -48,7 +48,9 @@ static const struct bones_subverb tasks_subverbs[] = {
      "usage: bones tasks release ID [--epoch N] [--force]\n" TASKS_NOTE, tasks_release_run, 0},
     {"close", "close a task (final)",
      "usage: bones tasks close ID [--reason R] [--epoch N] [--force]\n"
-     "Only the claimer closes a claimed task; --force (an operator) is recorded.\n" TASKS_NOTE,
+     "Only the claimer closes a claimed task; --force (an operator) is recorded\n"
+     "(closed_forced, previous_claimer) and names the slot it dispossessed, whose\n"
+     "next commit is refused; end that slot with `bones swarm close --result fail`.\n" TASKS_NOTE,
      tasks_close_run, 0},
     {"link", "add a typed edge",
      "usage: bones tasks link FROM TO --type blocks|supersedes|duplicates|discovered-from\n" TASKS_NOTE,
