@@ -141,7 +141,7 @@ int bones_holds_acquire(bones_kv *kv, const char *const *paths, size_t npaths, c
   struct holds_item *items = NULL;
   size_t n = 0;
   for (size_t i = 0; i < npaths; i++)
-    if ((rc = holds_glob_check(paths[i], err)) != BONES_OK) return rc;
+    if ((rc = bones_hold_path_check(paths[i], err)) != BONES_OK) return rc;
   if ((rc = holds_items(paths, npaths, &items, &n, err)) != BONES_OK) return rc;
   bones_kv_bucket *b = NULL;
   if (n && (rc = holds_bucket(kv, 1, &b, err)) != BONES_OK) {

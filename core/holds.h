@@ -64,4 +64,9 @@ int bones_holds_list(bones_kv *kv, json_t **holds, struct bones_error *err);
 /* Releases every hold of agent (e.g. when its session is reaped). */
 int bones_holds_release_agent(bones_kv *kv, const char *agent, size_t *released, struct bones_error *err);
 
+/* BONES_E_USAGE when path holds a glob character ('*', '?', '['): holds
+ * are literal paths, and a glob would look like a hold but cover nothing.
+ * Task files become holds at `swarm join`, so tasks check them too. */
+int bones_hold_path_check(const char *path, struct bones_error *err);
+
 #endif

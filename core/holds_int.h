@@ -62,8 +62,4 @@ int holds_overlap_find(bones_kv_bucket *b, const char *path, const char *agent, 
  * hold on an ancestor or a descendant of path. */
 int holds_overlap_error(const char *path, const json_t *rec, struct bones_error *err);
 
-/* BONES_E_USAGE when path holds a glob character ('*', '?', '['): holds
- * are literal paths, and a glob would look like a hold but cover nothing. */
-int holds_glob_check(const char *path, struct bones_error *err);
-
 #endif

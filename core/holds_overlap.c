@@ -127,7 +127,7 @@ int holds_overlap_error(const char *path, const json_t *rec, struct bones_error 
                           holds_agent(rec));
 }
 
-int holds_glob_check(const char *path, struct bones_error *err) {
+int bones_hold_path_check(const char *path, struct bones_error *err) {
   if (path && strpbrk(path, "*?[")) {
     bones_error_set(err, BONES_E_USAGE, "hold path '%s' has a glob character ('*', '?' or '['): holds are literal paths",
                     path);

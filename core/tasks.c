@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "events.h"
+#include "holds.h"
 #include "ids.h"
 #include "presence.h"
 #include "tasks.h"
@@ -196,7 +197,9 @@ int bones_task_create(struct bones_tasks *t, const struct bones_task_spec *spec,
     return bones_error_set(err, BONES_E_USAGE, "%zu files (at most %d)", spec->nfiles, BONES_TASK_FILES_MAX);
   if (bones_utf8_check("the title", spec->title, err) != BONES_OK) return BONES_E_USAGE;
   for (size_t i = 0; i < spec->nfiles; i++)
-    if (bones_relpath_check("file", spec->files[i], err) != BONES_OK) return BONES_E_USAGE;
+    if (bones_relpath_check("file", spec->files[i], err) != BONES_OK ||
+        bones_hold_path_check(spec->files[i], err) != BONES_OK)
+      return BONES_E_USAGE;
   json_t *title = json_string(spec->title);
   if (title == NULL) return bones_error_set(err, BONES_E_USAGE, "the title is not valid UTF-8");
   if (spec->parent) {
@@ -594,7 +597,9 @@ int bones_task_update(struct bones_tasks *t, const char *id, json_t *changes, js
   json_t *fv;
   json_array_foreach(files, fi, fv) {
     if (!json_is_string(fv)) return bones_error_set(err, BONES_E_USAGE, "files must be a list of paths");
-    if (bones_relpath_check("file", json_string_value(fv), err) != BONES_OK) return BONES_E_USAGE;
+    if (bones_relpath_check("file", json_string_value(fv), err) != BONES_OK ||
+        bones_hold_path_check(json_string_value(fv), err) != BONES_OK)
+      return BONES_E_USAGE;
   }
   json_t *prio = json_object_get(changes, "priority");
   if (prio && !json_is_null(prio) && (!json_is_integer(prio) || json_integer_value(prio) < 0 || json_integer_value(prio) > 4))

@@ -299,10 +299,22 @@ int kvn_connect(const char *url, const struct bones_kv_options *opts, struct kvn
                          natsStatus_GetText(s));
     goto fail;
   }
-  s = natsConnection_Connect(&c->nc, c->opts);
-  if (s != NATS_OK) {
-    rc = kvn_fail_connect(c, s, err);
-    goto fail;
+  /* a handshake the server broke off (it closed a client that was slow to
+   * send CONNECT on a loaded machine) is tried again while the timeout
+   * lasts; a refused connection or bad credentials are final at once */
+  int64_t deadline = bones_monotonic_ms() + c->timeout_ms;
+  for (int attempt = 1;; attempt++) {
+    s = natsConnection_Connect(&c->nc, c->opts);
+    if (s == NATS_OK) break;
+    int retry = (s == NATS_PROTOCOL_ERROR || s == NATS_CONNECTION_CLOSED || s == NATS_ERR) && attempt < 3 &&
+                bones_monotonic_ms() + 100 < deadline;
+    if (!retry) {
+      rc = kvn_fail_connect(c, s, err);
+      goto fail;
+    }
+    natsConnection_Destroy(c->nc);
+    c->nc = NULL;
+    nats_Sleep(50);
   }
   jsOptions jo;
   jsOptions_Init(&jo);
