@@ -1,11 +1,13 @@
-/* agent.c: who is calling (agent.h): $BONES_AGENT_ID, else the slot whose
- * worktree holds the cwd, else the workspace agent id. */
+/* agent.c: who is calling (agent.h): the slot whose worktree holds the
+ * cwd, else $BONES_AGENT_ID, else the workspace agent id (docs/identity.md). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
+#include "text.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -56,6 +58,16 @@ static char *slot_of_cwd(const char *root, const char *cwd) {
   return slot;
 }
 
+/* Says once per process, on stderr, that $BONES_AGENT_ID (env) loses to
+ * the slot of the cwd (agent); silent when they agree. */
+static void warn_env_ignored(const char *env, const char *agent) {
+  static int said;
+  if (said || strcmp(env, agent) == 0) return;
+  said = 1;
+  fprintf(stderr, "bones: note: BONES_AGENT_ID=%.80s is ignored here: this is slot worktree %s's, so you act as %s "
+                  "(docs/identity.md)\n", bones_text_plain(env, "") ? env : "(not plain text)", agent + strlen(SLOT_AGENT_PREFIX), agent);
+}
+
 int bones_agent_resolve(const char *root, const char *cwd, char **agent, char **slot,
                         enum bones_agent_source *source, struct bones_error *err) {
   *agent = NULL;
@@ -63,17 +75,17 @@ int bones_agent_resolve(const char *root, const char *cwd, char **agent, char **
   char *s = root ? slot_of_cwd(root, cwd) : NULL;
   enum bones_agent_source src;
   const char *env = getenv("BONES_AGENT_ID");
-  if (env && *env) {
+  if (s) { /* the slot owns its session, claim and holds: an inherited variable must not rename it */
+    *agent = bones_xasprintf(SLOT_AGENT_PREFIX "%s", s);
+    src = BONES_AGENT_FROM_SLOT;
+    if (env && *env) warn_env_ignored(env, *agent);
+  } else if (env && *env) {
     if (bones_agent_check(env, err) != BONES_OK) {
-      free(s);
       bones_error_prefix(err, "BONES_AGENT_ID");
       return bones_error_hint(err, "unset it or set it to a name of A-Z a-z 0-9 _ . - (at most 64)");
     }
     *agent = bones_xstrdup(env);
     src = BONES_AGENT_FROM_ENV;
-  } else if (s) {
-    *agent = bones_xasprintf(SLOT_AGENT_PREFIX "%s", s);
-    src = BONES_AGENT_FROM_SLOT;
   } else {
     char *id = root ? bones_workspace_agent_id(root) : NULL;
     if (id == NULL) {
@@ -83,7 +95,6 @@ int bones_agent_resolve(const char *root, const char *cwd, char **agent, char **
     }
     if (bones_agent_check(id, err) != BONES_OK) {
       free(id);
-      free(s);
       bones_error_prefix(err, "%s/" BONES_DIR "/agent.id", root);
       err->code = BONES_E_CORRUPT;
       return bones_error_hint(err, "remove it and run `bones up` to make a new one");

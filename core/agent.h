@@ -1,6 +1,7 @@
-/* agent.h: who is calling.  The agent identity is $BONES_AGENT_ID, else
- * the slot whose worktree holds the cwd ("slot-NAME"), else the workspace
- * agent id in .bones/agent.id. */
+/* agent.h: who is calling.  One rule for every verb (docs/identity.md):
+ * the slot whose worktree holds the cwd ("slot-NAME"), else
+ * $BONES_AGENT_ID, else the workspace agent id in .bones/agent.id.  (Swarm
+ * verbs given --slot NAME act as slot-NAME whatever the cwd.) */
 #ifndef BONES_AGENT_H
 #define BONES_AGENT_H
 
@@ -12,8 +13,9 @@ enum bones_agent_source { BONES_AGENT_FROM_ENV, BONES_AGENT_FROM_SLOT, BONES_AGE
  * directory) of workspace root (may be NULL outside a workspace).  *agent
  * is malloc'd (caller frees); *slot (may be NULL) gets the slot name when
  * the cwd is in a slot's worktree, else NULL (malloc'd).  BONES_E_USAGE
- * when $BONES_AGENT_ID is not a valid name; BONES_E_NOWORKSPACE when there
- * is no identity at all. */
+ * when $BONES_AGENT_ID is used and is not a valid name; BONES_E_NOWORKSPACE
+ * when there is no identity at all.  A $BONES_AGENT_ID that a slot
+ * worktree overrides is named once per process on stderr when it differs. */
 int bones_agent_resolve(const char *root, const char *cwd, char **agent, char **slot,
                         enum bones_agent_source *source, struct bones_error *err);
 

@@ -144,6 +144,8 @@ static int plan_slots(struct bones_down_plan *p, struct bones_error *err) {
   for (size_t i = 0; i < n; i++) {
     if (slots[i].pid_alive)
       push_str(&p->live_slots, &p->nlive, bones_xasprintf("%s (pid %ld)", slots[i].name, (long)slots[i].pid));
+    else if (bones_slot_active(&slots[i])) /* joined without --pid: its session may be live */
+      push_str(&p->live_slots, &p->nlive, bones_xasprintf("%s (joined)", slots[i].name));
     char *wt = bones_xasprintf("%s/" BONES_DIR "/swarm/%s/wt", p->root, slots[i].name);
     if (bones_worktree_dirty(wt, repo, rh)) push_str(&p->dirty_slots, &p->ndirty, bones_xstrdup(slots[i].name));
     free(wt);

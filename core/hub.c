@@ -385,8 +385,19 @@ static int state_dir_same(const struct hub_run *h) {
 /* Keeps the servers up until a stop signal, or until the workspace's
  * .bones/ is gone or replaced (then h->state_lost is set). */
 static void supervise(struct hub_run *h) {
-  for (int tick = 1; !stop_requested; tick++) {
-    struct timespec ts = {HUB_TICK_MS / 1000, (HUB_TICK_MS % 1000) * 1000000L};
+  /* $BONES_HUB_WATCH_EVERY (100ms..1h; for tests) replaces the watchers'
+   * period of WATCH_EVERY_TICKS ticks */
+  int64_t watch_ms = WATCH_EVERY_TICKS * HUB_TICK_MS, tick_ms = HUB_TICK_MS;
+  const char *every = getenv("BONES_HUB_WATCH_EVERY");
+  struct bones_error werr;
+  if (every && *every && bones_parse_duration_in("BONES_HUB_WATCH_EVERY", every, 100, 3600000, &watch_ms, &werr) != BONES_OK) {
+    bones_hublog(h->root, BONES_LOG_WARN, "lifecycle", "BONES_HUB_WATCH_EVERY ignored", json_pack("{s:s}", "err", werr.message));
+    watch_ms = WATCH_EVERY_TICKS * HUB_TICK_MS;
+  }
+  if (watch_ms < tick_ms) tick_ms = watch_ms;
+  int64_t last_watch = bones_monotonic_ms();
+  while (!stop_requested) {
+    struct timespec ts = {(time_t)(tick_ms / 1000), (long)(tick_ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
     if (stop_requested) break;
     if (!state_dir_same(h)) {
@@ -418,7 +429,10 @@ static void supervise(struct hub_run *h) {
       free(dir);
       free(log);
     }
-    if (tick % WATCH_EVERY_TICKS == 0) run_watchers(h);
+    if (bones_monotonic_ms() - last_watch >= watch_ms) {
+      run_watchers(h);
+      last_watch = bones_monotonic_ms();
+    }
   }
 }
 
@@ -651,7 +665,7 @@ int bones_hub_stop(const char *root, int force, int *was_running, struct bones_e
     char names[256] = "";
     int live = 0;
     for (size_t i = 0; i < n; i++) {
-      if (!slots[i].pid_alive) continue;
+      if (!bones_slot_active(&slots[i])) continue;
       live++;
       if (strlen(names) + strlen(slots[i].name) + 3 < sizeof names) {
         if (*names) strcat(names, ", ");
@@ -681,4 +695,34 @@ int bones_hub_stop(const char *root, int force, int *was_running, struct bones_e
   if (!gone) return bones_error_set(err, BONES_E_INTERNAL, "the hub (pid %ld) did not stop", (long)rec.pid);
   bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub stopped by bones hub stop", NULL);
   return BONES_OK;
+}
+
+int bones_hub_seed(const char *root, int *seeded, struct bones_error *err) {
+  if (seeded) *seeded = 0;
+  char *path = bones_ws_path(root, "hub.fossil");
+  int exists = bones_path_exists(path);
+  free(path);
+  if (exists) return BONES_OK;
+  struct hub_run h;
+  memset(&h, 0, sizeof h);
+  h.root = root;
+  h.lock_fd = -1;
+  if (take_lock(&h, err) != BONES_OK) { /* a hub is starting: it seeds */
+    bones_error_clear(err);
+    return BONES_OK;
+  }
+  h.hub_path = bones_ws_path(root, "hub.fossil");
+  char *state = bones_ws_path(root, "repo");
+  struct bones_repo_options ro = {state, 60000};
+  int rc = bones_loader_repo_backend("fossil", &h.repo, err);
+  if (rc == BONES_OK) rc = bones_mkdir_p(state, 0700, err);
+  if (rc == BONES_OK) rc = h.repo->open(&ro, &h.repo_handle, err);
+  free(state);
+  int had = bones_path_exists(h.hub_path);
+  if (rc == BONES_OK) rc = seed_hub(&h, err);
+  if (rc == BONES_OK && seeded) *seeded = !had;
+  if (h.repo_handle) h.repo->close(h.repo_handle);
+  free(h.hub_path);
+  release_lock(&h);
+  return rc;
 }

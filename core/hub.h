@@ -60,6 +60,14 @@ int bones_hub_stop(const char *root, int force, int *was_running, struct bones_e
 /* Starts the hub detached when it is not running (verbs that need it). */
 int bones_hub_ensure(const char *root, struct bones_error *err);
 
+/* Creates and seeds the hub repository (.bones/hub.fossil) from the
+ * git-tracked files when it does not exist yet, without starting any
+ * server: what `bones up` does so that the first verb needing the hub can
+ * start it (swarm join refuses a workspace never seeded).  BONES_OK with
+ * *seeded 0 when it existed or a hub being started holds the lock (it
+ * seeds).  Seeding errors as hub start reports them. */
+int bones_hub_seed(const char *root, int *seeded, struct bones_error *err);
+
 /* A lease watcher: called by the running hub every few seconds with an
  * open substrate connection.  Must be silent (log nothing) when nothing
  * is stale; logs each reap through bones_hublog. */

@@ -70,15 +70,18 @@ static int64_t process_start_ms(pid_t pid) {
 int bones_presence_touch(bones_kv *kv, const char *agent, const char *slot, pid_t pid, struct bones_error *err) {
   if (bones_agent_check(agent, err) != BONES_OK) return BONES_E_USAGE;
   if (slot && bones_name_check("slot", slot, err) != BONES_OK) return BONES_E_USAGE;
-  if (pid <= 0) pid = getppid();
   char host[256] = "";
   if (gethostname(host, sizeof host - 1) != 0) snprintf(host, sizeof host, "unknown");
-  int64_t now = bones_now_ms(), started = process_start_ms(pid);
+  int64_t now = bones_now_ms(), started = pid > 0 ? process_start_ms(pid) : 0;
   char seen[40], start[40], key[96];
   bones_format_time(now, seen, sizeof seen);
   bones_format_time(started > 0 && started <= now ? started : now, start, sizeof start);
-  json_t *rec = json_pack("{s:s, s:o, s:I, s:s?, s:s, s:s}", "agent", agent, "host", bones_utf8_json(host), "pid",
-                          (json_int_t)pid, "slot", slot, "started_at", start, "last_seen", seen);
+  json_t *rec = json_pack("{s:s, s:o, s:s?, s:s}", "agent", agent, "host", bones_utf8_json(host), "slot", slot,
+                          "last_seen", seen);
+  if (rec && pid > 0) { /* only a process the agent named: never our caller's shell */
+    json_object_set_new(rec, "pid", json_integer(pid));
+    json_object_set_new(rec, "started_at", json_string(start));
+  }
   char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
   json_decref(rec);
   if (text == NULL) return bones_error_set(err, BONES_E_INTERNAL, "cannot encode the presence record of %s", agent);

@@ -1,5 +1,5 @@
 /* presence.h: agents' heartbeats in bucket bones-presence (DESIGN.md §6):
- * key = agent id, value {agent, host, pid, slot, started_at, last_seen},
+ * key = agent id, value {agent, host, pid?, slot, started_at?, last_seen},
  * bucket TTL 3 x heartbeat (default 10 s): a key that exists is a live
  * agent. */
 #ifndef BONES_PRESENCE_H
@@ -15,8 +15,10 @@
 #define BONES_HEARTBEAT_MS 10000
 #define BONES_PRESENCE_TTL_MS (3 * BONES_HEARTBEAT_MS)
 
-/* Refreshes agent's presence: one put.  pid is the agent's own process
- * (0 = the parent of this bones process); slot may be NULL. */
+/* Refreshes agent's presence: one put.  pid is a long-lived process the
+ * agent named (then pid and its started_at are recorded); 0 = none (never
+ * the parent of this bones process: under a harness it is a throwaway
+ * shell).  slot may be NULL. */
 int bones_presence_touch(bones_kv *kv, const char *agent, const char *slot, pid_t pid, struct bones_error *err);
 
 /* 1 when agent has a live presence record, 0 when not; -1 and err on a

@@ -19,9 +19,73 @@ const char *bones_hostname(void) {
   return name;
 }
 
+int bones_sessions_bucket_open(bones_kv *kv, bones_kv_bucket **b, int64_t *ttl_ms, struct bones_error *err) {
+  /* no backend can change a bucket's TTL, and slots may live in it: an
+   * existing bucket is taken as it is */
+  struct bones_kv_bucket_config any = {BONES_KV_TTL_ANY, 0, 0}, actual = {0, 0, 0};
+  int rc = bones_kv_bucket_open(kv, BONES_SESSIONS_BUCKET, &any, b, &actual, err);
+  if (rc == BONES_E_NOTFOUND) {
+    struct bones_kv_bucket_config cfg = {BONES_SESSIONS_BUCKET_TTL_MS, 0, BONES_KV_BUCKET_CREATE};
+    bones_error_clear(err);
+    rc = bones_kv_bucket_open(kv, BONES_SESSIONS_BUCKET, &cfg, b, &actual, err);
+  }
+  if (ttl_ms) *ttl_ms = rc == BONES_OK ? actual.ttl_ms : 0;
+  return rc;
+}
+
 int bones_sessions_bucket(bones_kv *kv, bones_kv_bucket **b, struct bones_error *err) {
-  struct bones_kv_bucket_config cfg = {BONES_SESSION_TTL_MS, 0, BONES_KV_BUCKET_CREATE};
-  return bones_kv_bucket_open(kv, BONES_SESSIONS_BUCKET, &cfg, b, NULL, err);
+  return bones_sessions_bucket_open(kv, b, NULL, err);
+}
+
+/* A duration from given (named what), else from the environment variable
+ * var, else def; bounded to [min, max]. */
+static int duration_pick(const char *given, const char *what, const char *var, int64_t def, int64_t min, int64_t max,
+                         int64_t *ms, struct bones_error *err) {
+  const char *env = getenv(var);
+  if (given) return bones_parse_duration_in(what, given, min, max, ms, err);
+  if (env && *env) return bones_parse_duration_in(var, env, min, max, ms, err);
+  *ms = def;
+  return BONES_OK;
+}
+
+int bones_session_lease_pick(const char *given, int64_t *lease_ms, struct bones_error *err) {
+  return duration_pick(given, "--lease", "BONES_SESSION_LEASE", BONES_SESSION_TTL_MS, BONES_SESSION_LEASE_MIN_MS,
+                       BONES_LEASE_MAX_MS, lease_ms, err);
+}
+
+int bones_session_grace_pick(const char *given, int64_t lease_ms, int64_t *grace_ms, struct bones_error *err) {
+  return duration_pick(given, "--grace", "BONES_SESSION_GRACE", lease_ms, 0, BONES_LEASE_MAX_MS, grace_ms, err);
+}
+
+/* A member that must be a duration in ms within (0, max]; def otherwise. */
+static int64_t ms_member(json_t *o, const char *k, int64_t min, int64_t def) {
+  json_t *v = json_object_get(o, k);
+  if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > BONES_LEASE_MAX_MS) return def;
+  return (int64_t)json_integer_value(v);
+}
+
+void bones_session_times_of(json_t *session, struct bones_session_times *t) {
+  memset(t, 0, sizeof *t);
+  const char *lr = json_string_value(json_object_get(session, "last_renewed"));
+  if (lr == NULL || bones_parse_time(lr, &t->renewed) != 0) t->renewed = 0;
+  t->lease_ms = ms_member(session, "lease_ms", BONES_SESSION_LEASE_MIN_MS, BONES_SESSION_TTL_MS);
+  t->grace_ms = ms_member(session, "grace_ms", 0, t->lease_ms);
+  t->expires_at = t->renewed + t->lease_ms;
+  t->reap_at = t->expires_at + t->grace_ms;
+}
+
+const char *bones_session_state(const struct bones_session_times *t, int64_t now) {
+  int64_t active = t->lease_ms / 2 < BONES_SESSION_ACTIVE_MS ? t->lease_ms / 2 : BONES_SESSION_ACTIVE_MS;
+  if (now > t->expires_at) return "stale";
+  return now - t->renewed <= active ? "active" : "idle";
+}
+
+int bones_session_touch(bones_kv *kv, const char *slot, struct bones_error *err) {
+  bones_kv_bucket *b = NULL;
+  int rc = bones_sessions_bucket(kv, &b, err);
+  if (rc == BONES_OK) rc = bones_session_renew(b, slot, 0, NULL, err);
+  bones_kv_bucket_close(b);
+  return rc;
 }
 
 int bones_session_get(bones_kv_bucket *b, const char *slot, json_t **session, uint64_t *rev, struct bones_error *err) {

@@ -1,8 +1,13 @@
-/* sessions.h: slot sessions (seed 000) in bucket bones-swarm-sessions
- * (TTL 5 min, renewed by every swarm verb), key = slot:
- *   {schema, slot, task_id, agent_id, host, leaf_pid, hub_url, started_at,
- *    last_renewed, claim_epoch, commits}
- * leaf_pid is the agent's own process.  Lifecycle events go to
+/* sessions.h: slot sessions (seed 000) in bucket bones-swarm-sessions,
+ * key = slot:
+ *   {schema, slot, task_id, agent_id, host, leaf_pid?, hub_url, started_at,
+ *    last_renewed, lease_ms, grace_ms, claim_epoch, commits}
+ * A slot is alive while its session lease runs: last_renewed + lease_ms.
+ * Every verb run as the slot renews it (docs/liveness.md).  Once the lease
+ * expired by grace_ms more, the slot may be reaped -- never while leaf_pid
+ * (present only when the agent named a long-lived process with --pid)
+ * is alive on this host.  The bucket's own TTL is only a backstop
+ * (BONES_SESSIONS_BUCKET_TTL_MS).  Lifecycle events go to
  * .bones/swarm-events.jsonl (seed 000 format). */
 #ifndef BONES_SESSIONS_H
 #define BONES_SESSIONS_H
@@ -16,7 +21,16 @@
 
 #include "slots.h"
 
+/* The default session lease (also $BONES_SESSION_LEASE, join --lease). */
 #define BONES_SESSION_TTL_MS (5LL * 60 * 1000)
+#define BONES_SESSION_LEASE_MIN_MS 1000LL
+/* The sessions bucket's TTL when bones creates it: longer than any lease
+ * plus any grace, so only the record's own lease decides.  A bucket an
+ * older bones created keeps its TTL (5 min): see bones_sessions_bucket_open. */
+#define BONES_SESSIONS_BUCKET_TTL_MS (2 * BONES_LEASE_MAX_MS)
+/* A slot is "active" when renewed within min(this, lease/2), else "idle"
+ * until its lease expires, then "stale". */
+#define BONES_SESSION_ACTIVE_MS (30LL * 1000)
 
 /* The seed's error texts (the role-leak wording of not-bootstrapped is on
  * purpose: a leaf must not be told to bootstrap). */
@@ -34,7 +48,10 @@
 /* This machine's name (static buffer). */
 const char *bones_hostname(void);
 
-/* Opens the sessions bucket (created with its TTL). */
+/* Opens the sessions bucket: an existing one with whatever TTL it has, a
+ * missing one created with BONES_SESSIONS_BUCKET_TTL_MS.  *ttl_ms (may be
+ * NULL) gets the bucket's TTL (0 = none). */
+int bones_sessions_bucket_open(bones_kv *kv, bones_kv_bucket **b, int64_t *ttl_ms, struct bones_error *err);
 int bones_sessions_bucket(bones_kv *kv, bones_kv_bucket **b, struct bones_error *err);
 
 /* The session of slot: BONES_E_NOTFOUND with the seed's message. */
@@ -47,6 +64,32 @@ int bones_session_check_host(json_t *session, struct bones_error *err);
  * on a concurrent change.  *session (may be NULL) gets the new record. */
 int bones_session_renew(bones_kv_bucket *b, const char *slot, int add_commits, json_t **session,
                         struct bones_error *err);
+
+/* The session lease: given (a --lease value, NULL = none), else
+ * $BONES_SESSION_LEASE, else BONES_SESSION_TTL_MS; 1s..30d.  The grace:
+ * given, else $BONES_SESSION_GRACE, else one lease; 0..30d.  BONES_E_USAGE
+ * naming the option or variable when malformed. */
+int bones_session_lease_pick(const char *given, int64_t *lease_ms, struct bones_error *err);
+int bones_session_grace_pick(const char *given, int64_t lease_ms, int64_t *grace_ms, struct bones_error *err);
+
+/* The times of a session record, in ms since the epoch (records of an
+ * older bones without lease_ms / grace_ms get the defaults). */
+struct bones_session_times {
+  int64_t renewed;   /* last_renewed; 0 when unreadable */
+  int64_t lease_ms;
+  int64_t grace_ms;
+  int64_t expires_at; /* renewed + lease */
+  int64_t reap_at;    /* expires_at + grace: reapable after it */
+};
+void bones_session_times_of(json_t *session, struct bones_session_times *t);
+
+/* "active" (renewed within min(BONES_SESSION_ACTIVE_MS, lease/2)), "idle"
+ * (lease valid, quiet), or "stale" (lease expired) at now (static). */
+const char *bones_session_state(const struct bones_session_times *t, int64_t now);
+
+/* Renews the session of slot (last_renewed only): what every verb run as
+ * that slot does.  BONES_E_NOTFOUND when it has none. */
+int bones_session_touch(bones_kv *kv, const char *slot, struct bones_error *err);
 
 /* Appends one line to .bones/swarm-events.jsonl: {ts, event, slot, ...}
  * with the non-NULL fields.  Best effort. */

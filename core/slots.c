@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "proc.h"
+#include "sessions.h"
 #include "slots.h"
 #include "util.h"
 #include "workspace.h"
@@ -42,17 +43,24 @@ int bones_slots_list(const char *root, bones_kv *kv, struct bones_slot **slots, 
       free(sdir);
       continue;
     }
-    struct bones_slot s = {bones_xstrdup(de->d_name), 0, 0, -1};
+    struct bones_slot s = {bones_xstrdup(de->d_name), 0, 0, -1, 0};
     char *pidfile = bones_xasprintf("%s/leaf.pid", sdir);
+    char *marker = bones_xasprintf("%s/joined", sdir);
     struct bones_error e2;
     if (bones_pidfile_read(pidfile, &s.pid, &e2) == BONES_OK) s.pid_alive = bones_pid_alive(s.pid);
+    s.joined = bones_path_exists(marker) || bones_path_exists(pidfile);
+    free(marker);
     free(pidfile);
     free(sdir);
     if (kv) {
       s.session_live = 0;
       struct bones_kv_value v;
       if (sessions && bones_kv_get(sessions, s.name, &v, &e2) == BONES_OK) {
-        s.session_live = 1;
+        json_t *rec = json_loadb((const char *)v.value, v.len, 0, NULL);
+        struct bones_session_times t;
+        bones_session_times_of(rec, &t);
+        s.session_live = rec != NULL && bones_now_ms() <= t.reap_at;
+        json_decref(rec);
         bones_kv_value_free(&v);
       }
     }
@@ -74,7 +82,13 @@ void bones_slots_free(struct bones_slot *slots, size_t n) {
   free(slots);
 }
 
-int bones_slot_dead(const struct bones_slot *s) { return s->pid > 0 && !s->pid_alive && s->session_live != 1; }
+int bones_slot_dead(const struct bones_slot *s) {
+  return s->joined && !s->pid_alive && (s->session_live == 0 || (s->session_live == -1 && s->pid > 0));
+}
+
+int bones_slot_active(const struct bones_slot *s) {
+  return s->pid_alive || (s->joined && (s->session_live == 1 || (s->session_live == -1 && s->pid <= 0)));
+}
 
 static int count_change(void *arg, int change, const char *path) {
   (void)change, (void)path;

@@ -1,11 +1,16 @@
 /* slots.h: slot directories under .bones/swarm/<slot>/ and their garbage
- * collection (seed 003).  A slot dir holds leaf.fossil, leaf.pid (the
- * agent's process) and wt/ (the worktree).
+ * collection (seed 003).  A slot dir holds leaf.fossil, `joined` (written
+ * by swarm join, removed when the slot closes: a kept worktree of a closed
+ * slot has none), leaf.pid (only when the agent named a long-lived process
+ * with --pid) and wt/ (the worktree).
  *
- * Dead slot = leaf.pid names a dead process AND the slot has no live
- * session record (key <slot> in bucket bones-swarm-sessions, whose TTL
- * drops stale sessions).  Pruning never deletes a worktree with
- * uncommitted changes: it moves it to .bones/recovery/<slot>-<time>/. */
+ * Dead slot = joined (the marker, or a leaf.pid of an older bones), its
+ * --pid process (if any) not running, AND no live session: the record of
+ * key <slot> in bucket bones-swarm-sessions is gone or its lease expired
+ * more than its grace ago (docs/liveness.md).  Without a substrate, a slot
+ * with a pid is judged by the pid alone, one without is never dead.
+ * Pruning never deletes a worktree with uncommitted changes: it moves it
+ * to .bones/recovery/<slot>-<time>/. */
 #ifndef BONES_SLOTS_H
 #define BONES_SLOTS_H
 
@@ -20,7 +25,9 @@ struct bones_slot {
   char *name;
   pid_t pid;        /* from leaf.pid, 0 when absent */
   int pid_alive;
-  int session_live; /* -1 unknown (no substrate), 0 no, 1 yes */
+  int session_live; /* -1 unknown (no substrate), 0 no (gone, or past lease
+                       + grace), 1 yes */
+  int joined;       /* a session was opened and not closed (marker) */
 };
 
 /* Every slot directory, sorted by name.  kv may be NULL (sessions then
@@ -32,6 +39,11 @@ void bones_slots_free(struct bones_slot *slots, size_t n);
 
 /* 1 when s is dead by the rule above. */
 int bones_slot_dead(const struct bones_slot *s);
+
+/* 1 when s may have a working agent: its --pid process runs, or it is
+ * joined and its session is live (or, for a slot without a pid, cannot be
+ * read).  What `hub stop` and `down` refuse over. */
+int bones_slot_active(const struct bones_slot *s);
 
 /* What pruning did to one slot. */
 struct bones_slot_pruned {

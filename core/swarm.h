@@ -1,8 +1,11 @@
 /* swarm.h: slots joining, committing through a strictly linear trunk and
  * closing (seed 000, DESIGN.md §5-§7).  A slot NAME works as agent
- * "slot-NAME" in .bones/swarm/NAME/{leaf.fossil, leaf.pid, wt/}; it
- * claims its task for its whole life, holds the task's files, and its
- * session record is renewed by every swarm verb. */
+ * "slot-NAME" in .bones/swarm/NAME/{leaf.fossil, joined, leaf.pid, wt/};
+ * it claims its task for its whole life, holds the task's files, and its
+ * session lease is renewed by every verb run as the slot
+ * (docs/liveness.md).  `joined` marks a slot whose session is open (a
+ * closed slot's kept worktree has none); leaf.pid exists only when the
+ * agent named a long-lived process with --pid. */
 #ifndef BONES_SWARM_H
 #define BONES_SWARM_H
 
@@ -37,8 +40,11 @@ struct bones_join_opts {
   const char *slot;
   const char *task;  /* a task id (or unique prefix) */
   int force;         /* replace a live session of this host */
-  pid_t pid;         /* the agent's process; 0 = our parent */
-  int64_t lease_ms;  /* task lease, renewed by every verb; 0 = 30 min */
+  pid_t pid;         /* a long-lived process of the agent (--pid); 0 = none:
+                        the session lease alone says the slot is alive */
+  int64_t lease_ms;  /* task claim lease (--ttl); 0 = 30 min */
+  const char *session_lease; /* --lease DURATION; NULL = $BONES_SESSION_LEASE or 5m */
+  const char *grace;         /* --grace DURATION; NULL = $BONES_SESSION_GRACE or one lease */
 };
 
 /* Joins: claims the task, holds its files, clones the hub into the slot,
@@ -76,14 +82,16 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
 /* Renews the slot's session, task lease, holds and presence. */
 int bones_swarm_heartbeat(struct bones_swarm *s, const char *slot, json_t **session, struct bones_error *err);
 
-/* Reaps slots whose agent process is dead on this host and whose session
- * is gone or older than older_ms: releases claim and holds, moves a dirty
- * worktree to .bones/recovery/, removes the slot.  *reaped: array of
- * {slot, task, recovered_to}. */
+/* Reaps this host's joined slots whose session is gone or whose lease
+ * expired more than its grace ago (older_ms >= 0: whose last renewal is
+ * older than older_ms instead), never one whose --pid process is alive:
+ * releases claim and holds, moves a dirty worktree to .bones/recovery/,
+ * removes the slot.  *reaped: array of {slot, task, recovered_to}. */
 int bones_swarm_reap(struct bones_swarm *s, int64_t older_ms, json_t **reaped, struct bones_error *err);
 
-/* Every session plus local slot state: array of records with pid_alive,
- * worktree. */
+/* Every session plus local slot state: array of records with pid_alive
+ * (null: no pid, or another host's), worktree, state (active | idle |
+ * stale), idle_ms, lease_ms, grace_ms, expires_at, reap_after. */
 int bones_swarm_sessions(struct bones_swarm *s, json_t **sessions, struct bones_error *err);
 
 /* The hub's lease watcher: reaps dead slots, silent when none. */

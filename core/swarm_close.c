@@ -53,6 +53,16 @@ static int retire_slot_dir(struct bones_swarm *s, const char *slot, int keep, ch
   return rc;
 }
 
+/* Removes the slot's `joined` marker and leaf.pid. */
+static void forget_agent(const char *root, const char *slot) {
+  static const char *const names[] = {"joined", "leaf.pid"};
+  for (size_t i = 0; i < 2; i++) {
+    char *path = bones_xasprintf("%s/" BONES_DIR "/swarm/%s/%s", root, slot, names[i]);
+    unlink(path);
+    free(path);
+  }
+}
+
 int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, json_t **result,
                       struct bones_error *err) {
   *result = NULL;
@@ -124,17 +134,15 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
   if (rc == BONES_OK) {
     struct bones_error e2;
     size_t released = 0;
+    /* no agent any more: the slot stops being "joined" before its session
+     * goes, so a reaper never takes it for a dead one meanwhile */
+    forget_agent(s->root, o->slot);
     bones_holds_release_agent(s->kv, agent, &released, &e2);
     bones_kv_delete(sessions, o->slot, 0, &e2);
     bones_presence_remove(s->kv, agent, &e2);
     /* success removes the worktree (all committed); fail/fork keep it */
     int keep = !success || o->keep_wt;
-    if (!keep) rc = retire_slot_dir(s, o->slot, 0, &recovered, err);
-    else {
-      char *pidfile = bones_xasprintf("%s/" BONES_DIR "/swarm/%s/leaf.pid", s->root, o->slot);
-      unlink(pidfile); /* no agent any more; the kept worktree is for people */
-      free(pidfile);
-    }
+    if (!keep) rc = retire_slot_dir(s, o->slot, 0, &recovered, err); /* a kept worktree is for people */
     bones_swarm_event(s->root, "slot_close", o->slot, task_id, agent, o->result, o->no_artifact, NULL);
     char *wt = bones_slot_worktree(s->root, o->slot);
     *result = json_pack("{s:s, s:s, s:s, s:s, s:b}", "slot", o->slot, "task", task_id, "result", o->result,
@@ -152,10 +160,24 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
   return rc;
 }
 
-/* Cleans up one dead slot: releases its claim and holds, moves a dirty
- * worktree to recovery, removes the dir, deletes the session. */
-static int reap_one(struct bones_swarm *s, bones_kv_bucket *sessions, const char *slot, json_t *session,
-                    json_t *reaped, struct bones_error *err) {
+/* Cleans up one dead slot: deletes the session (revision rev: a renewal
+ * since it was read keeps the slot, *skipped set), releases its claim and
+ * holds, moves a dirty worktree to recovery, removes the dir. */
+static int reap_one(struct bones_swarm *s, bones_kv_bucket *sessions, const char *slot, json_t *session, uint64_t rev,
+                    json_t *reaped, int *skipped, struct bones_error *err) {
+  *skipped = 0;
+  if (session) {
+    struct bones_error derr;
+    int drc = bones_kv_delete(sessions, slot, rev, &derr);
+    if (drc == BONES_E_CONFLICT) {
+      *skipped = 1; /* renewed under us: alive after all */
+      return BONES_OK;
+    }
+    if (drc != BONES_OK && drc != BONES_E_NOTFOUND) {
+      *err = derr;
+      return drc;
+    }
+  }
   char *agent = bones_slot_agent(slot);
   const char *task_id = session ? str(session, "task_id") : NULL;
   struct bones_tasks *t = NULL;
@@ -188,7 +210,6 @@ static int reap_one(struct bones_swarm *s, bones_kv_bucket *sessions, const char
   char *to = NULL;
   int rc = retire_slot_dir(s, slot, 0, &to, err);
   if (rc == BONES_OK) {
-    bones_kv_delete(sessions, slot, 0, &e2);
     bones_swarm_event(s->root, "slot_reap", slot, task_id, agent, NULL, NULL, NULL);
     json_t *r = json_pack("{s:s}", "slot", slot);
     json_object_set_new(r, "task", task_id ? json_string(task_id) : json_null());
@@ -209,25 +230,28 @@ int bones_swarm_reap(struct bones_swarm *s, int64_t older_ms, json_t **reaped, s
   struct bones_slot *slots = NULL;
   size_t n = 0;
   if (rc == BONES_OK) rc = bones_slots_list(s->root, NULL, &slots, &n, err);
+  int64_t now = bones_now_ms();
   for (size_t i = 0; rc == BONES_OK && i < n; i++) {
-    if (slots[i].pid_alive) continue;
-    if (slots[i].pid <= 0) continue; /* a kept worktree of a closed slot: not ours to reap */
+    if (slots[i].pid_alive) continue; /* the process the agent named (--pid) runs */
+    if (!slots[i].joined) continue;   /* a kept worktree of a closed slot, or a join under way: not ours */
     json_t *session = NULL;
     struct bones_error gerr;
-    int grc = bones_session_get(sessions, slots[i].name, &session, NULL, &gerr);
+    uint64_t rev = 0;
+    int grc = bones_session_get(sessions, slots[i].name, &session, &rev, &gerr);
     if (grc == BONES_OK) {
-      int64_t renewed = 0;
-      const char *lr = str(session, "last_renewed");
-      if (bones_session_check_host(session, &gerr) != BONES_OK ||
-          (lr && bones_parse_time(lr, &renewed) == 0 && renewed > bones_now_ms() - older_ms)) {
+      struct bones_session_times t;
+      bones_session_times_of(session, &t);
+      int64_t deadline = older_ms >= 0 ? t.renewed + older_ms : t.reap_at;
+      if (bones_session_check_host(session, &gerr) != BONES_OK || now <= deadline) {
         json_decref(session);
-        continue; /* another host's, or renewed recently */
+        continue; /* another host's, or its lease (plus grace) still runs */
       }
     } else if (grc != BONES_E_NOTFOUND) {
       rc = grc, *err = gerr;
       break;
     }
-    rc = reap_one(s, sessions, slots[i].name, session, *reaped, err);
+    int skipped = 0;
+    rc = reap_one(s, sessions, slots[i].name, session, rev, *reaped, &skipped, err);
     json_decref(session);
   }
   bones_slots_free(slots, n);
@@ -252,7 +276,19 @@ static int on_session(void *arg, const char *key, const void *value, size_t len,
   pid_t pid = (pid_t)json_integer_value(json_object_get(rec, "leaf_pid"));
   const char *host = str(rec, "host");
   int local = host && strcmp(host, bones_hostname()) == 0;
-  json_object_set_new(rec, "pid_alive", local ? json_boolean(bones_pid_alive(pid)) : json_null());
+  json_object_set_new(rec, "pid_alive", local && pid > 0 ? json_boolean(bones_pid_alive(pid)) : json_null());
+  struct bones_session_times t;
+  bones_session_times_of(rec, &t);
+  int64_t now = bones_now_ms();
+  char exp[40], reap[40];
+  bones_format_time(t.expires_at, exp, sizeof exp);
+  bones_format_time(t.reap_at, reap, sizeof reap);
+  json_object_set_new(rec, "state", json_string(bones_session_state(&t, now)));
+  json_object_set_new(rec, "idle_ms", json_integer(now > t.renewed ? now - t.renewed : 0));
+  json_object_set_new(rec, "lease_ms", json_integer(t.lease_ms));
+  json_object_set_new(rec, "grace_ms", json_integer(t.grace_ms));
+  json_object_set_new(rec, "expires_at", json_string(exp));
+  json_object_set_new(rec, "reap_after", json_string(reap));
   char *wt = bones_slot_worktree(st->s->root, key);
   json_object_set_new(rec, "worktree", json_string(wt));
   free(wt);
@@ -280,7 +316,7 @@ void bones_swarm_lease_watcher(const char *root, bones_kv *kv) {
   struct bones_error err;
   if (bones_swarm_open(root, kv, &s, &err) != BONES_OK) return;
   json_t *reaped = NULL;
-  if (bones_swarm_reap(&s, BONES_SESSION_TTL_MS, &reaped, &err) != BONES_OK)
+  if (bones_swarm_reap(&s, -1, &reaped, &err) != BONES_OK)
     bones_hublog(root, BONES_LOG_WARN, "error", "lease watcher: reaping failed", json_pack("{s:o}", "err", bones_utf8_json(err.message)));
   json_decref(reaped);
   bones_swarm_free(&s);

@@ -113,6 +113,10 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
   int bootstrapped = bones_path_exists(hubpath);
   free(hubpath);
   if (!bootstrapped) return bones_error_set(err, BONES_E_NOWORKSPACE, "%s", BONES_ERR_NOT_BOOTSTRAPPED);
+  int64_t lease = 0, grace = 0, bucket_ttl = 0;
+  rc = bones_session_lease_pick(o->session_lease, &lease, err);
+  if (rc == BONES_OK) rc = bones_session_grace_pick(o->grace, lease, &grace, err);
+  if (rc != BONES_OK) return rc;
   rc = bones_hub_ensure(s->root, err);
   if (rc != BONES_OK) return rc;
 
@@ -126,7 +130,15 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
   const char **files = NULL;
   size_t nfiles = 0;
   uint64_t rev = 0;
-  rc = bones_sessions_bucket(s->kv, &sessions, err);
+  rc = bones_sessions_bucket_open(s->kv, &sessions, &bucket_ttl, err);
+  /* a bucket an older bones made keeps its TTL (5 min): the record must
+   * outlive the lease there; the grace shrinks to fit */
+  if (rc == BONES_OK && bucket_ttl > 0 && lease > bucket_ttl) {
+    rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: a session lease of %lld ms is longer than the TTL of bucket %s (%lld ms)",
+                         o->slot, (long long)lease, BONES_SESSIONS_BUCKET, (long long)bucket_ttl);
+    bones_error_hint(err, "use a shorter --lease; see docs/liveness.md for buckets made by an older bones");
+  }
+  if (rc == BONES_OK && bucket_ttl > 0 && grace > bucket_ttl - lease) grace = bucket_ttl - lease;
   /* an existing session: same host and --force replaces it, else refuse */
   if (rc == BONES_OK) {
     json_t *old = NULL;
@@ -173,8 +185,8 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
     rc = make_leaf(s, o->slot, agent, err);
     leaf_made = 1;
   }
-  pid_t pid = o->pid > 0 ? o->pid : getppid();
-  if (rc == BONES_OK) {
+  pid_t pid = o->pid > 0 ? o->pid : 0; /* never our parent: a harness's shell exits at once */
+  if (rc == BONES_OK && pid > 0) {
     char *pidfile = bones_xasprintf("%s/leaf.pid", dir);
     rc = bones_pidfile_write(pidfile, pid, err);
     free(pidfile);
@@ -183,10 +195,12 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
     char now[40];
     bones_format_time(bones_now_ms(), now, sizeof now);
     char *url = bones_ws_read_line(s->root, "hub-repo-url");
-    rec = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:s, s:s, s:I, s:i}", "schema", "bones.session/v1", "slot",
-                    o->slot, "task_id", task_id, "agent_id", agent, "host", bones_utf8_json(bones_hostname()), "leaf_pid",
-                    (int)pid, "hub_url", bones_utf8_json(url), "started_at", now, "last_renewed", now, "claim_epoch",
+    rec = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:I, s:I, s:I, s:i}", "schema", "bones.session/v1",
+                    "slot", o->slot, "task_id", task_id, "agent_id", agent, "host", bones_utf8_json(bones_hostname()),
+                    "hub_url", bones_utf8_json(url), "started_at", now, "last_renewed", now, "lease_ms",
+                    (json_int_t)lease, "grace_ms", (json_int_t)grace, "claim_epoch",
                     (json_int_t)json_integer_value(json_object_get(task, "claim_epoch")), "commits", 0);
+    if (rec && pid > 0) json_object_set_new(rec, "leaf_pid", json_integer(pid));
     free(url);
     char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
     if (text == NULL) rc = bones_error_set(err, BONES_E_INTERNAL, "slot %s: cannot encode the session record", o->slot);
@@ -196,9 +210,16 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
     free(text);
     recorded = rc == BONES_OK;
   }
+  if (rc == BONES_OK) { /* after the record: a reaper seeing the marker finds the session */
+    char *marker = bones_xasprintf("%s/joined", dir);
+    char *line = bones_xasprintf("%s\n", task_id);
+    rc = bones_write_file_atomic(marker, line, strlen(line), 0600, err);
+    free(line);
+    free(marker);
+  }
   if (rc == BONES_OK) {
     struct bones_error perr;
-    bones_presence_touch(s->kv, agent, o->slot, pid, &perr);
+    bones_presence_touch(s->kv, agent, o->slot, pid, &perr); /* pid 0: none recorded */
     bones_swarm_event(s->root, "slot_join", o->slot, task_id, agent, NULL, NULL, NULL);
     char *wt = bones_slot_worktree(s->root, o->slot);
     json_object_set_new(rec, "worktree", bones_utf8_json(wt));

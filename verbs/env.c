@@ -32,7 +32,10 @@ static int env_run(struct bones_ctx *ctx, int argc, char **argv) {
   char *agent = bones_workspace_agent_id(root);
   char *url = NULL;
   if (bones_substrate_resolve(bones_ctx_substrate(ctx), root, &url, &err) != BONES_OK) url = NULL;
-  const char *names[] = {"BONES_WORKSPACE", "BONES_SUBSTRATE", "BONES_KV_URL", "BONES_HUB_URL", "BONES_AGENT_ID"};
+  /* never BONES_AGENT_ID: every agent started from an eval'd shell would
+   * share one identity for claims (docs/identity.md); --json shows the
+   * workspace id as information only, under another name */
+  const char *names[] = {"BONES_WORKSPACE", "BONES_SUBSTRATE", "BONES_KV_URL", "BONES_HUB_URL", "workspace_agent_id"};
   /* never the password: the user info (and secret query parameters) go */
   char *spec_shown = bones_url_redact(bones_ctx_substrate(ctx));
   char *url_shown = bones_url_redact(url);
@@ -47,10 +50,12 @@ static int env_run(struct bones_ctx *ctx, int argc, char **argv) {
     /* a BONES_SUBSTRATE without its password would override the working
      * one (.bones/config.json, or the caller's own $BONES_SUBSTRATE) */
     int secret = strcmp(spec_shown, bones_ctx_substrate(ctx)) != 0;
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 4; i++) {
       if (i == 1 && secret) printf("# BONES_SUBSTRATE not exported: its URL holds a password\n");
       else export_line(names[i], values[i]);
     }
+    printf("# BONES_AGENT_ID not exported: agents started from this shell would share one identity;\n"
+           "# each agent sets its own, a slot's worktree names its slot (docs/identity.md)\n");
   }
   free(url);
   free(url_shown);
@@ -69,7 +74,10 @@ BONES_VERB_EXPORT(verb_env) = {
     .usage = "usage: bones env [--json]\n"
              "Prints `export NAME='value'` lines: BONES_WORKSPACE, BONES_SUBSTRATE,\n"
              "BONES_KV_URL (the resolved substrate URL), BONES_HUB_URL (empty when the\n"
-             "hub never ran), BONES_AGENT_ID.  Use: eval \"$(bones env)\".\n"
+             "hub never ran).  Use: eval \"$(bones env)\".  BONES_AGENT_ID is never\n"
+             "exported (every agent started from that shell would share one identity;\n"
+             "see docs/identity.md); --json shows the workspace's id as\n"
+             "workspace_agent_id, for information.\n"
              "Never a password: URLs lose their user info and secret query parameters,\n"
              "and a BONES_SUBSTRATE that held one is not exported (bones reads it from\n"
              ".bones/config.json); --json shows it without the password.\n",

@@ -64,12 +64,14 @@ static const char *hub_word(const struct bones_hub_status *st) {
   return "stopped";
 }
 
-/* "live", "dead", "no agent" or "agent gone, session live" (static). */
+/* "live", "dead", "no agent" (a closed slot's kept worktree), "agent gone,
+ * session live", or "joined" (no pid, session not known) (static). */
 static const char *slot_word(const struct bones_slot *s) {
   if (s->pid_alive) return "live";
   if (bones_slot_dead(s)) return "dead";
-  if (s->pid == 0) return "no agent";
-  return "agent gone, session live";
+  if (!s->joined) return "no agent";
+  if (s->pid > 0 && s->session_live == 1) return "agent gone, session live";
+  return s->session_live == 1 ? "live" : "joined";
 }
 
 struct ws_status {

@@ -10,6 +10,7 @@
 #include <bones/verb.h>
 
 #include "ctx.h"
+#include "hub.h"
 #include "text.h"
 #include "url.h"
 #include "workspace.h"
@@ -41,11 +42,22 @@ static int up_run(struct bones_ctx *ctx, int argc, char **argv) {
   }
   struct bones_up_result res;
   if (bones_workspace_up(NULL, substrate, &res, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  /* the orchestrator's act: seed the hub repository now, so the first verb
+   * that needs the hub (swarm join) can start it; a failure leaves a
+   * usable workspace and says what to run */
+  struct bones_error serr;
+  int seeded = 0, seed_rc = bones_hub_seed(res.root, &seeded, &serr);
+  if (seed_rc != BONES_OK) {
+    fprintf(stderr, "bones: up: warning: the hub repository was not seeded: %s\n", serr.message);
+    fprintf(stderr, "hint: %s%sthen run `bones hub start --detach` (swarm join refuses until the hub is seeded)\n",
+            serr.hint[0] ? serr.hint : "", serr.hint[0] ? "; " : "");
+  }
   int rc = 0;
   char *shown = bones_url_redact(res.substrate); /* never the password */
   if (bones_ctx_json(ctx)) {
-    json_t *data = json_pack("{s:s, s:s, s:s, s:b}", "workspace", res.root, "substrate", shown, "agent_id",
-                             res.agent_id, "created", res.created);
+    json_t *data = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "workspace", res.root, "substrate", shown, "agent_id",
+                             res.agent_id, "created", res.created, "hub_seeded", seed_rc == BONES_OK, "seeded_now", seeded);
+    if (data && seed_rc != BONES_OK) json_object_set_new(data, "hub_seed_error", bones_utf8_json(serr.message));
     if (data == NULL) {
       bones_error_set(&err, BONES_E_INTERNAL, "cannot encode the result");
       rc = bones_ctx_fail(ctx, &err);
@@ -55,7 +67,10 @@ static int up_run(struct bones_ctx *ctx, int argc, char **argv) {
   } else if (!bones_ctx_quiet(ctx)) {
     printf("%s workspace %s (substrate %s, agent %s)\n", res.created ? "created" : "already a", res.root,
            shown, res.agent_id);
-    if (res.created) printf("next: `bones hub start --detach`, or let the first verb that needs it start it\n");
+    if (seeded) printf("seeded the hub repository %s/.bones/hub.fossil from the git-tracked files\n", res.root);
+    if (res.created || seeded)
+      printf("next: create tasks, then `bones swarm join --slot NAME --task ID` (it starts the hub), or start it\n"
+             "now with `bones hub start --detach`\n");
   }
   free(shown);
   bones_up_result_clear(&res);
@@ -71,9 +86,13 @@ BONES_VERB_EXPORT(verb_up) = {
     .usage = "usage: bones up [--substrate=sqlite|nats|redis|URL] [--json]\n"
              "Creates .bones/ (0700) at the top of this git repository: the workspace\n"
              "agent id, config.json with the substrate, a .bones/ line in .gitignore,\n"
-             "and an entry in the per-user registry.  Needs at least one commit with\n"
-             "tracked files (the hub is seeded from them).  Running it again changes\n"
-             "nothing but the substrate, when one is given.\n",
+             "and an entry in the per-user registry, and seeds the hub repository\n"
+             ".bones/hub.fossil from the git-tracked files as they are now (no server is\n"
+             "started: the first verb that needs the hub starts it, e.g. swarm join).\n"
+             "Needs at least one commit with tracked files.  When seeding fails the\n"
+             "workspace is still made, a warning says why, and `bones hub start`\n"
+             "seeds once it is fixed.  Running it again changes nothing but the\n"
+             "substrate, when one is given (and seeds a hub never seeded).\n",
     .run = up_run,
     .subverbs = NULL,
 };

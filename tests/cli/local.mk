@@ -33,3 +33,6 @@ TESTS += tests/cli/safety-utf8.test
 EXTRA_DIST += tests/cli/safety-utf8.test
 TESTS += tests/cli/safety-holds.test
 EXTRA_DIST += tests/cli/safety-holds.test
+# issue 11 (live): session leases through a harness, one identity rule, up seeds the hub
+TESTS += tests/cli/liveness.test
+EXTRA_DIST += tests/cli/liveness.test

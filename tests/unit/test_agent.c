@@ -1,5 +1,5 @@
-/* test_agent.c: core/agent.c: the agent id from $BONES_AGENT_ID, a slot's
- * worktree, or the workspace. */
+/* test_agent.c: core/agent.c: the agent id from a slot's worktree, else
+ * $BONES_AGENT_ID, else the workspace. */
 #include "config.h"
 
 #include <ftw.h>
@@ -105,12 +105,16 @@ static void from_env(void **state) {
   (void)state;
   setenv("BONES_AGENT_ID", "alice", 1);
   expect(root, "ws", BONES_OK, "alice", NULL, BONES_AGENT_FROM_ENV);
-  expect(root, "ws/.bones/swarm/s1/wt", BONES_OK, "alice", "s1", BONES_AGENT_FROM_ENV);
+  /* the slot of the cwd wins over the variable (docs/identity.md) */
+  expect(root, "ws/.bones/swarm/s1/wt", BONES_OK, "slot-s1", "s1", BONES_AGENT_FROM_SLOT);
+  expect(root, "ws/.bones/swarm/s1/wt/sub", BONES_OK, "slot-s1", "s1", BONES_AGENT_FROM_SLOT);
   expect(NULL, "ws", BONES_OK, "alice", NULL, BONES_AGENT_FROM_ENV);
   const char *bad[] = {"../x", "a b", "-x", "a..b", "x/y"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     setenv("BONES_AGENT_ID", bad[i], 1);
     expect(root, "ws", BONES_E_USAGE, NULL, NULL, 0);
+    /* ignored, so not refused, inside a slot's worktree */
+    expect(root, "ws/.bones/swarm/s1/wt", BONES_OK, "slot-s1", "s1", BONES_AGENT_FROM_SLOT);
   }
   setenv("BONES_AGENT_ID", "", 1); /* empty counts as unset */
   expect(root, "ws", BONES_OK, "ws-agent-1", NULL, BONES_AGENT_FROM_WORKSPACE);

@@ -12,6 +12,7 @@
 #include "agent.h"
 #include "coord_verbs.h"
 #include "presence.h"
+#include "sessions.h"
 
 volatile sig_atomic_t coord_stop;
 
@@ -44,6 +45,7 @@ int coord_me(struct bones_ctx *ctx, bones_kv **kv, char **agent, struct bones_er
   if (rc != BONES_OK) return rc;
   struct bones_error perr;
   bones_presence_touch(*kv, *agent, slot, 0, &perr); /* best effort: a heartbeat */
+  if (slot) bones_session_touch(*kv, slot, &perr);  /* a verb run as the slot renews its session lease */
   free(slot);
   return BONES_OK;
 }
@@ -71,9 +73,9 @@ int coord_agent_id_run(struct bones_ctx *ctx, int argc, char **argv) {
 }
 
 #define NOTE \
-  "The agent is $BONES_AGENT_ID, the slot of the current worktree, or the\n" \
-  "workspace agent.  Names of checkpoints and channels: [A-Za-z0-9][A-Za-z0-9_.-]\n" \
-  "{0,63}, no '..'.  Exit codes: 2 usage, 3 not found, 4 held by another,\n" \
+  "The agent is the slot of the current worktree, else $BONES_AGENT_ID, else\n" \
+  "the workspace agent (docs/identity.md).  Names of checkpoints and\n" \
+  "channels: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no '..'.  Exit codes: 2 usage, 3 not found, 4 held by another,\n" \
   "5 substrate unavailable, 6 refused by state, 124 a wait timed out.\n"
 
 static const struct bones_subverb coord_subverbs[] = {

@@ -19,8 +19,9 @@ static const char *str(json_t *o, const char *k) { return json_string_value(json
 int swarm_join_run(struct bones_ctx *ctx, int argc, char **argv) {
   static const struct option opts[] = {{"slot", required_argument, NULL, 's'}, {"task", required_argument, NULL, 't'},
                                        {"force", no_argument, NULL, 'f'},        {"pid", required_argument, NULL, 'p'},
-                                       {"ttl", required_argument, NULL, 'T'},    {NULL, 0, NULL, 0}};
-  struct bones_join_opts o = {NULL, NULL, 0, 0, 0};
+                                       {"ttl", required_argument, NULL, 'T'},    {"lease", required_argument, NULL, 'L'},
+                                       {"grace", required_argument, NULL, 'G'},  {NULL, 0, NULL, 0}};
+  struct bones_join_opts o = {NULL, NULL, 0, 0, 0, NULL, NULL};
   struct bones_error err;
   optind = 0;
   opterr = 0;
@@ -36,7 +37,9 @@ int swarm_join_run(struct bones_ctx *ctx, int argc, char **argv) {
     } else if (c == 'T') {
       if (bones_parse_duration_in("--ttl", optarg, 1, BONES_LEASE_MAX_MS, &o.lease_ms, &err) != BONES_OK)
         return bones_ctx_fail(ctx, &err);
-    } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+    } else if (c == 'L') o.session_lease = optarg;
+    else if (c == 'G') o.grace = optarg;
+    else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
   if (o.slot == NULL || o.task == NULL) return bones_ctx_usage(ctx, "join needs --slot NAME and --task ID");
@@ -149,18 +152,27 @@ int swarm_close_run(struct bones_ctx *ctx, int argc, char **argv) {
 
 #define SWARM_NOTE \
   "A slot NAME works as agent slot-NAME in .bones/swarm/NAME/wt.  Inside a\n" \
-  "worktree the slot is found from the current directory.  Exit codes: 2 usage,\n" \
+  "worktree the slot is found from the current directory (it wins over\n" \
+  "$BONES_AGENT_ID: docs/identity.md).  Exit codes: 2 usage,\n" \
   "3 no such task, 4 conflict (claimed, held, merge conflict, trunk busy), 5\n" \
   "unavailable, 6 refused (cross-host, stale claim, success without artifact),\n" \
   "7 workspace not bootstrapped.\n"
 
 static const struct bones_subverb swarm_subverbs[] = {
     {"join", "open a slot on a task",
-     "usage: bones swarm join --slot NAME --task ID [--force] [--pid PID] [--ttl DURATION]\n"
+     "usage: bones swarm join --slot NAME --task ID [--force] [--lease DURATION]\n"
+     "                        [--grace DURATION] [--pid PID] [--ttl DURATION]\n"
      "Claims the task for the slot's life, holds the task's files, clones the hub\n"
-     "into .bones/swarm/NAME/ and records the session (leaf_pid: --pid, else the\n"
-     "calling process).  -q prints only the worktree path.  On failure nothing of\n"
-     "the half-joined slot is left behind.\n" SWARM_NOTE,
+     "into .bones/swarm/NAME/ and records the session.  The slot is alive while\n"
+     "its session lease runs (--lease, else $BONES_SESSION_LEASE, else 5m); every\n"
+     "bones verb run as the slot renews it (swarm, tasks, coord from inside the\n"
+     "worktree; `swarm heartbeat`; the harness hooks).  Once the lease expired by\n"
+     "the grace (--grace, else $BONES_SESSION_GRACE, else one lease) the hub reaps\n"
+     "the slot -- never while the --pid process runs on this host.  --pid names a\n"
+     "long-lived process of the agent; without it no pid is recorded (the caller's\n"
+     "shell is never taken for the agent).  --ttl is the task claim's lease (30m).\n"
+     "-q prints only the worktree path.  On failure nothing of the half-joined slot\n"
+     "is left behind.  See docs/liveness.md.\n" SWARM_NOTE,
      swarm_join_run, 0},
     {"commit", "commit the slot's changes onto the linear trunk",
      "usage: bones swarm commit -m MSG [--slot NAME] [--wait DURATION] [FILES...]\n"
@@ -175,15 +187,26 @@ static const struct bones_subverb swarm_subverbs[] = {
      "closes the task and removes the worktree.  fail/fork: releases the task and\n"
      "keeps the worktree.  Holds and the session go in every case.\n" SWARM_NOTE,
      swarm_close_run, 0},
-    {"status", "sessions of this workspace", "usage: bones swarm status [--json]\n" SWARM_NOTE, swarm_status_run, 0},
+    {"status", "sessions of this workspace",
+     "usage: bones swarm status [--json]\n"
+     "One line per session: STATE is active (renewed within min(30s, lease/2)),\n"
+     "idle (lease still valid; AGE since the last renewal), or stale (lease\n"
+     "expired: reaped once the grace is over too, unless its --pid process runs).\n"
+     "PID and ALIVE are - for a slot joined without --pid.  --json adds state,\n"
+     "idle_ms, lease_ms, grace_ms, expires_at, reap_after to each session.\n" SWARM_NOTE,
+     swarm_status_run, 0},
     {"cwd", "print a slot's worktree path", "usage: bones swarm cwd --slot NAME\n" SWARM_NOTE, swarm_cwd_run, 0},
     {"heartbeat", "renew the slot's session, claim, holds and presence",
-     "usage: bones swarm heartbeat [--slot NAME]\n" SWARM_NOTE, swarm_heartbeat_run, 0},
+     "usage: bones swarm heartbeat [--slot NAME]\n"
+     "Renews everything the slot keeps alive; any other verb run as the slot\n"
+     "renews its session lease only.\n" SWARM_NOTE, swarm_heartbeat_run, 0},
     {"reap", "clean up slots whose agent died",
      "usage: bones swarm reap [--older-than DURATION]\n"
-     "Slots whose agent process is dead on this host and whose session is gone or\n"
-     "older than DURATION (default 5m): releases claim and holds, moves a worktree\n"
-     "with uncommitted changes to .bones/recovery/, removes the slot.\n" SWARM_NOTE,
+     "This host's slots whose session is gone or whose lease expired more than\n"
+     "its grace ago (with --older-than: not renewed for DURATION), unless their\n"
+     "--pid process runs: releases claim and holds, moves a worktree with\n"
+     "uncommitted changes to .bones/recovery/, removes the slot.  The hub does\n"
+     "this by itself every few seconds.\n" SWARM_NOTE,
      swarm_reap_run, 0},
     {NULL, NULL, NULL, NULL, 0}};
 

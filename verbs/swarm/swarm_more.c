@@ -16,6 +16,15 @@ static const char *str(json_t *o, const char *k) {
   return v ? v : "-";
 }
 
+/* "850ms", "12s", "3m", "2h": the age column (as `bones who` shows it). */
+static void age_text(int64_t ms, char *buf, size_t size) {
+  if (ms < 0) ms = 0;
+  if (ms < 1000) snprintf(buf, size, "%lldms", (long long)ms);
+  else if (ms < 120000) snprintf(buf, size, "%llds", (long long)(ms / 1000));
+  else if (ms < 7200000) snprintf(buf, size, "%lldm", (long long)(ms / 60000));
+  else snprintf(buf, size, "%lldh", (long long)(ms / 3600000));
+}
+
 /* --slot NAME as the only option; *slot_arg NULL when absent. */
 static int slot_only(struct bones_ctx *ctx, int argc, char **argv, const char **slot_arg) {
   static const struct option opts[] = {{"slot", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
@@ -44,14 +53,21 @@ int swarm_status_run(struct bones_ctx *ctx, int argc, char **argv) {
   size_t i;
   json_t *r;
   if (json_array_size(sessions) == 0) bones_ctx_say(ctx, "(no live sessions)");
-  else printf("%-16s %-12s %-8s %-7s %-6s %s\n", "SLOT", "TASK", "PID", "ALIVE", "COMMITS", "LAST RENEWED");
+  else
+    printf("%-16s %-12s %-7s %-9s %-8s %-6s %-7s %s\n", "SLOT", "TASK", "STATE", "AGE", "PID", "ALIVE", "COMMITS",
+           "EXPIRES");
   json_array_foreach(sessions, i, r) {
     json_t *alive = json_object_get(r, "pid_alive");
-    bones_term_printf(stdout, "%-16s %-12s %-8lld %-7s %-6lld %s%s%s\n", str(r, "slot"), str(r, "task_id"),
-           (long long)json_integer_value(json_object_get(r, "leaf_pid")),
-           json_is_null(alive) ? "remote" : json_is_true(alive) ? "yes" : "no",
-           (long long)json_integer_value(json_object_get(r, "commits")), str(r, "last_renewed"),
-           strcmp(str(r, "host"), bones_hostname()) ? " host=" : "", strcmp(str(r, "host"), bones_hostname()) ? str(r, "host") : "");
+    long long pid = (long long)json_integer_value(json_object_get(r, "leaf_pid"));
+    char pidtext[24] = "-", age[32];
+    if (pid > 0) snprintf(pidtext, sizeof pidtext, "%lld", pid);
+    int remote = strcmp(str(r, "host"), bones_hostname()) != 0;
+    age_text(json_integer_value(json_object_get(r, "idle_ms")), age, sizeof age);
+    bones_term_printf(stdout, "%-16s %-12s %-7s %-9s %-8s %-6s %-7lld %s%s%s\n", str(r, "slot"), str(r, "task_id"),
+                      str(r, "state"), age, pidtext,
+                      pid <= 0 ? "-" : remote || json_is_null(alive) ? "remote" : json_is_true(alive) ? "yes" : "no",
+                      (long long)json_integer_value(json_object_get(r, "commits")), str(r, "expires_at"),
+                      remote ? " host=" : "", remote ? str(r, "host") : "");
   }
   json_decref(sessions);
   return 0;
@@ -95,14 +111,18 @@ int swarm_heartbeat_run(struct bones_ctx *ctx, int argc, char **argv) {
   free(slot);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "swarm.heartbeat", json_pack("{s:o}", "session", session));
-  bones_ctx_say(ctx, "renewed slot %s (until %s + 5m)", str(session, "slot"), str(session, "last_renewed"));
+  struct bones_session_times t;
+  bones_session_times_of(session, &t);
+  char until[40];
+  bones_format_time(t.expires_at, until, sizeof until);
+  bones_ctx_say(ctx, "renewed slot %s (lease until %s)", str(session, "slot"), until);
   json_decref(session);
   return 0;
 }
 
 int swarm_reap_run(struct bones_ctx *ctx, int argc, char **argv) {
   static const struct option opts[] = {{"older-than", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
-  int64_t older = BONES_SESSION_TTL_MS;
+  int64_t older = -1; /* each session's lease + grace */
   struct bones_error err;
   optind = 0;
   opterr = 0;

@@ -7,10 +7,10 @@
 
 #define TASKS_NOTE \
   "Tasks live in the substrate's bones-tasks bucket.  IDs are t-XXXXXXXX; any\n" \
-  "unique prefix works.  The agent is $BONES_AGENT_ID, the slot of the current\n" \
-  "worktree, or the workspace agent.  Exit codes: 2 usage, 3 no such task,\n" \
-  "4 claimed by another / lost a race, 5 substrate unavailable, 6 refused by\n" \
-  "state (closed, not the claimer, stale epoch).\n"
+  "unique prefix works.  The agent is the slot of the current worktree, else\n" \
+  "$BONES_AGENT_ID, else the workspace agent (docs/identity.md).  Exit codes:\n" \
+  "2 usage, 3 no such task, 4 claimed by another / lost a race, 5 substrate\n" \
+  "unavailable, 6 refused by state (closed, not the claimer, stale epoch).\n"
 
 static const struct bones_subverb tasks_subverbs[] = {
     {"create", "add an open task",

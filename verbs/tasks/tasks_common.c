@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "presence.h"
+#include "sessions.h"
 #include "text.h"
 #include "tasks_common.h"
 #include "util.h"
@@ -24,6 +25,7 @@ int tasks_open(struct bones_ctx *ctx, struct bones_tasks **t, char **agent_out, 
   if (rc != BONES_OK) return rc;
   struct bones_error perr;
   bones_presence_touch(kv, agent, slot, 0, &perr); /* best effort: a heartbeat */
+  if (slot) bones_session_touch(kv, slot, &perr);  /* a verb run as the slot renews its session lease */
   free(slot);
   rc = bones_tasks_open(kv, agent, t, err);
   if (rc == BONES_OK && agent_out) *agent_out = agent;
