@@ -22,7 +22,10 @@ wt() { echo "$w/.bones/swarm/$1/wt"; }
 tap_at_exit "\"$BONES\" -C '$w' hub stop --force >/dev/null 2>&1"
 tap_run "bones up --substrate=$SUB" b up --substrate="$SUB"
 
-# before any hub start: the role-leak guard
+# before any hub start: the role-leak guard, in a workspace whose hub was
+# never seeded (bones up seeds it now: remove it as an older bones left it)
+[ -f "$hub" ]; tap_check $? "bones up seeded the hub repository"
+rm -f "$hub"
 t0=$(b -q tasks create early) || tap_bail "tasks create failed"
 tap_run_status 7 "join before the hub exists exits 7" b swarm join --slot early --task "$t0" --pid $$
 tap_like "$TAP_OUT" "not bootstrapped.*refusing to bootstrap from a leaf context" "with the seed's wording"

@@ -50,7 +50,8 @@ void doctor_trunk(struct doctor_run *run) {
   free(hub);
 }
 
-/* Appends "NAME (pid N, uncommitted changes)" of each dead slot to buf. */
+/* Appends "NAME (pid N gone, uncommitted changes in wt/)" (or "session
+ * lease expired" for a slot without a pid) of each dead slot to buf. */
 static size_t describe_dead(struct doctor_run *run, const struct bones_slot *v, size_t n, char *buf, size_t size) {
   size_t dead = 0;
   for (size_t i = 0; i < n; i++) {
@@ -60,8 +61,12 @@ static size_t describe_dead(struct doctor_run *run, const struct bones_slot *v, 
     int dirty = bones_worktree_dirty(wt, run->repo, run->repo_handle);
     free(wt);
     size_t used = strlen(buf);
-    snprintf(buf + used, size - used, "%s%s (pid %ld gone%s)", used ? ", " : "", v[i].name, (long)v[i].pid,
-             dirty ? ", uncommitted changes in wt/" : "");
+    if (v[i].pid > 0)
+      snprintf(buf + used, size - used, "%s%s (pid %ld gone%s)", used ? ", " : "", v[i].name, (long)v[i].pid,
+               dirty ? ", uncommitted changes in wt/" : "");
+    else
+      snprintf(buf + used, size - used, "%s%s (session lease expired%s)", used ? ", " : "", v[i].name,
+               dirty ? ", uncommitted changes in wt/" : "");
   }
   return dead;
 }
