@@ -56,3 +56,9 @@ tests_unit_test_text_SOURCES = tests/unit/test_text.c tests/unit/cmocka_all.h
 tests_unit_test_text_CFLAGS = $(unit_cflags)
 tests_unit_test_text_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_text
+# session lease, grace, states (core/sessions.c; docs/liveness.md)
+check_PROGRAMS += tests/unit/test_sessions
+tests_unit_test_sessions_SOURCES = tests/unit/test_sessions.c tests/unit/cmocka_all.h
+tests_unit_test_sessions_CFLAGS = $(unit_cflags)
+tests_unit_test_sessions_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_sessions
