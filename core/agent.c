@@ -64,8 +64,10 @@ static void warn_env_ignored(const char *env, const char *agent) {
   static int said;
   if (said || strcmp(env, agent) == 0) return;
   said = 1;
-  fprintf(stderr, "bones: note: BONES_AGENT_ID=%.80s is ignored here: this is slot worktree %s's, so you act as %s "
-                  "(docs/identity.md)\n", bones_text_plain(env, "") ? env : "(not plain text)", agent + strlen(SLOT_AGENT_PREFIX), agent);
+  fprintf(stderr,
+          "bones: note: BONES_AGENT_ID=%.80s is ignored here: this is slot worktree %s's, so you act as %s "
+          "(docs/identity.md)\n",
+          bones_text_plain(env, "") ? env : "(not plain text)", agent + strlen(SLOT_AGENT_PREFIX), agent);
 }
 
 int bones_agent_resolve(const char *root, const char *cwd, char **agent, char **slot,

@@ -390,8 +390,10 @@ static void supervise(struct hub_run *h) {
   int64_t watch_ms = WATCH_EVERY_TICKS * HUB_TICK_MS, tick_ms = HUB_TICK_MS;
   const char *every = getenv("BONES_HUB_WATCH_EVERY");
   struct bones_error werr;
-  if (every && *every && bones_parse_duration_in("BONES_HUB_WATCH_EVERY", every, 100, 3600000, &watch_ms, &werr) != BONES_OK) {
-    bones_hublog(h->root, BONES_LOG_WARN, "lifecycle", "BONES_HUB_WATCH_EVERY ignored", json_pack("{s:s}", "err", werr.message));
+  if (every && *every &&
+      bones_parse_duration_in("BONES_HUB_WATCH_EVERY", every, 100, 3600000, &watch_ms, &werr) != BONES_OK) {
+    bones_hublog(h->root, BONES_LOG_WARN, "lifecycle", "BONES_HUB_WATCH_EVERY ignored",
+                 json_pack("{s:s}", "err", werr.message));
     watch_ms = WATCH_EVERY_TICKS * HUB_TICK_MS;
   }
   if (watch_ms < tick_ms) tick_ms = watch_ms;

@@ -1,12 +1,14 @@
 /* sessions.h: slot sessions (seed 000) in bucket bones-swarm-sessions,
  * key = slot:
  *   {schema, slot, task_id, agent_id, host, leaf_pid?, hub_url, started_at,
- *    last_renewed, lease_ms, grace_ms, claim_epoch, commits}
+ *    last_renewed, lease_ms, grace_ms, claim_ttl_ms, claim_epoch, commits}
  * A slot is alive while its session lease runs: last_renewed + lease_ms.
  * Every verb run as the slot renews it (docs/liveness.md).  Once the lease
  * expired by grace_ms more, the slot may be reaped -- never while leaf_pid
  * (present only when the agent named a long-lived process with --pid)
- * is alive on this host.  The bucket's own TTL is only a backstop
+ * is alive on this host.  claim_ttl_ms is the task claim's lease that
+ * swarm renewals apply (--ttl, else max(30 min, lease + grace)).  The
+ * bucket's own TTL is only a backstop
  * (BONES_SESSIONS_BUCKET_TTL_MS).  Lifecycle events go to
  * .bones/swarm-events.jsonl (seed 000 format). */
 #ifndef BONES_SESSIONS_H

@@ -42,7 +42,7 @@ struct bones_join_opts {
   int force;         /* replace a live session of this host */
   pid_t pid;         /* a long-lived process of the agent (--pid); 0 = none:
                         the session lease alone says the slot is alive */
-  int64_t lease_ms;  /* task claim lease (--ttl); 0 = 30 min */
+  int64_t lease_ms;  /* task claim lease (--ttl); 0 = max(30 min, session lease + grace) */
   const char *session_lease; /* --lease DURATION; NULL = $BONES_SESSION_LEASE or 5m */
   const char *grace;         /* --grace DURATION; NULL = $BONES_SESSION_GRACE or one lease */
 };

@@ -76,7 +76,11 @@ static int renew_slot(struct bones_swarm *s, const char *slot, bones_kv_bucket *
   struct bones_tasks *t = NULL;
   json_t *task = NULL;
   rc = bones_tasks_open(s->kv, agent, &t, err);
-  if (rc == BONES_OK) rc = bones_task_renew(t, str(session, "task_id"), 0, &task, err);
+  json_t *ttl = json_object_get(session, "claim_ttl_ms"); /* the join's; absent in an older record: 30 min */
+  int64_t claim_ttl = 0;
+  if (json_is_integer(ttl) && json_integer_value(ttl) > 0 && json_integer_value(ttl) <= BONES_LEASE_MAX_MS)
+    claim_ttl = (int64_t)json_integer_value(ttl);
+  if (rc == BONES_OK) rc = bones_task_renew(t, str(session, "task_id"), claim_ttl, &task, err);
   if (rc == BONES_OK) {
     json_t *files = json_object_get(task, "files");
     size_t n = json_array_size(files);

@@ -134,8 +134,9 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
   /* a bucket an older bones made keeps its TTL (5 min): the record must
    * outlive the lease there; the grace shrinks to fit */
   if (rc == BONES_OK && bucket_ttl > 0 && lease > bucket_ttl) {
-    rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: a session lease of %lld ms is longer than the TTL of bucket %s (%lld ms)",
-                         o->slot, (long long)lease, BONES_SESSIONS_BUCKET, (long long)bucket_ttl);
+    rc = bones_error_set(err, BONES_E_REFUSED,
+                         "slot %s: a session lease of %lld ms is longer than the TTL of bucket %s (%lld ms)", o->slot,
+                         (long long)lease, BONES_SESSIONS_BUCKET, (long long)bucket_ttl);
     bones_error_hint(err, "use a shorter --lease; see docs/liveness.md for buckets made by an older bones");
   }
   if (rc == BONES_OK && bucket_ttl > 0 && grace > bucket_ttl - lease) grace = bucket_ttl - lease;
@@ -172,7 +173,12 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
   }
   if (rc == BONES_OK) rc = bones_tasks_open(s->kv, agent, &tasks, err);
   if (rc == BONES_OK) rc = bones_task_resolve(tasks, o->task, &task_id, err);
-  if (rc == BONES_OK) rc = bones_task_claim(tasks, task_id, o->lease_ms, 0, &task, &wrote, err);
+  /* the claim must outlive the session's lease + grace, or another agent
+   * could take the task over from a slot still alive */
+  int64_t claim_ttl = o->lease_ms > 0 ? o->lease_ms : BONES_CLAIM_TTL_DEFAULT_MS;
+  if (o->lease_ms <= 0 && claim_ttl < lease + grace)
+    claim_ttl = lease + grace > BONES_LEASE_MAX_MS ? BONES_LEASE_MAX_MS : lease + grace;
+  if (rc == BONES_OK) rc = bones_task_claim(tasks, task_id, claim_ttl, 0, &task, &wrote, err);
   if (rc == BONES_OK) claimed = wrote;
   if (rc == BONES_OK) {
     files = task_files(task, &nfiles);
@@ -201,6 +207,7 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
                     (json_int_t)lease, "grace_ms", (json_int_t)grace, "claim_epoch",
                     (json_int_t)json_integer_value(json_object_get(task, "claim_epoch")), "commits", 0);
     if (rec && pid > 0) json_object_set_new(rec, "leaf_pid", json_integer(pid));
+    if (rec) json_object_set_new(rec, "claim_ttl_ms", json_integer(claim_ttl)); /* what renewals use */
     free(url);
     char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
     if (text == NULL) rc = bones_error_set(err, BONES_E_INTERNAL, "slot %s: cannot encode the session record", o->slot);
