@@ -170,7 +170,8 @@ static const struct bones_subverb swarm_subverbs[] = {
      "the grace (--grace, else $BONES_SESSION_GRACE, else one lease) the hub reaps\n"
      "the slot -- never while the --pid process runs on this host.  --pid names a\n"
      "long-lived process of the agent; without it no pid is recorded (the caller's\n"
-     "shell is never taken for the agent).  --ttl is the task claim's lease (30m).\n"
+     "shell is never taken for the agent).  --ttl is the task claim's lease\n"
+     "(default max(30m, lease + grace)), renewed by swarm verbs and heartbeats.\n"
      "-q prints only the worktree path.  On failure nothing of the half-joined slot\n"
      "is left behind.  See docs/liveness.md.\n" SWARM_NOTE,
      swarm_join_run, 0},
