@@ -33,3 +33,7 @@ TESTS += tests/cli/safety-utf8.test
 EXTRA_DIST += tests/cli/safety-utf8.test
 TESTS += tests/cli/safety-holds.test
 EXTRA_DIST += tests/cli/safety-holds.test
+
+# issue 11 (harness): harness files, the git guard, the hook commands
+TESTS += tests/cli/git-guard.test
+EXTRA_DIST += tests/cli/git-guard.test
