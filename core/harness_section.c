@@ -86,6 +86,8 @@ record:
   if (item == NULL) {
     item = json_pack("{s:s, s:s, s:b, s:s}", "kind", HK_SECTION, "path", AGENTS_FILE, "created", !exists, "separator", sep);
     json_array_append_new(json_object_get(m, "items"), item);
+  } else if (found == 1) {
+    json_object_set_new(item, "separator", json_string(sep)); /* appended again: this time's separator */
   }
   bones_sha256_hex(section, strlen(section), cur);
   json_object_set_new(item, "sha256", json_string(cur));

@@ -37,3 +37,5 @@ EXTRA_DIST += tests/cli/safety-holds.test
 # issue 11 (harness): harness files, the git guard, the hook commands
 TESTS += tests/cli/git-guard.test
 EXTRA_DIST += tests/cli/git-guard.test
+TESTS += tests/cli/harness.test
+EXTRA_DIST += tests/cli/harness.test
