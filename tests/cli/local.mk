@@ -39,3 +39,5 @@ TESTS += tests/cli/git-guard.test
 EXTRA_DIST += tests/cli/git-guard.test
 TESTS += tests/cli/harness.test
 EXTRA_DIST += tests/cli/harness.test
+TESTS += tests/cli/hooks.test
+EXTRA_DIST += tests/cli/hooks.test
