@@ -12,10 +12,12 @@
 #include <jansson.h>
 
 #include "down.h"
+#include "harness.h"
 #include "hub.h"
 #include "loader.h"
 #include "proc.h"
 #include "slots.h"
+#include "text.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -43,6 +45,7 @@ const char *bones_down_action_name(enum bones_down_action a) {
   case BONES_DOWN_REMOVE_STATE: return "remove_state";
   case BONES_DOWN_GITIGNORE: return "gitignore";
   case BONES_DOWN_UNREGISTER: return "unregister";
+  case BONES_DOWN_HARNESS: return "harness";
   }
   return "?";
 }
@@ -248,6 +251,9 @@ int bones_down_plan(const char *root, struct bones_down_plan *p, struct bones_er
   else if (bones_path_exists(pidpath)) add_step(p, BONES_DOWN_STOP_HUB, bones_xstrdup("unreadable hub.pid"));
   free(pidpath);
   plan_unapplied(p);
+  char *manifest = bones_ws_path(root, BONES_HARNESS_MANIFEST);
+  if (bones_path_exists(manifest)) add_step(p, BONES_DOWN_HARNESS, manifest);
+  else free(manifest);
   add_step(p, BONES_DOWN_REMOVE_STATE, bones_xasprintf("%s/" BONES_DIR, root));
   if (gitignore_ours(root)) add_step(p, BONES_DOWN_GITIGNORE, bones_xasprintf("%s/.gitignore", root));
   struct bones_registry_entry entry;
@@ -318,12 +324,27 @@ int bones_down_refusal(const struct bones_down_plan *p, struct bones_error *err)
 }
 
 /* Carries out one step of p. */
+/* Removes what `bones harness install` recorded; a file the user edited is
+ * kept, with a warning line on stderr. */
+static int remove_harness(const char *root, struct bones_error *err) {
+  json_t *report = NULL;
+  int rc = bones_harness_remove(root, &report, err);
+  size_t i;
+  json_t *k;
+  json_array_foreach(json_object_get(report, "kept"), i, k)
+    bones_term_printf(stderr, "bones: down: warning: %s: %s\n", json_string_value(json_object_get(k, "path")),
+                      json_string_value(json_object_get(k, "reason")));
+  json_decref(report);
+  return rc;
+}
+
 static int run_step(const struct bones_down_plan *p, const struct bones_down_step *s, struct bones_error *err) {
   switch (s->action) {
   case BONES_DOWN_STOP_HUB: return bones_hub_stop(p->root, 1, NULL, err);
   case BONES_DOWN_REMOVE_STATE: return bones_remove_tree(s->target, err);
   case BONES_DOWN_GITIGNORE: return gitignore_remove(p->root, err);
   case BONES_DOWN_UNREGISTER: return bones_registry_remove(p->root, err);
+  case BONES_DOWN_HARNESS: return remove_harness(p->root, err);
   }
   return bones_error_set(err, BONES_E_INTERNAL, "unknown down step");
 }

@@ -22,7 +22,8 @@ enum bones_down_action {
   BONES_DOWN_STOP_HUB,     /* bones_hub_stop(force): the hub and its servers */
   BONES_DOWN_REMOVE_STATE, /* bones_remove_tree(<root>/.bones) */
   BONES_DOWN_GITIGNORE,    /* drop the `.bones/` line up added to .gitignore */
-  BONES_DOWN_UNREGISTER    /* bones_registry_remove(root) */
+  BONES_DOWN_UNREGISTER,   /* bones_registry_remove(root) */
+  BONES_DOWN_HARNESS       /* bones_harness_remove(root): what `harness install` wrote (before .bones/ goes) */
 };
 
 struct bones_down_step {

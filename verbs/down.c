@@ -41,6 +41,9 @@ static void step_text(const struct bones_down_step *s, int past, char *buf, size
   case BONES_DOWN_UNREGISTER:
     snprintf(buf, size, "%s the registry entry of %s", past ? "removed" : "remove", s->target);
     break;
+  case BONES_DOWN_HARNESS:
+    snprintf(buf, size, "%s the harness files recorded in %s", past ? "removed" : "remove", s->target);
+    break;
   }
 }
 

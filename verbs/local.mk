@@ -27,3 +27,8 @@ bones_SOURCES += verbs/swarm/swarm.c verbs/swarm/swarm_more.c \
 bones_SOURCES += verbs/apply.c
 bones_SOURCES += verbs/coord/coord.c verbs/coord/coord_verbs.h verbs/coord/claims.c \
 	verbs/coord/barrier.c verbs/coord/messages.c
+# issue 11 (harness): `bones harness` and `bones hook`
+bones_SOURCES += verbs/harness/harness.c verbs/harness/harness_verbs.h \
+	verbs/hook/hook.c verbs/hook/hook_common.c verbs/hook/hook_common.h \
+	verbs/hook/heartbeat.c verbs/hook/pre_tool_use.c verbs/hook/pre_commit.c
+bones_SOURCES += verbs/doctor/check_harness.c

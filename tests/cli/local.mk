@@ -36,3 +36,11 @@ EXTRA_DIST += tests/cli/safety-holds.test
 # issue 11 (live): session leases through a harness, one identity rule, up seeds the hub
 TESTS += tests/cli/liveness.test
 EXTRA_DIST += tests/cli/liveness.test
+
+# issue 11 (harness): harness files, the git guard, the hook commands
+TESTS += tests/cli/git-guard.test
+EXTRA_DIST += tests/cli/git-guard.test
+TESTS += tests/cli/harness.test
+EXTRA_DIST += tests/cli/harness.test
+TESTS += tests/cli/hooks.test
+EXTRA_DIST += tests/cli/hooks.test

@@ -47,4 +47,8 @@ void doctor_registry_entry(struct doctor_run *run);
 void doctor_registry_all(struct doctor_run *run);
 void doctor_orphans(struct doctor_run *run);
 
+/* check_harness.c: the files `bones harness install` recorded, drifted or not
+ * (no check without a manifest). */
+void doctor_harness(struct doctor_run *run);
+
 #endif

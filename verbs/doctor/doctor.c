@@ -68,6 +68,7 @@ static void check_workspace(struct doctor_run *run) {
   doctor_trunk(run);
   doctor_registry_entry(run);
   doctor_orphans(run);
+  doctor_harness(run);
   doctor_modes(run);
 }
 
