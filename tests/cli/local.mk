@@ -33,3 +33,7 @@ TESTS += tests/cli/safety-utf8.test
 EXTRA_DIST += tests/cli/safety-utf8.test
 TESTS += tests/cli/safety-holds.test
 EXTRA_DIST += tests/cli/safety-holds.test
+
+# issue 11 (prime): bones prime / tasks prime, coord broadcasts --new
+TESTS += tests/cli/prime.test tests/cli/prime-redis.test
+EXTRA_DIST += tests/cli/prime.test tests/cli/prime-redis.test tests/cli/prime_cli.sh
