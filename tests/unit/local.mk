@@ -56,3 +56,9 @@ tests_unit_test_text_SOURCES = tests/unit/test_text.c tests/unit/cmocka_all.h
 tests_unit_test_text_CFLAGS = $(unit_cflags)
 tests_unit_test_text_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_text
+# issue 11 (prime): broadcast cursors and the prime report
+check_PROGRAMS += tests/unit/test_prime
+tests_unit_test_prime_SOURCES = tests/unit/test_prime.c tests/unit/cmocka_all.h
+tests_unit_test_prime_CFLAGS = $(unit_cflags)
+tests_unit_test_prime_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_prime
