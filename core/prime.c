@@ -129,7 +129,7 @@ static json_t *task_brief(json_t *t) {
   json_object_set_new(o, "files", json_is_array(files) ? json_incref(files) : json_array());
   if (json_is_string(json_object_get(t, "lease_expires_at")))
     json_object_set(o, "lease_expires_at", json_object_get(t, "lease_expires_at"));
-  if (json_is_integer(json_object_get(t, "claim_epoch")))
+  if (json_is_integer(json_object_get(t, "claim_epoch")) && json_is_string(json_object_get(t, "claimed_by")))
     json_object_set(o, "claim_epoch", json_object_get(t, "claim_epoch"));
   return o;
 }
