@@ -27,6 +27,10 @@ if BONES_HOME=$tmp/prime-home "$bones" -C "$_pw" -q up >/dev/null 2>&1; then
     "$(ratio "$med" "$_pt")" "<= 30" "$(target "$med" 30)")
 "
   cli_row "bones prime --json (sqlite, 200 tasks)" 200 -- "$bones" -C "$_pw" prime --json
+  cli_row "reference: bones tasks ready (same)" 200 -- "$bones" -C "$_pw" tasks ready
+  prime_rows="$prime_rows$(printf '%-28s %8s %8s %8s %7s %9s %7s' "ref: tasks ready" "$med" "$p99" "$_pt" \
+    "$(ratio "$med" "$_pt")" "-" "-")
+"
   if [ -n "${FOSSIL:-}" ] && "$bones" -C "$_pw" -q hub start --detach >/dev/null 2>&1; then
     echo
     echo "== the same with the hub running (prime reads trunk from hub.fossil: one fossil process)"
