@@ -341,7 +341,8 @@ static void gather_next(json_t *r) {
   char *cmd = NULL;
   if (slot) {
     if (!json_is_object(session)) {
-      cmd = bones_xasprintf("bones swarm join --slot %s --task TASK-ID --force", slot);
+      const char *tid = str(json_array_get(claimed, 0), "id");
+      cmd = bones_xasprintf("bones swarm join --slot %s --task %s --force", slot, tid ? tid : "TASK-ID");
       step(next, cmd, "this slot has no live session: join it again (its claim may be gone)");
     } else {
       char *q = shell_quote(str(id, "worktree") ? str(id, "worktree") : ".");
