@@ -3,11 +3,12 @@
 # Needs BONES_TEST_BUILDDIR / BONES_TEST_SRCDIR (set by the make rule).
 # Starts private nats and redis servers on 127.0.0.1 (a backend without
 # its server is skipped), then runs the sections named in
-# BONES_BENCH_ONLY (default "kv tasks coord swarm"):
+# BONES_BENCH_ONLY (default "kv tasks prime coord swarm"):
 #   run_kv.sh     KV layer: vtable vs raw client, one process per
 #                 operation vs the floor, CAS races (bench-kv, bench-cli,
 #                 bench-floor-X, bench-race)
 #   run_tasks.sh  `bones tasks claim` per process, claim races (issue 5)
+#   run_prime.sh  `bones prime` per process, 200 tasks, sqlite (issue 11)
 #   run_coord.sh  barrier release latency and wait timeouts of `bones
 #                 coord` (issue 10 item 18: figures, not test bounds)
 #   run_swarm.sh  `bones swarm commit` vs raw fossil, 16 slots, 100
@@ -31,7 +32,7 @@ export BONES_PLUGIN_PATH="$b/backends/kv-nats:$b/backends/kv-redis"
 cli="$b/tests/bench/bench-cli"
 bones="$b/bones"
 [ -x "$b/.libs/bones" ] && bones="$b/.libs/bones" && export LD_LIBRARY_PATH="$b/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-sections=${BONES_BENCH_ONLY:-kv tasks coord swarm}
+sections=${BONES_BENCH_ONLY:-kv tasks prime coord swarm}
 
 # private servers on 127.0.0.1 (a backend without its server is skipped)
 nats_url= redis_url=

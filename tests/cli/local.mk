@@ -44,3 +44,7 @@ TESTS += tests/cli/harness.test
 EXTRA_DIST += tests/cli/harness.test
 TESTS += tests/cli/hooks.test
 EXTRA_DIST += tests/cli/hooks.test
+
+# issue 11 (prime): bones prime / tasks prime, coord broadcasts --new
+TESTS += tests/cli/prime.test tests/cli/prime-redis.test
+EXTRA_DIST += tests/cli/prime.test tests/cli/prime-redis.test tests/cli/prime_cli.sh

@@ -62,3 +62,9 @@ tests_unit_test_sessions_SOURCES = tests/unit/test_sessions.c tests/unit/cmocka_
 tests_unit_test_sessions_CFLAGS = $(unit_cflags)
 tests_unit_test_sessions_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_sessions
+# issue 11 (prime): broadcast cursors and the prime report
+check_PROGRAMS += tests/unit/test_prime
+tests_unit_test_prime_SOURCES = tests/unit/test_prime.c tests/unit/cmocka_all.h
+tests_unit_test_prime_CFLAGS = $(unit_cflags)
+tests_unit_test_prime_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_prime

@@ -119,9 +119,12 @@ static const struct bones_subverb coord_subverbs[] = {
     {"broadcast", "send a message on a channel", "usage: bones coord broadcast CHANNEL MESSAGE\n"
      "Prints the message id (16 digits, increasing per channel).  Kept 7 days.\n" NOTE, coord_broadcast_run, BONES_VERB_NEEDS_KV},
     {"broadcasts", "read a channel",
-     "usage: bones coord broadcasts CHANNEL [--after ID] [--limit N] [--follow [--timeout DURATION]]\n"
+     "usage: bones coord broadcasts CHANNEL [--after ID|--new] [--limit N] [--follow [--timeout DURATION]]\n"
      "Messages after ID, oldest first.  Go on with --after the last id you saw:\n"
-     "every message is seen exactly once.  --follow keeps printing new ones.\n" NOTE,
+     "every message is seen exactly once.  --follow keeps printing new ones.\n"
+     "--new: the messages after your stored cursor (bucket bones-cursors, per\n"
+     "agent and channel), which then moves to the last one shown: the unread\n"
+     "ones `bones prime` lists, marked read.\n" NOTE,
      coord_broadcasts_run, BONES_VERB_NEEDS_KV},
     {"agent-id", "who am I, and where that came from", "usage: bones coord agent-id [--json]\n" NOTE,
      coord_agent_id_run, 0},

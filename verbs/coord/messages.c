@@ -9,6 +9,7 @@
 
 #include "coord.h"
 #include "coord_verbs.h"
+#include "cursor.h"
 #include "text.h"
 #include "util.h"
 
@@ -161,17 +162,18 @@ static const char *show(struct bones_ctx *ctx, json_t *msgs, int lines) {
 int coord_broadcasts_run(struct bones_ctx *ctx, int argc, char **argv) {
   static const struct option opts[] = {{"after", required_argument, NULL, 'a'}, {"limit", required_argument, NULL, 'l'},
                                        {"follow", no_argument, NULL, 'f'},        {"timeout", required_argument, NULL, 't'},
-                                       {NULL, 0, NULL, 0}};
+                                       {"new", no_argument, NULL, 'n'},           {NULL, 0, NULL, 0}};
   const char *after_arg = "";
   size_t limit = 0;
-  int follow = 0;
+  int follow = 0, unread = 0, after_given = 0;
   int64_t timeout = 0;
   struct bones_error err;
   optind = 0;
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-    if (c == 'a') after_arg = optarg;
+    if (c == 'a') after_arg = optarg, after_given = 1;
+    else if (c == 'n') unread = 1;
     else if (c == 'f') follow = 1;
     else if (c == 'l') {
       uint64_t v = 0;
@@ -187,15 +189,35 @@ int coord_broadcasts_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (bones_coord_name_check("channel", channel, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (*after_arg && !bones_broadcast_id_valid(after_arg))
     return bones_ctx_usage(ctx, "--after '%s' is not a broadcast id (%d digits)", after_arg, BONES_BROADCAST_ID_LEN);
+  if (unread && after_given) return bones_ctx_usage(ctx, "--new reads after your stored cursor: drop --after");
   bones_kv *kv = NULL;
-  if (bones_ctx_kv(ctx, &kv, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  char *me = NULL; /* with --new: whose cursor */
+  if ((unread ? coord_me(ctx, &kv, &me, &err) : bones_ctx_kv(ctx, &kv, &err)) != BONES_OK) {
+    free(me);
+    return bones_ctx_fail(ctx, &err);
+  }
   char after[BONES_BROADCAST_ID_LEN + 1];
   snprintf(after, sizeof after, "%s", after_arg);
+  if (unread && bones_cursor_get(kv, me, channel, after, sizeof after, &err) != BONES_OK) {
+    free(me);
+    return bones_ctx_fail(ctx, &err);
+  }
   json_t *msgs = NULL;
   uint64_t rev = 0;
-  if (bones_broadcast_read(kv, channel, after, limit, &msgs, &rev, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (bones_broadcast_read(kv, channel, after, limit, &msgs, &rev, &err) != BONES_OK) {
+    free(me);
+    return bones_ctx_fail(ctx, &err);
+  }
   if (!follow) {
     const char *last = json_array_size(msgs) ? str(json_array_get(msgs, json_array_size(msgs) - 1), "id") : after;
+    /* --new: what was shown is read; the cursor moves before printing so
+     * a failure to store it is an error, not messages shown twice later */
+    int crc = unread && *last ? bones_cursor_advance(kv, me, channel, last, &err) : BONES_OK;
+    free(me);
+    if (crc != BONES_OK) {
+      json_decref(msgs);
+      return bones_ctx_fail(ctx, &err);
+    }
     if (bones_ctx_json(ctx))
       return bones_ctx_emit(ctx, "coord.broadcasts", json_pack("{s:s, s:o, s:I, s:s}", "channel", channel, "messages",
                                                                msgs, "count", (json_int_t)json_array_size(msgs), "next", last));
@@ -212,6 +234,8 @@ int coord_broadcasts_run(struct bones_ctx *ctx, int argc, char **argv) {
   while (rc == BONES_OK) {
     const char *last = show(ctx, msgs, 1);
     if (last) snprintf(after, sizeof after, "%s", last);
+    if (last && unread) rc = bones_cursor_advance(kv, me, channel, last, &err);
+    if (rc != BONES_OK) break;
     json_decref(msgs);
     msgs = NULL;
     int64_t left = deadline ? deadline - bones_monotonic_ms() : FOLLOW_CHUNK_MS;
@@ -221,6 +245,7 @@ int coord_broadcasts_run(struct bones_ctx *ctx, int argc, char **argv) {
   }
   json_decref(msgs);
   free(prefix);
+  free(me);
   bones_kv_bucket_close(b);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   return coord_stop ? coord_interrupted(ctx) : 0;

@@ -3,6 +3,7 @@
 
 #include <bones/plugin.h>
 
+#include "prime_verb.h"
 #include "tasks_verbs.h"
 
 #define TASKS_NOTE \
@@ -62,6 +63,7 @@ static const struct bones_subverb tasks_subverbs[] = {
      tasks_watch_run, 0},
     {"history", "the events of one task", "usage: bones tasks history ID [--json]\n" TASKS_NOTE, tasks_history_run,
      0},
+    {"prime", "the same as `bones prime` (the Go name)", prime_verb_usage, prime_verb_run, 0},
     {NULL, NULL, NULL, NULL, 0}};
 
 BONES_VERB_EXPORT(verb_tasks) = {
@@ -69,7 +71,7 @@ BONES_VERB_EXPORT(verb_tasks) = {
     .size = sizeof(struct bones_verb_v1),
     .name = "tasks",
     .description = "the task backlog: create, claim (exactly once), close",
-    .flags = BONES_VERB_NEEDS_KV,
+    .flags = 0, /* each sub-verb opens the substrate; prime reports a down one */
     .usage = "usage: bones tasks create|list|ready|show|update|claim|renew|release|close|link|watch|history ...\n",
     .run = NULL,
     .subverbs = tasks_subverbs,
