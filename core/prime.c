@@ -378,8 +378,12 @@ static void gather_next(json_t *r) {
   json_array_foreach(json_object_get(json_object_get(r, "broadcasts"), "channels"), i, x)
       step(next, str(x, "mark_read"), "read the unread broadcasts and mark them read");
   if (strcmp(role, "orchestrator") == 0) {
-    if (!json_is_true(json_object_get(trunk, "hub_running")))
-      step(next, "bones hub start --detach", "the hub is not running: leaves cannot join or commit");
+    if (!json_is_true(json_object_get(trunk, "hub_running"))) {
+      if (json_is_string(json_object_get(trunk, "tip")) || json_is_object(json_object_get(trunk, "tip")))
+        step(next, "bones hub start --detach", "the hub is not running (optional: `swarm join` starts it)");
+      else
+        step(next, "bones hub start --detach", "the hub was never seeded: leaves cannot join until it is");
+    }
     step(next, "bones tasks create TITLE --files a,b --priority P1", "plan: one task per independent change");
     step(next, "bones swarm status", "watch the slots (active / idle / stale)");
     json_t *un = json_object_get(trunk, "unapplied");

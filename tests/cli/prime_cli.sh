@@ -28,9 +28,9 @@ tap_like "$TAP_OUT" "^# bones prime: ws-" "a Markdown title naming the workspace
 tap_like "$TAP_OUT" "^- agent: \`ws-[a-z0-9]+\` \(identity from workspace\)" "the identity and its source"
 tap_like "$TAP_OUT" "^- role: orchestrator" "at the workspace root: the orchestrator"
 tap_like "$TAP_OUT" "^- hub: stopped" "the hub is stopped"
-tap_like "$TAP_OUT" "unknown \(no .bones/hub.fossil yet" "trunk unknown, saying why"
-tap_like "$TAP_OUT" "bones hub start --detach" "and the next step says how to start it"
-[ ! -e "$w/.bones/hub.pid" ] && [ ! -e "$w/.bones/hub.fossil" ]; tap_check $? "prime started no hub"
+tap_like "$TAP_OUT" "^- tip: \`[0-9a-f]{12}\` .*seed" "trunk is the seed bones up made, read with the hub stopped"
+tap_like "$TAP_OUT" "bones hub start --detach. — the hub is not running \(optional" "and the next step says how to start it"
+[ ! -e "$w/.bones/hub.pid" ]; tap_check $? "prime started no hub"
 
 tap_run_status 2 "--limit 0 is a usage error" b prime --limit 0
 tap_run_status 2 "--hook takes only session-start" b prime --hook=stop
