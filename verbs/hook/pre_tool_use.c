@@ -104,7 +104,15 @@ static char *deny_reason(struct bones_ctx *ctx, const char *dir) {
   enum bones_agent_source src;
   struct bones_error e;
   if (root == NULL) return NULL;
-  if (bones_agent_resolve(root, dir, &agent, &slot, &src, &e) == BONES_OK && slot) goto done; /* a slot's worktree */
+  if (bones_agent_resolve(root, dir, &agent, &slot, &src, &e) == BONES_OK && slot) {
+    /* a slot's worktree is a fossil checkout inside the host's git work
+     * tree: git there would commit or push the host repository */
+    reason = bones_xasprintf("bones: %s is slot %s's worktree, not a git checkout: git commit/push here would act on the "
+                             "host repository %s. Commit the slot's work with `bones swarm commit -m MSG`. (A human can "
+                             "disable this guard with BONES_ALLOW_GIT=1 in Claude Code's environment.)",
+                             dir, slot, root);
+    goto done;
+  }
   slots = active_slots(root);
   if (slots)
     reason = bones_xasprintf("bones: slots are active in this workspace (%s): do not run git commit or git push in the "
