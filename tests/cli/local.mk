@@ -48,3 +48,8 @@ EXTRA_DIST += tests/cli/hooks.test
 # issue 11 (prime): bones prime / tasks prime, coord broadcasts --new
 TESTS += tests/cli/prime.test tests/cli/prime-redis.test
 EXTRA_DIST += tests/cli/prime.test tests/cli/prime-redis.test tests/cli/prime_cli.sh
+
+# issue 11: an orchestrator and three leaves under a scripted harness, every command in a fresh shell
+harness_e2e_tests = tests/cli/harness-e2e-sqlite.test tests/cli/harness-e2e-redis.test
+TESTS += $(harness_e2e_tests)
+EXTRA_DIST += $(harness_e2e_tests) tests/cli/harness_e2e.sh
