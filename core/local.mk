@@ -50,3 +50,4 @@ libbones_la_SOURCES += core/url.c core/url.h
 libbones_la_SOURCES += core/text.c core/text.h
 libbones_la_SOURCES += core/holds_overlap.c
 libbones_la_SOURCES += core/swarm_stale.c
+libbones_la_SOURCES += core/tasks_next.c

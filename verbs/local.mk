@@ -27,3 +27,4 @@ bones_SOURCES += verbs/swarm/swarm.c verbs/swarm/swarm_more.c \
 bones_SOURCES += verbs/apply.c
 bones_SOURCES += verbs/coord/coord.c verbs/coord/coord_verbs.h verbs/coord/claims.c \
 	verbs/coord/barrier.c verbs/coord/messages.c
+bones_SOURCES += verbs/tasks/claim_next.c
