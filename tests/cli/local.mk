@@ -33,3 +33,6 @@ TESTS += tests/cli/safety-utf8.test
 EXTRA_DIST += tests/cli/safety-utf8.test
 TESTS += tests/cli/safety-holds.test
 EXTRA_DIST += tests/cli/safety-holds.test
+# issue 11 item 5: tasks claim --next
+TESTS += tests/cli/tasks_next.test
+EXTRA_DIST += tests/cli/tasks_next.test
