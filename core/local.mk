@@ -55,3 +55,4 @@ libbones_la_SOURCES += core/sha256.c core/sha256.h core/harness.c core/harness.h
 	core/harness_manifest.c core/harness_files.c core/harness_section.c core/harness_settings.c \
 	core/harness_githook.c core/harness_text.c
 libbones_la_SOURCES += core/cursor.c core/cursor.h core/prime.c core/prime.h core/prime_md.c core/prime_trunk.c
+libbones_la_SOURCES += core/tasks_next.c

@@ -690,3 +690,5 @@ json_t *bones_tasks_ready(json_t *tasks, int64_t now_ms, const char *slot) {
   sort_array(ready, cmp_ready);
   return ready;
 }
+
+const char *bones_tasks_agent(const struct bones_tasks *t) { return t->agent; }

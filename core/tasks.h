@@ -103,4 +103,30 @@ json_t *bones_tasks_ready(json_t *tasks, int64_t now_ms, const char *slot);
 /* 1 when type is a known edge type. */
 int bones_edge_type_valid(const char *type);
 
+/* The agent the backlog acts as (borrowed from t). */
+const char *bones_tasks_agent(const struct bones_tasks *t);
+
+/* ---- claim the next ready task (core/tasks_next.c) ---- */
+
+struct bones_claim_next_opts {
+  int64_t ttl_ms;   /* the lease, as for bones_task_claim (0 = 30 min) */
+  const char *slot; /* NULL, or only tasks with context.slot == slot */
+  int another;      /* 1: claim a new task even when the agent holds one */
+  int max_rounds;   /* times the ready list is read at most (0 = 8) */
+};
+
+/* Claims the most urgent ready task (bones_tasks_ready order) for the
+ * agent through bones_task_claim, so epochs, events and leases are those
+ * of `tasks claim ID`.  A candidate lost since the list was read (claimed
+ * by another: CONFLICT; closed: REFUSED; deleted: NOTFOUND) moves on to
+ * the next one; the list is read again only when every candidate was
+ * lost, at most max_rounds times (then BONES_E_CONFLICT).  Unless
+ * o->another, an agent that already holds a claimed task (matching
+ * o->slot) gets that one back (its most urgent claim) with no write:
+ * *wrote 0, *held 1.  Nothing ready: BONES_E_NOTFOUND "no ready task".
+ * *task is a new reference the caller json_decrefs; lost (may be NULL)
+ * counts the candidates lost to other agents. */
+int bones_task_claim_next(struct bones_tasks *t, const struct bones_claim_next_opts *o, json_t **task, int *wrote,
+                          int *held, int *lost, struct bones_error *err);
+
 #endif

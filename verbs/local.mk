@@ -33,3 +33,4 @@ bones_SOURCES += verbs/harness/harness.c verbs/harness/harness_verbs.h \
 	verbs/hook/heartbeat.c verbs/hook/pre_tool_use.c verbs/hook/pre_commit.c
 bones_SOURCES += verbs/doctor/check_harness.c
 bones_SOURCES += verbs/prime.c verbs/prime_verb.h
+bones_SOURCES += verbs/tasks/claim_next.c

@@ -70,3 +70,17 @@ echo "claim race: $procs processes x $keys tasks (claims/s = winning claims per 
 printf '%-8s %10s %12s %7s %6s %8s\n' backend claims/s "raw CAS w/s" ratio dups verified
 printf '%s' "$race_rows"
 unset BONES_AGENT_ID
+
+# claim --next (issue 11 item 5): one `bones tasks claim --next --another`
+# process per run over a backlog of 210 ready tasks (each run reads the
+# whole backlog, then claims the first ready one), sqlite
+echo
+echo "== one \`bones tasks claim --next\` process per run (sqlite, 210 tasks)"
+export BONES_AGENT_ID=bench-next
+_i=0
+while [ $_i -lt 210 ]; do
+  "$bones" -q --substrate="sqlite:$tmp/tasks/next.db" tasks create "next $_i" >/dev/null || break
+  _i=$((_i + 1))
+done
+cli_row "bones tasks claim --next (sqlite)" 200 -- "$bones" --substrate="sqlite:$tmp/tasks/next.db" tasks claim --next --another
+unset BONES_AGENT_ID

@@ -53,3 +53,6 @@ EXTRA_DIST += tests/cli/prime.test tests/cli/prime-redis.test tests/cli/prime_cl
 harness_e2e_tests = tests/cli/harness-e2e-sqlite.test tests/cli/harness-e2e-redis.test
 TESTS += $(harness_e2e_tests)
 EXTRA_DIST += $(harness_e2e_tests) tests/cli/harness_e2e.sh
+# issue 11 item 5: tasks claim --next
+TESTS += tests/cli/tasks_next.test
+EXTRA_DIST += tests/cli/tasks_next.test

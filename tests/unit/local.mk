@@ -68,3 +68,9 @@ tests_unit_test_prime_SOURCES = tests/unit/test_prime.c tests/unit/cmocka_all.h
 tests_unit_test_prime_CFLAGS = $(unit_cflags)
 tests_unit_test_prime_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_prime
+# issue 11 item 5: bones_task_claim_next (core/tasks_next.c)
+check_PROGRAMS += tests/unit/test_tasks_next
+tests_unit_test_tasks_next_SOURCES = tests/unit/test_tasks_next.c tests/unit/cmocka_all.h
+tests_unit_test_tasks_next_CFLAGS = $(unit_cflags)
+tests_unit_test_tasks_next_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_tasks_next

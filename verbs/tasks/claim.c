@@ -73,7 +73,10 @@ static int run_op(struct bones_ctx *ctx, int argc, char **argv, enum claim_op op
   return tasks_emit_task(ctx, schemas[op], op == OP_CLAIM && !wrote ? "(mine)" : words[op], task, wrote);
 }
 
-int tasks_claim_run(struct bones_ctx *ctx, int argc, char **argv) { return run_op(ctx, argc, argv, OP_CLAIM); }
+int tasks_claim_run(struct bones_ctx *ctx, int argc, char **argv) {
+  if (tasks_args_have(argc, argv, "--next")) return tasks_claim_next_run(ctx, argc, argv);
+  return run_op(ctx, argc, argv, OP_CLAIM);
+}
 int tasks_renew_run(struct bones_ctx *ctx, int argc, char **argv) { return run_op(ctx, argc, argv, OP_RENEW); }
 int tasks_release_run(struct bones_ctx *ctx, int argc, char **argv) { return run_op(ctx, argc, argv, OP_RELEASE); }
 int tasks_close_run(struct bones_ctx *ctx, int argc, char **argv) { return run_op(ctx, argc, argv, OP_CLOSE); }

@@ -135,4 +135,7 @@ static int run_list(struct bones_ctx *ctx, int argc, char **argv, int ready_verb
 }
 
 int tasks_list_run(struct bones_ctx *ctx, int argc, char **argv) { return run_list(ctx, argc, argv, 0); }
-int tasks_ready_run(struct bones_ctx *ctx, int argc, char **argv) { return run_list(ctx, argc, argv, 1); }
+int tasks_ready_run(struct bones_ctx *ctx, int argc, char **argv) {
+  if (tasks_args_have(argc, argv, "--claim")) return tasks_claim_next_run(ctx, argc, argv);
+  return run_list(ctx, argc, argv, 1);
+}

@@ -28,8 +28,10 @@ static const struct bones_subverb tasks_subverbs[] = {
      tasks_list_run, 0},
     {"ready", "tasks ready to claim, most urgent first",
      "usage: bones tasks ready [--limit N] [--slot S] [--mine]\n"
+     "       bones tasks ready --claim [--slot S] [--ttl DURATION] [--another]\n"
      "Open, unclaimed, not deferred, not blocked (blocks edges), no open children;\n"
-     "sorted by priority then age.  Never truncated unless --limit.\n" TASKS_NOTE,
+     "sorted by priority then age.  Never truncated unless --limit.\n"
+     "--claim claims the first of them: the same as `bones tasks claim --next`.\n" TASKS_NOTE,
      tasks_ready_run, 0},
     {"show", "one task, every field", "usage: bones tasks show ID [--json]\n" TASKS_NOTE, tasks_show_run, 0},
     {"update", "change title, files, parent, priority, deferral or context",
@@ -38,10 +40,16 @@ static const struct bones_subverb tasks_subverbs[] = {
      tasks_update_run, 0},
     {"claim", "claim a task (exactly once)",
      "usage: bones tasks claim ID [--ttl DURATION] [--takeover]\n"
+     "       bones tasks claim --next [--slot S] [--ttl DURATION] [--another]\n"
      "open -> claimed by you, with a lease (default 30m) and a new epoch.  Claiming\n"
      "your own claim again changes nothing.  Claimed by another: exit 4 naming the\n"
      "holder and the lease; --takeover succeeds only when that lease expired and the\n"
-     "holder shows no presence (the old claimer's later close is then refused).\n" TASKS_NOTE,
+     "holder shows no presence (the old claimer's later close is then refused).\n"
+     "--next claims the most urgent ready task (the first of `bones tasks ready`\n"
+     "[--slot S]); one taken by another agent meanwhile is skipped, so racing\n"
+     "agents each get a different task.  If you already hold a claimed task you get\n"
+     "it back unchanged (\"(mine)\", changed false) unless --another.  Nothing\n"
+     "ready: exit 3.  Output as for `claim ID`; -q prints only the id.\n" TASKS_NOTE,
      tasks_claim_run, 0},
     {"renew", "extend your claim's lease", "usage: bones tasks renew ID [--ttl DURATION]\n" TASKS_NOTE,
      tasks_renew_run, 0},

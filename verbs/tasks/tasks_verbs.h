@@ -17,4 +17,9 @@ int tasks_release_run(struct bones_ctx *ctx, int argc, char **argv);
 int tasks_close_run(struct bones_ctx *ctx, int argc, char **argv);
 int tasks_watch_run(struct bones_ctx *ctx, int argc, char **argv);
 
+/* `tasks claim --next` / `tasks ready --claim` (claim_next.c). */
+int tasks_claim_next_run(struct bones_ctx *ctx, int argc, char **argv);
+/* 1 when flag is one of argv[1..] (before a "--"). */
+int tasks_args_have(int argc, char **argv, const char *flag);
+
 #endif
