@@ -359,9 +359,11 @@ static void gather_next(json_t *r) {
     step(next, cmd, "you hold this claim: finish it and close it (or `bones tasks release ID`)");
   } else if (strcmp(role, "orchestrator") != 0) {
     if (json_array_size(ready) > 0) {
+      step(next, "bones -q swarm join --slot NAME --next",
+           "claim the most urgent ready task and get a worktree for it (prints its path: cd there)");
       cmd = bones_xasprintf("bones swarm join --slot NAME --task %s", str(json_array_get(ready, 0), "id"));
-      step(next, cmd, "claim the most urgent ready task and get a worktree for it (then cd there)");
-      step(next, "bones tasks claim --next", "or only claim the most urgent ready task (exit 3 when none is ready)");
+      step(next, cmd, "or join a given task (this is the most urgent one now)");
+      step(next, "bones tasks claim --next", "or only claim the most urgent ready task, without a slot");
     } else {
       step(next, "bones tasks watch --timeout 5m", "nothing is ready: wait for new tasks");
     }

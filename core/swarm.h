@@ -45,9 +45,12 @@ struct bones_join_opts {
   int64_t lease_ms;  /* task claim lease (--ttl); 0 = max(30 min, session lease + grace) */
   const char *session_lease; /* --lease DURATION; NULL = $BONES_SESSION_LEASE or 5m */
   const char *grace;         /* --grace DURATION; NULL = $BONES_SESSION_GRACE or one lease */
+  int next;                  /* --next: task is NULL; claim the most urgent ready task
+                                (bones_task_claim_next) as the slot's agent */
 };
 
-/* Joins: claims the task, holds its files, clones the hub into the slot,
+/* Joins: claims the task (o->task, or with o->next the most urgent ready
+ * one: BONES_E_NOTFOUND when none is ready), holds its files, clones the hub into the slot,
  * records the session.  On any failure everything done is undone. */
 int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, json_t **session,
                      struct bones_error *err);

@@ -172,13 +172,21 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
     if (rc == BONES_OK) rc = bones_remove_tree(dir, err);
   }
   if (rc == BONES_OK) rc = bones_tasks_open(s->kv, agent, &tasks, err);
-  if (rc == BONES_OK) rc = bones_task_resolve(tasks, o->task, &task_id, err);
+  if (rc == BONES_OK && !o->next) rc = bones_task_resolve(tasks, o->task, &task_id, err);
   /* the claim must outlive the session's lease + grace, or another agent
    * could take the task over from a slot still alive */
   int64_t claim_ttl = o->lease_ms > 0 ? o->lease_ms : BONES_CLAIM_TTL_DEFAULT_MS;
   if (o->lease_ms <= 0 && claim_ttl < lease + grace)
     claim_ttl = lease + grace > BONES_LEASE_MAX_MS ? BONES_LEASE_MAX_MS : lease + grace;
-  if (rc == BONES_OK) rc = bones_task_claim(tasks, task_id, claim_ttl, 0, &task, &wrote, err);
+  if (rc == BONES_OK && o->next) {
+    /* the slot's agent is new: it holds no task, so this claims one */
+    struct bones_claim_next_opts next = {claim_ttl, NULL, 0, 0};
+    int had = 0;
+    rc = bones_task_claim_next(tasks, &next, &task, &wrote, &had, NULL, err);
+    if (rc == BONES_OK) task_id = bones_xstrdup(json_string_value(json_object_get(task, "id")));
+  } else if (rc == BONES_OK) {
+    rc = bones_task_claim(tasks, task_id, claim_ttl, 0, &task, &wrote, err);
+  }
   if (rc == BONES_OK) claimed = wrote;
   if (rc == BONES_OK) {
     files = task_files(task, &nfiles);

@@ -18,7 +18,7 @@ bindir=$(cd "$(dirname "$BONES")" && pwd)
 fresh() { # fresh DIR COMMAND...: runs COMMAND in a new bash in DIR, which exits at once
   _d=$1; shift
   env -i HOME="$HOME" PATH="$bindir:/usr/bin:/bin" BONES_HOME="$BONES_HOME" BONES_PLUGIN_PATH="$BONES_PLUGIN_PATH" \
-    BONES_SESSION_LEASE=3s BONES_SESSION_GRACE=3s BONES_HUB_WATCH_EVERY=300ms BONES_HOOK_HEARTBEAT_INTERVAL=1s ${AGENT:+BONES_AGENT_ID=$AGENT} \
+    BONES_SESSION_LEASE=5s BONES_SESSION_GRACE=5s BONES_HUB_WATCH_EVERY=300ms BONES_HOOK_HEARTBEAT_INTERVAL=1s ${AGENT:+BONES_AGENT_ID=$AGENT} \
     GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t \
     bash -c "cd \"\$1\" && shift && exec \"\$@\"" fresh "$_d" "$@"
 }
@@ -26,7 +26,8 @@ fresh() { # fresh DIR COMMAND...: runs COMMAND in a new bash in DIR, which exits
 # (matcher-filtered like Claude Code: "" or a regex over the source/tool name)
 # in DIR with Claude Code's hook input on stdin; prints their stdout.
 hook() {
-  python3 - "$w/.claude/settings.json" "$1" "${3:-}" > "$TAP_TMPDIR/hookcmds" <<'PY'
+  _cmds=$(mktemp "$TAP_TMPDIR/hookcmds.XXXXXX") # one per call: leaves fire hooks concurrently
+  python3 - "$w/.claude/settings.json" "$1" "${3:-}" > "$_cmds" <<'PY'
 import json, re, sys
 settings, event, name = sys.argv[1], sys.argv[2], sys.argv[3]
 for group in json.load(open(settings)).get("hooks", {}).get(event, []):
@@ -39,7 +40,8 @@ PY
     "$1" "$2" "${3:-}" "${3:-}")
   while IFS= read -r _cmd; do
     printf '%s' "$_hin" | fresh "$2" bash -c "$_cmd" || echo "hook-failed: $_cmd"
-  done < "$TAP_TMPDIR/hookcmds"
+  done < "$_cmds"
+  rm -f "$_cmds"
 }
 st() { fresh "$w" bones --json swarm status | python3 -c '
 import json, sys
@@ -54,27 +56,33 @@ out=$(hook SessionStart "$w" startup)
 ctx=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["hookSpecificOutput"]["hookEventName"]); print(d["hookSpecificOutput"]["additionalContext"])' 2>&1)
 tap_like "$ctx" "^SessionStart$" "the SessionStart hook prints Claude Code's envelope"
 tap_like "$ctx" "role: orchestrator" "and prime tells the orchestrator who it is"
-for f in a b c d; do
-  fresh "$w" bones -q tasks create "edit $f" --files "src/$f.txt" >> "$TAP_TMPDIR/tasks" 2>&1 || tap_bail "tasks create failed"
+for f in a b c d; do # d is the least urgent: the silent agent, joining last, gets it
+  p=P1; [ $f = d ] && p=P3
+  fresh "$w" bones -q tasks create "edit $f" --files "src/$f.txt" --priority $p >> "$TAP_TMPDIR/tasks" 2>&1 ||
+    tap_bail "tasks create failed"
 done
 tap_is "$(wc -l < "$TAP_TMPDIR/tasks" | tr -d ' ')" "4" "orchestrator: four tasks planned"
 ctx=$(hook SessionStart "$w" resume | python3 -c 'import json,sys; print(json.load(sys.stdin)["hookSpecificOutput"]["additionalContext"])')
 tap_like "$ctx" "Ready work \(4 of 4\)" "prime lists the four ready tasks"
 
 # ---- three leaf agents, concurrently, each command in a fresh shell ----
-# A leaf: joins its task (the orchestrator dispatched it), primes in its
-# worktree, then "works" for longer than lease + grace (6 s) with only the
+# A leaf: joins the most urgent ready task (`swarm join --next`: the three
+# race for the same top task), primes in its worktree, then "works" for longer than lease + grace (10 s) with only the
 # PostToolUse hook renewing its session, tries git commit (denied), commits
 # through bones and closes.
-leaf() { # leaf N TASK FILE
-  _n=$1 _t=$2 _f=$3 _log=$TAP_TMPDIR/leaf$1
+leaf() { # leaf N
+  _n=$1 _log=$TAP_TMPDIR/leaf$1
   {
-    _wt=$(fresh "$w" bones -q swarm join --slot "leaf$_n" --task "$_t") || { echo "FAIL join"; return; }
+    fresh "$w" bones --json swarm join --slot "leaf$_n" --next > "$_log.join" || { echo "FAIL join $(cat "$_log.join")"; return; }
+    _wt=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["session"]["worktree"])' < "$_log.join")
+    _t=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["session"]["task_id"])' < "$_log.join")
+    _f=$(fresh "$w" bones --json tasks show "$_t" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["task"]["files"][0])')
+    echo "$_t $_f" > "$_log.task"
     echo "wt $_wt"
     hook SessionStart "$_wt" compact | python3 -c 'import json,sys; print(json.load(sys.stdin)["hookSpecificOutput"]["additionalContext"])' > "$_log.prime"
     _r=0
-    while [ $_r -lt 6 ]; do
-      fresh "$_wt" sh -c "echo 'leaf$_n round $_r' >> $_f" || echo "FAIL edit"
+    while [ $_r -lt 8 ]; do
+      fresh "$_wt" sh -c "echo 'leaf$_n round $_r' >> $_f" || echo "FAIL edit of '$_f' in '$_wt'"
       hook PostToolUse "$_wt" Edit
       sleep 1.5
       _r=$((_r + 1))
@@ -82,27 +90,36 @@ leaf() { # leaf N TASK FILE
     hook PreToolUse "$_wt" Bash > /dev/null
     printf '{"tool_name":"Bash","cwd":"%s","tool_input":{"command":"git commit -am x"}}' "$_wt" |
       fresh "$_wt" bones hook pre-tool-use > "$_log.guard"
-    fresh "$_wt" bones -q swarm commit -m "leaf$_n: six rounds on $_f" > "$_log.commit" 2>&1 || echo "FAIL commit $(cat "$_log.commit")"
+    fresh "$_wt" bones -q swarm commit -m "leaf$_n: eight rounds on $_f" > "$_log.commit" 2>&1 || echo "FAIL commit $(cat "$_log.commit")"
     hook PostToolUse "$_wt" Bash
     fresh "$_wt" bones swarm close --result success > "$_log.close" 2>&1 || echo "FAIL close $(cat "$_log.close")"
     echo done
   } > "$_log" 2>&1
 }
-set -- $(cat "$TAP_TMPDIR/tasks")
-tsilent=$4
-leaf 1 "$1" src/a.txt & p1=$!
-leaf 2 "$2" src/b.txt & p2=$!
-leaf 3 "$3" src/c.txt & p3=$!
+tsilent=$(sed -n 4p "$TAP_TMPDIR/tasks")
+leaf 1 & p1=$!
+leaf 2 & p2=$!
+leaf 3 & p3=$!
 # a fourth agent joins and then goes silent: no hooks, no verbs
-sleep 1
-tap_run "a silent agent joins too" fresh "$w" bones -q swarm join --slot silent --task "$tsilent"
-sleep 3
+i=0; while [ $i -lt 80 ] && [ "$(cat "$TAP_TMPDIR"/leaf?.task 2>/dev/null | wc -l)" -lt 3 ]; do sleep 0.25; i=$((i + 1)); done
+tap_run "a silent agent joins too (--next)" fresh "$w" bones -q swarm join --slot silent --next
+tap_is "$(fresh "$w" bones --json swarm status | python3 -c '
+import json, sys
+print([s["task_id"] for s in json.load(sys.stdin)["data"]["sessions"] if s["slot"] == "silent"][0])')" "$tsilent" \
+  "it got the one task left, the least urgent"
+tap_run_status 3 "join --next with nothing ready exits 3" fresh "$w" bones swarm join --slot extra --next
+tap_like "$TAP_OUT" "no ready task" "saying so"
+[ ! -e "$w/.bones/swarm/extra" ]; tap_check $? "and leaves no slot behind"
+tap_run_status 2 "join with both --task and --next is a usage error" fresh "$w" bones swarm join --slot extra --next --task "$tsilent"
+tap_is "$(cut -d' ' -f2 "$TAP_TMPDIR"/leaf?.task | sort | tr '\n' ' ')" "src/a.txt src/b.txt src/c.txt " \
+  "the three racing leaves joined the three urgent tasks, one each"
+sleep 2
 tap_like "$(st)" "leaf1 (active|idle)" "mid-run: leaf1's session is alive"
 wait $p1; wait $p2; wait $p3
 for n in 1 2 3; do
   tap_is "$(grep -c FAIL "$TAP_TMPDIR/leaf$n")/$(tail -1 "$TAP_TMPDIR/leaf$n")" "0/done" \
-    "leaf$n ran join, prime, six hooked rounds, commit and close without a failure"
-  grep FAIL "$TAP_TMPDIR/leaf$n" | head -3 | while read -r l; do tap_diag "$l"; done
+    "leaf$n ran join, prime, eight hooked rounds, commit and close without a failure"
+  grep -q FAIL "$TAP_TMPDIR/leaf$n" && tap_diag "$(head -c 1500 "$TAP_TMPDIR/leaf$n")"
   tap_like "$(cat "$TAP_TMPDIR/leaf$n.prime")" "slot: .?leaf$n" "leaf$n: prime in the worktree names the slot"
   tap_like "$(cat "$TAP_TMPDIR/leaf$n.prime")" "bones swarm commit" "leaf$n: and tells it how to commit"
   tap_like "$(cat "$TAP_TMPDIR/leaf$n.guard")" '"permissionDecision":"deny"' "leaf$n: git commit in the worktree was denied"
@@ -113,7 +130,7 @@ tap_unlike "$(grep -h '"event":"slot_reap' "$w/.bones/swarm-events.jsonl" "$w/.b
   "no leaf was reaped though each worked for longer than lease + grace between bones verbs"
 
 # the silent agent's lease ran out: the hub's watcher reaped it
-i=0; while [ $i -lt 40 ] && [ -d "$w/.bones/swarm/silent/wt" ]; do sleep 0.25; i=$((i + 1)); done
+i=0; while [ $i -lt 80 ] && [ -d "$w/.bones/swarm/silent/wt" ]; do sleep 0.25; i=$((i + 1)); done
 [ ! -d "$w/.bones/swarm/silent/wt" ]; tap_check $? "the silent agent's slot was reaped after lease + grace"
 tap_like "$(cat "$w/.bones/swarm-events.jsonl")" '"event":"slot_reap".*"slot":"silent"' "swarm-events.jsonl records that reap"
 tap_like "$(fresh "$w" bones --json tasks show "$tsilent")" '"status":"open"' "and its task is ready again"
@@ -123,7 +140,7 @@ tap_is "$(st)" "" "no session is left"
 tap_run "orchestrator: bones apply" fresh "$w" bones apply
 for f in a b c; do
   n=$(grep -c "round" "$w/src/$f.txt")
-  tap_is "$n" "6" "src/$f.txt holds its leaf's six rounds in the git work tree"
+  tap_is "$n" "8" "src/$f.txt holds its leaf's eight rounds in the git work tree"
 done
 tap_like "$(cd "$w" && git diff --cached --name-only | tr '\n' ' ')" "src/a.txt src/b.txt src/c.txt" "staged for the person to commit"
 out=$(cd "$TAP_TMPDIR" && printf '{}' | env -i PATH="$bindir:/usr/bin:/bin" HOME="$HOME" bash -c 'bones hook heartbeat; echo "rc=$?"')

@@ -20,8 +20,9 @@ int swarm_join_run(struct bones_ctx *ctx, int argc, char **argv) {
   static const struct option opts[] = {{"slot", required_argument, NULL, 's'}, {"task", required_argument, NULL, 't'},
                                        {"force", no_argument, NULL, 'f'},        {"pid", required_argument, NULL, 'p'},
                                        {"ttl", required_argument, NULL, 'T'},    {"lease", required_argument, NULL, 'L'},
-                                       {"grace", required_argument, NULL, 'G'},  {NULL, 0, NULL, 0}};
-  struct bones_join_opts o = {NULL, NULL, 0, 0, 0, NULL, NULL};
+                                       {"grace", required_argument, NULL, 'G'},  {"next", no_argument, NULL, 'N'},
+                                       {NULL, 0, NULL, 0}};
+  struct bones_join_opts o = {NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   struct bones_error err;
   optind = 0;
   opterr = 0;
@@ -39,11 +40,14 @@ int swarm_join_run(struct bones_ctx *ctx, int argc, char **argv) {
         return bones_ctx_fail(ctx, &err);
     } else if (c == 'L') o.session_lease = optarg;
     else if (c == 'G') o.grace = optarg;
+    else if (c == 'N') o.next = 1;
     else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
-  if (o.slot == NULL || o.task == NULL) return bones_ctx_usage(ctx, "join needs --slot NAME and --task ID");
-  if (bones_utf8_check("--task", o.task, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (o.next && o.task) return bones_ctx_usage(ctx, "join takes --task ID or --next, not both");
+  if (o.slot == NULL || (o.task == NULL && !o.next))
+    return bones_ctx_usage(ctx, "join needs --slot NAME and --task ID (or --next)");
+  if (o.task && bones_utf8_check("--task", o.task, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   struct bones_swarm s;
   json_t *session = NULL;
   int rc = swarm_open(ctx, &s, &err);
@@ -160,9 +164,10 @@ int swarm_close_run(struct bones_ctx *ctx, int argc, char **argv) {
 
 static const struct bones_subverb swarm_subverbs[] = {
     {"join", "open a slot on a task",
-     "usage: bones swarm join --slot NAME --task ID [--force] [--lease DURATION]\n"
+     "usage: bones swarm join --slot NAME --task ID|--next [--force] [--lease DURATION]\n"
      "                        [--grace DURATION] [--pid PID] [--ttl DURATION]\n"
-     "Claims the task for the slot's life, holds the task's files, clones the hub\n"
+     "Claims the task (--next: the most urgent ready one, as `tasks claim --next`\n"
+     "would, but for the slot; exit 3 when nothing is ready) for the slot's life, holds the task's files, clones the hub\n"
      "into .bones/swarm/NAME/ and records the session.  The slot is alive while\n"
      "its session lease runs (--lease, else $BONES_SESSION_LEASE, else 5m); every\n"
      "bones verb run as the slot renews it (swarm, tasks, coord from inside the\n"
