@@ -18,7 +18,7 @@ bindir=$(cd "$(dirname "$BONES")" && pwd)
 fresh() { # fresh DIR COMMAND...: runs COMMAND in a new bash in DIR, which exits at once
   _d=$1; shift
   env -i HOME="$HOME" PATH="$bindir:/usr/bin:/bin" BONES_HOME="$BONES_HOME" BONES_PLUGIN_PATH="$BONES_PLUGIN_PATH" \
-    BONES_SESSION_LEASE=5s BONES_SESSION_GRACE=5s BONES_HUB_WATCH_EVERY=300ms BONES_HOOK_HEARTBEAT_INTERVAL=1s ${AGENT:+BONES_AGENT_ID=$AGENT} \
+    BONES_SESSION_LEASE=8s BONES_SESSION_GRACE=8s BONES_HUB_WATCH_EVERY=300ms BONES_HOOK_HEARTBEAT_INTERVAL=1s ${AGENT:+BONES_AGENT_ID=$AGENT} \
     GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t \
     bash -c "cd \"\$1\" && shift && exec \"\$@\"" fresh "$_d" "$@"
 }
@@ -67,7 +67,7 @@ tap_like "$ctx" "Ready work \(4 of 4\)" "prime lists the four ready tasks"
 
 # ---- three leaf agents, concurrently, each command in a fresh shell ----
 # A leaf: joins the most urgent ready task (`swarm join --next`: the three
-# race for the same top task), primes in its worktree, then "works" for longer than lease + grace (10 s) with only the
+# race for the same top task), primes in its worktree, then "works" for longer than lease + grace (16 s) with only the
 # PostToolUse hook renewing its session, tries git commit (denied), commits
 # through bones and closes.
 leaf() { # leaf N
@@ -75,13 +75,16 @@ leaf() { # leaf N
   {
     fresh "$w" bones --json swarm join --slot "leaf$_n" --next > "$_log.join" || { echo "FAIL join $(cat "$_log.join")"; return; }
     _wt=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["session"]["worktree"])' < "$_log.join")
+    # the join was a Bash tool call: Claude Code fires PostToolUse after it,
+    # with the cwd its shell is in now (the agent cd'ed into the worktree)
+    hook PostToolUse "$_wt" Bash
     _t=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["session"]["task_id"])' < "$_log.join")
     _f=$(fresh "$w" bones --json tasks show "$_t" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["task"]["files"][0])')
     echo "$_t $_f" > "$_log.task"
     echo "wt $_wt"
     hook SessionStart "$_wt" compact | python3 -c 'import json,sys; print(json.load(sys.stdin)["hookSpecificOutput"]["additionalContext"])' > "$_log.prime"
     _r=0
-    while [ $_r -lt 8 ]; do
+    while [ $_r -lt 12 ]; do
       fresh "$_wt" sh -c "echo 'leaf$_n round $_r' >> $_f" || echo "FAIL edit of '$_f' in '$_wt'"
       hook PostToolUse "$_wt" Edit
       sleep 1.5
@@ -90,7 +93,7 @@ leaf() { # leaf N
     hook PreToolUse "$_wt" Bash > /dev/null
     printf '{"tool_name":"Bash","cwd":"%s","tool_input":{"command":"git commit -am x"}}' "$_wt" |
       fresh "$_wt" bones hook pre-tool-use > "$_log.guard"
-    fresh "$_wt" bones -q swarm commit -m "leaf$_n: eight rounds on $_f" > "$_log.commit" 2>&1 || echo "FAIL commit $(cat "$_log.commit")"
+    fresh "$_wt" bones -q swarm commit -m "leaf$_n: twelve rounds on $_f" > "$_log.commit" 2>&1 || echo "FAIL commit $(cat "$_log.commit")"
     hook PostToolUse "$_wt" Bash
     fresh "$_wt" bones swarm close --result success > "$_log.close" 2>&1 || echo "FAIL close $(cat "$_log.close")"
     echo done
@@ -118,7 +121,7 @@ tap_like "$(st)" "leaf1 (active|idle)" "mid-run: leaf1's session is alive"
 wait $p1; wait $p2; wait $p3
 for n in 1 2 3; do
   tap_is "$(grep -c FAIL "$TAP_TMPDIR/leaf$n")/$(tail -1 "$TAP_TMPDIR/leaf$n")" "0/done" \
-    "leaf$n ran join, prime, eight hooked rounds, commit and close without a failure"
+    "leaf$n ran join, prime, twelve hooked rounds, commit and close without a failure"
   grep -q FAIL "$TAP_TMPDIR/leaf$n" && tap_diag "$(head -c 1500 "$TAP_TMPDIR/leaf$n")"
   tap_like "$(cat "$TAP_TMPDIR/leaf$n.prime")" "slot: .?leaf$n" "leaf$n: prime in the worktree names the slot"
   tap_like "$(cat "$TAP_TMPDIR/leaf$n.prime")" "bones swarm commit" "leaf$n: and tells it how to commit"
@@ -130,7 +133,7 @@ tap_unlike "$(grep -h '"event":"slot_reap' "$w/.bones/swarm-events.jsonl" "$w/.b
   "no leaf was reaped though each worked for longer than lease + grace between bones verbs"
 
 # the silent agent's lease ran out: the hub's watcher reaped it
-i=0; while [ $i -lt 80 ] && [ -d "$w/.bones/swarm/silent/wt" ]; do sleep 0.25; i=$((i + 1)); done
+i=0; while [ $i -lt 160 ] && [ -d "$w/.bones/swarm/silent/wt" ]; do sleep 0.25; i=$((i + 1)); done
 [ ! -d "$w/.bones/swarm/silent/wt" ]; tap_check $? "the silent agent's slot was reaped after lease + grace"
 tap_like "$(cat "$w/.bones/swarm-events.jsonl")" '"event":"slot_reap".*"slot":"silent"' "swarm-events.jsonl records that reap"
 tap_like "$(fresh "$w" bones --json tasks show "$tsilent")" '"status":"open"' "and its task is ready again"
@@ -140,7 +143,7 @@ tap_is "$(st)" "" "no session is left"
 tap_run "orchestrator: bones apply" fresh "$w" bones apply
 for f in a b c; do
   n=$(grep -c "round" "$w/src/$f.txt")
-  tap_is "$n" "8" "src/$f.txt holds its leaf's eight rounds in the git work tree"
+  tap_is "$n" "12" "src/$f.txt holds its leaf's twelve rounds in the git work tree"
 done
 tap_like "$(cd "$w" && git diff --cached --name-only | tr '\n' ' ')" "src/a.txt src/b.txt src/c.txt" "staged for the person to commit"
 out=$(cd "$TAP_TMPDIR" && printf '{}' | env -i PATH="$bindir:/usr/bin:/bin" HOME="$HOME" bash -c 'bones hook heartbeat; echo "rc=$?"')
