@@ -77,8 +77,8 @@ static const char *task_label(const struct bones_plan_task *t, char *buf, size_t
 static void check_tasks(struct bones_plan *plan, unsigned char *good_path_of_task_file[]) {
   for (size_t i = 0; i < plan->ntasks; i++) {
     struct bones_plan_task *t = &plan->tasks[i];
-    char label[48];
-    task_label(t, label, sizeof label);
+    char buf[48];
+    const char *label = task_label(t, buf, sizeof buf);
     if (t->n > 0)
       for (size_t j = 0; j < i; j++)
         if (plan->tasks[j].n == t->n) {

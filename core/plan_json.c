@@ -80,10 +80,6 @@ static void read_files(struct bones_plan *plan, struct bones_plan_task *t, json_
       plan_error(plan, line, "bad-file-line", "task %ld: file %zu needs a \"path\" string", t->n, i + 1);
       continue;
     }
-    if (strlen(path) != json_string_length(json_object_get(f, "path"))) {
-      plan_error(plan, line, "bad-path", "task %ld: file %zu's path holds a NUL character", t->n, i + 1);
-      continue;
-    }
     plan_add_file(t, k, path, line);
   }
 }
@@ -116,9 +112,7 @@ static void read_task(struct bones_plan *plan, json_t *o, size_t index, int line
   if (json_is_integer(n) && json_integer_value(n) >= 1 && json_integer_value(n) <= 1000000000) t->n = (long)json_integer_value(n);
   else plan_error(plan, line, "bad-number", "tasks[%zu] needs \"n\": a task number from 1 to 1000000000", index);
   const char *title = json_string_value(json_object_get(o, "title"));
-  t->title = title && *title && strlen(title) == json_string_length(json_object_get(o, "title"))
-                 ? bones_xstrdup(title)
-                 : bones_xasprintf("Task %ld", t->n);
+  t->title = title && *title ? bones_xstrdup(title) : bones_xasprintf("Task %ld", t->n); /* jansson refuses NUL */
   json_t *slot = json_object_get(o, "slot");
   if (json_is_string(slot)) t->slot = bones_xstrdup(json_string_value(slot));
   else if (slot && !json_is_null(slot)) t->slot = bones_xstrdup(""); /* reported as a bad slot */

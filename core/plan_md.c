@@ -97,7 +97,7 @@ static int read_heading(struct bones_plan *plan, const char *h, int line) {
     char *close = strchr(name, ']');
     if (close == NULL) {
       plan_error(plan, line, "bad-slot", "the slot tag is not closed: write `[slot: name]`");
-      t->slot = bones_xstrdup("");
+      t->slot = trimmed(name, name + strlen(name));
       *tag = '\0';
     } else {
       t->slot = trimmed(name, close);
