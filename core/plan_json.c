@@ -130,6 +130,10 @@ static void read_task(struct bones_plan *plan, json_t *o, size_t index, int line
 
 void plan_read_json(struct bones_plan *plan, const char *text, size_t len) {
   json_error_t jerr;
+  if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* a byte order mark */
+    text += 3;
+    len -= 3;
+  }
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (root == NULL) {
     plan_error(plan, jerr.line, "bad-json", "not valid JSON: %s", jerr.text);

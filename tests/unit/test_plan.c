@@ -160,6 +160,10 @@ static void json_violations_name_the_task_line(void **state) {
   assert_int_equal(p->nwaves, 1);
   bones_plan_free(p);
   expect_one("{\"tasks\": [1,", "bad-json", 1);
+  p = parse("\xef\xbb\xbf{\"tasks\": [{\"n\": 1, \"slot\": \"a\", \"files\": [{\"kind\": \"test\", \"path\": \"a/t\"}]}]}");
+  assert_int_equal(p->format, BONES_PLAN_JSON); /* after a byte order mark */
+  assert_int_equal(p->nerrors, 0);
+  bones_plan_free(p);
   expect_one("{\"tasks\": []}", "empty-plan", 1);
   expect_one("{\"task\": []}", "bad-json", 1);
   expect_one("{\"tasks\": [{\"n\": 0, \"slot\": \"a\", \"files\": [{\"kind\": \"create\", \"path\": \"a/x\"}]}]}", "bad-number", 1);
