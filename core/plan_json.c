@@ -11,19 +11,25 @@
 #include "plan_int.h"
 #include "util.h"
 
-/* The line of each object of the top-level "tasks" array, in order; a
- * small scanner over the text (jansson keeps no positions).  *n set;
- * the caller frees the array. */
+/* The line where each element of the top-level "tasks" array starts, in
+ * order; a small scanner over the text (jansson keeps no positions).  *n
+ * set; the caller frees the array. */
 static int *task_lines(const char *text, size_t len, size_t *n) {
   int *lines = NULL;
   size_t count = 0;
-  int line = 1, depth = 0, in_tasks = 0;
-  const char *key = NULL; /* the last string seen at depth 1 */
+  int line = 1, depth = 0, in_tasks = 0, want = 0; /* want: the next token starts an element */
+  const char *key = NULL;                           /* the last string seen at depth 1 */
   size_t key_len = 0;
   for (size_t i = 0; i < len; i++) {
     char c = text[i];
     if (c == '\n') line++;
-    else if (c == '"') {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    if (want && c != ']') {
+      lines = bones_xrealloc(lines, (count + 1) * sizeof *lines);
+      lines[count++] = line;
+    }
+    want = 0;
+    if (c == '"') {
       size_t s = i + 1;
       for (i++; i < len && text[i] != '"'; i++) {
         if (text[i] == '\\') i++;
@@ -34,16 +40,12 @@ static int *task_lines(const char *text, size_t len, size_t *n) {
         key_len = i - s;
       }
     } else if (c == '{' || c == '[') {
-      if (c == '[' && depth == 1 && key && key_len == 5 && memcmp(key, "tasks", 5) == 0) in_tasks = 1;
-      if (c == '{' && depth == 2 && in_tasks) {
-        lines = bones_xrealloc(lines, (count + 1) * sizeof *lines);
-        lines[count++] = line;
-      }
+      if (c == '[' && depth == 1 && key && key_len == 5 && memcmp(key, "tasks", 5) == 0) in_tasks = want = 1;
       depth++;
     } else if (c == '}' || c == ']') {
       depth--;
       if (depth == 1) in_tasks = 0;
-    }
+    } else if (c == ',' && depth == 2 && in_tasks) want = 1;
   }
   *n = count;
   return lines;

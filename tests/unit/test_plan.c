@@ -160,6 +160,12 @@ static void json_violations_name_the_task_line(void **state) {
   assert_int_equal(p->nwaves, 1);
   bones_plan_free(p);
   expect_one("{\"tasks\": [1,", "bad-json", 1);
+  p = parse("{\"tasks\": [\n 7,\n \"x\",\n\n {\"n\": 1, \"slot\": \"a\", \"files\": [{\"kind\": \"test\", \"path\": \"/a/t\"}]}]}");
+  assert_true(has(p, "bad-json", 2));
+  assert_true(has(p, "bad-json", 3));
+  assert_true(has(p, "bad-path", 5)); /* the lines stay aligned after elements that are not objects */
+  assert_int_equal(p->nerrors, 3);
+  bones_plan_free(p);
   p = parse("\xef\xbb\xbf{\"tasks\": [{\"n\": 1, \"slot\": \"a\", \"files\": [{\"kind\": \"test\", \"path\": \"a/t\"}]}]}");
   assert_int_equal(p->format, BONES_PLAN_JSON); /* after a byte order mark */
   assert_int_equal(p->nerrors, 0);
