@@ -56,3 +56,6 @@ libbones_la_SOURCES += core/sha256.c core/sha256.h core/harness.c core/harness.h
 	core/harness_githook.c core/harness_text.c
 libbones_la_SOURCES += core/cursor.c core/cursor.h core/prime.c core/prime.h core/prime_md.c core/prime_trunk.c
 libbones_la_SOURCES += core/tasks_next.c
+# issue 12 item 1: plans (plan.h): Markdown and JSON readers, rules, waves
+libbones_la_SOURCES += core/plan.c core/plan.h core/plan_int.h core/plan_md.c core/plan_json.c \
+	core/plan_check.c core/plan_waves.c

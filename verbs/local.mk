@@ -34,3 +34,5 @@ bones_SOURCES += verbs/harness/harness.c verbs/harness/harness_verbs.h \
 bones_SOURCES += verbs/doctor/check_harness.c
 bones_SOURCES += verbs/prime.c verbs/prime_verb.h
 bones_SOURCES += verbs/tasks/claim_next.c
+# issue 12 item 1: `bones plan validate` (core/plan.h)
+bones_SOURCES += verbs/plan/plan.c

@@ -56,3 +56,6 @@ EXTRA_DIST += $(harness_e2e_tests) tests/cli/harness_e2e.sh
 # issue 11 item 5: tasks claim --next
 TESTS += tests/cli/tasks_next.test
 EXTRA_DIST += tests/cli/tasks_next.test
+# issue 12 item 1: bones plan validate
+TESTS += tests/cli/plan.test
+EXTRA_DIST += tests/cli/plan.test

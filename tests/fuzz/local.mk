@@ -107,3 +107,8 @@ fuzz: $(FUZZ_TARGETS)
 	BONES_TEST_BUILDDIR='$(abs_top_builddir)' BONES_TEST_SRCDIR='$(abs_top_srcdir)' \
 	  $(SHELL) $(top_srcdir)/tests/fuzz/run.sh
 .PHONY: fuzz
+# issue 12 item 1: the plan parser (core/plan.h)
+FUZZ_TARGETS += tests/fuzz/fuzz-plan
+tests_fuzz_fuzz_plan_SOURCES = tests/fuzz/fuzz_plan.c
+tests_fuzz_fuzz_plan_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_plan_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)

@@ -74,3 +74,9 @@ tests_unit_test_tasks_next_SOURCES = tests/unit/test_tasks_next.c tests/unit/cmo
 tests_unit_test_tasks_next_CFLAGS = $(unit_cflags)
 tests_unit_test_tasks_next_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_tasks_next
+# issue 12 item 1: the plan parser (core/plan.h)
+check_PROGRAMS += tests/unit/test_plan
+tests_unit_test_plan_SOURCES = tests/unit/test_plan.c tests/unit/cmocka_all.h
+tests_unit_test_plan_CFLAGS = $(unit_cflags)
+tests_unit_test_plan_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_plan
