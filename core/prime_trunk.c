@@ -2,12 +2,17 @@
  * state, the newest trunk check-in and how many check-ins are newer than
  * the one last applied to git (.bones/applied, else the hub's seed, as
  * `bones apply` counts).  Reads .bones/hub.fossil with one bounded
- * `fossil sql --readonly`; never starts the hub. */
+ * `fossil sql --readonly` -- or not at all when .bones/prime-trunk.json
+ * (0600) holds the answer for the same hub.fossil (device, inode, size,
+ * mtime, and its -wal's) and the same .bones/applied: a fossil process is
+ * most of prime's cost, and an agent primes far more often than trunk
+ * moves.  Never starts the hub. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bones/repo.h>
@@ -74,6 +79,64 @@ static void count_unapplied(const char *root, json_t *checkins, json_t *trunk) {
   free(applied);
 }
 
+#define TRUNK_CACHE_MAX 65536
+static const char *const trunk_fields[] = {"tip", "checkins", "baseline", "applied", "unapplied"};
+
+/* What the trunk answer depends on, as one string (malloc'd): hub.fossil
+ * and its -wal as stat sees them, and the content of .bones/applied. */
+static char *trunk_cache_key(const char *root, const char *hub) {
+  struct stat st, wal;
+  if (stat(hub, &st) != 0) return NULL;
+  char *walpath = bones_xasprintf("%s-wal", hub);
+  int has_wal = stat(walpath, &wal) == 0;
+  free(walpath);
+  char *applied = applied_id(root);
+  char *key = bones_xasprintf("%llu:%llu:%lld:%lld.%09ld|%lld:%lld.%09ld|%s", (unsigned long long)st.st_dev,
+                              (unsigned long long)st.st_ino, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                              st.st_mtim.tv_nsec, has_wal ? (long long)wal.st_size : -1LL,
+                              has_wal ? (long long)wal.st_mtim.tv_sec : 0LL, has_wal ? wal.st_mtim.tv_nsec : 0L,
+                              applied ? applied : "-");
+  free(applied);
+  return key;
+}
+
+/* 1 when .bones/prime-trunk.json answers for key: its fields go to trunk. */
+static int trunk_cache_load(const char *root, const char *key, json_t *trunk) {
+  char *file = bones_ws_path(root, "prime-trunk.json"), *text = NULL;
+  struct bones_error err;
+  int hit = 0;
+  if (bones_read_file(file, TRUNK_CACHE_MAX, &text, NULL, &err) == BONES_OK) {
+    json_t *c = json_loads(text, 0, NULL);
+    const char *k = json_string_value(json_object_get(c, "key"));
+    json_t *t = json_object_get(c, "trunk");
+    hit = k && strcmp(k, key) == 0 && json_is_object(t) && bones_utf8_check("cache", text, &err) == BONES_OK;
+    for (size_t i = 0; hit && i < sizeof trunk_fields / sizeof *trunk_fields; i++) {
+      json_t *v = json_object_get(t, trunk_fields[i]);
+      if (v == NULL) hit = 0;
+      else json_object_set(trunk, trunk_fields[i], v);
+    }
+    json_decref(c);
+  }
+  free(text);
+  free(file);
+  return hit;
+}
+
+/* Best effort: records trunk's fields under key (0600, atomic). */
+static void trunk_cache_store(const char *root, const char *key, json_t *trunk) {
+  json_t *t = json_object();
+  for (size_t i = 0; i < sizeof trunk_fields / sizeof *trunk_fields; i++)
+    json_object_set(t, trunk_fields[i], json_object_get(trunk, trunk_fields[i]));
+  json_t *c = json_pack("{s:s, s:o}", "key", key, "trunk", t);
+  char *text = c ? json_dumps(c, JSON_COMPACT) : NULL;
+  char *file = bones_ws_path(root, "prime-trunk.json");
+  struct bones_error err;
+  if (text && strlen(text) < TRUNK_CACHE_MAX) bones_write_file_atomic(file, text, strlen(text), 0600, &err);
+  free(file);
+  free(text);
+  json_decref(c);
+}
+
 void bones_prime_trunk(const char *root, json_t *report) {
   struct bones_error err;
   bones_error_clear(&err);
@@ -91,6 +154,13 @@ void bones_prime_trunk(const char *root, json_t *report) {
     free(hub);
     return;
   }
+  char *key = trunk_cache_key(root, hub);
+  if (key && trunk_cache_load(root, key, trunk)) {
+    json_object_set_new(trunk, "cached", json_true());
+    free(key);
+    free(hub);
+    return;
+  }
   const struct bones_repo_backend_v1 *repo = NULL;
   void *rh = NULL;
   char *state = bones_ws_path(root, "repo");
@@ -99,13 +169,20 @@ void bones_prime_trunk(const char *root, json_t *report) {
   int rc = bones_loader_repo_backend("fossil", &repo, &err);
   if (rc == BONES_OK) rc = repo->open(&o, &rh, &err);
   if (rc == BONES_OK) rc = repo->timeline(rh, hub, 0, on_checkin, checkins, &err);
-  if (rc == BONES_OK) count_unapplied(root, checkins, trunk);
-  else {
+  if (rc == BONES_OK) {
+    count_unapplied(root, checkins, trunk);
+    json_object_set_new(trunk, "cached", json_false());
+    /* only when hub.fossil did not move while it was read */
+    char *after = key ? trunk_cache_key(root, hub) : NULL;
+    if (after && strcmp(after, key) == 0) trunk_cache_store(root, key, trunk);
+    free(after);
+  } else {
     json_object_set_new(trunk, "unknown", bones_utf8_json(err.message));
     bones_prime_error(report, "trunk", &err);
   }
   if (rh) repo->close(rh);
   json_decref(checkins);
+  free(key);
   free(state);
   free(hub);
 }

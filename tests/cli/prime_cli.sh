@@ -137,12 +137,17 @@ tap_is "$(printf '%s' "$TAP_OUT" | py '"%s %s %s" % (d["holds"][0]["path"], d["p
   "other.txt slot-s1 ['a.txt']" "bob holds other.txt; slot-s1 is present holding a.txt"
 
 # ---- trunk: a commit is one check-in not applied to git ----
+b prime --json >/dev/null
+tap_run "prime again, trunk unchanged" b prime --json
+tap_is "$(printf '%s' "$TAP_OUT" | py 'd["trunk"]["cached"]')" "True" "the trunk answer comes from .bones/prime-trunk.json"
+tap_is "$(stat -c %a "$w/.bones/prime-trunk.json")" "600" "which is 0600"
 echo changed > "$wt/a.txt"
 tap_run "commit in s1" inwt -q swarm commit -m "s1: change a"
 c1=$TAP_OUT
 tap_run "orchestrator prime" b prime --json
 tap_is "$(printf '%s' "$TAP_OUT" | py '"%s %s %s %s" % (d["trunk"]["hub"], d["trunk"]["tip"]["id"], d["trunk"]["unapplied"], d["trunk"]["baseline"])')" \
   "running $c1 1 seed" "trunk: the hub runs, the tip is the commit, 1 not applied (from the seed)"
+tap_is "$(printf '%s' "$TAP_OUT" | py 'd["trunk"]["cached"]')" "False" "the commit moved hub.fossil: read afresh"
 tap_like "$(printf '%s' "$TAP_OUT" | py '[s["command"] for s in d["next"]]')" "bones apply" "the orchestrator is told to apply"
 tap_run "hub stop --force" b hub stop --force
 tap_run "prime with the hub stopped" b prime
