@@ -13,6 +13,7 @@
 
 #include "apply.h"
 #include "apply_int.h"
+#include "gitsync.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -197,7 +198,7 @@ int bones_apply(const char *root, const struct bones_repo_backend_v1 *repo, void
   struct apply_ctx a = {root, repo, repo_handle, bones_ws_path(root, "hub.fossil")};
   int lock_fd = -1, rc = BONES_OK;
   char from[BONES_REPO_ID_MAX] = "", to[BONES_REPO_ID_MAX] = "";
-  json_t *changes = json_array(), *refused = json_array();
+  json_t *changes = json_array(), *refused = json_array(), *merged = json_array(), *conflicts = json_array();
   char *tmp = NULL, *from_dir = NULL, *to_dir = NULL;
   const char **olds = NULL, **news = NULL;
   size_t nolds = 0, nnews = 0;
@@ -223,20 +224,38 @@ int bones_apply(const char *root, const struct bones_repo_backend_v1 *repo, void
       news = paths_where(changes, 'D', 1, &nnews);
       if (rc == BONES_OK) rc = export_rev(&a, from, olds, nolds, tmp, "from", &from_dir, err);
       if (rc == BONES_OK) rc = export_rev(&a, to, news, nnews, tmp, "to", &to_dir, err);
-      if (rc == BONES_OK && !o->force) rc = apply_check_diverged(root, from_dir, to_dir, changes, refused, err);
+      if (rc == BONES_OK && !o->force)
+        rc = apply_merge(root, from_dir, to_dir, changes, o->conflict_markers, merged, conflicts, err);
     }
     if (rc == BONES_OK && json_array_size(refused) > 0) {
       json_t *r0 = json_array_get(refused, 0);
       rc = bones_error_set(err, BONES_E_REFUSED, "%zu path(s) refused (%s: %s%s); nothing applied",
                            json_array_size(refused), json_string_value(json_object_get(r0, "reason")),
                            json_string_value(json_object_get(r0, "path")), json_array_size(refused) > 1 ? ", ..." : "");
-      bones_error_hint(err, "uncommitted: commit or stash them in git; diverged: git and trunk both changed them "
-                            "(--force overwrites); unsafe: fix the path on trunk");
+      bones_error_hint(err, "uncommitted: commit or stash them in git; unsafe: fix the path on trunk");
     }
+  }
+  int conflicted = rc == BONES_OK && json_array_size(conflicts) > 0;
+  if (conflicted && !o->conflict_markers) {
+    rc = bones_error_set(err, BONES_E_CONFLICT, "%zu path(s) changed in git and on trunk do not merge (%s%s); nothing "
+                                                "applied", json_array_size(conflicts),
+                         json_string_value(json_array_get(conflicts, 0)), json_array_size(conflicts) > 1 ? ", ..." : "");
+    bones_error_hint(err, "--conflict=markers writes them with conflict markers to resolve and commit in git; "
+                          "--force takes trunk's version");
   }
   if (rc == BONES_OK && !o->dry_run && json_array_size(changes) > 0) {
     rc = write_changes(root, to_dir, changes, err);
-    if (rc == BONES_OK) rc = apply_stage(root, changes, err);
+    json_t *clean = json_array(), *paths = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(changes, i, c) {
+      if (!json_is_true(json_object_get(c, "conflict"))) json_array_append(clean, c);
+      json_array_append(paths, json_object_get(c, "path"));
+    }
+    if (rc == BONES_OK) rc = apply_stage(root, clean, err); /* conflicted files stay unstaged */
+    if (rc == BONES_OK) rc = bones_gitsync_note_applied(root, to, paths, err);
+    json_decref(clean);
+    json_decref(paths);
   }
   if (rc == BONES_OK && !o->dry_run && strcmp(from, to) != 0) {
     char *file = bones_ws_path(root, "applied");
@@ -245,9 +264,16 @@ int bones_apply(const char *root, const struct bones_repo_backend_v1 *repo, void
     free(line);
     free(file);
   }
-  if (rc == BONES_OK || json_array_size(refused) > 0) {
-    *result = json_pack("{s:s, s:s, s:b, s:b, s:O, s:O}", "from", from, "to", to, "up_to_date", strcmp(from, to) == 0,
-                        "dry_run", o->dry_run, "changes", changes, "refused", refused);
+  if (rc == BONES_OK && conflicted) { /* written with markers: the caller must still know */
+    rc = bones_error_set(err, BONES_E_CONFLICT, "%zu path(s) written with conflict markers (%s%s); resolve them in git",
+                         json_array_size(conflicts), json_string_value(json_array_get(conflicts, 0)),
+                         json_array_size(conflicts) > 1 ? ", ..." : "");
+    bones_error_hint(err, "edit the files, then `git add` and `git commit` them; the next sync imports the result");
+  }
+  if (rc == BONES_OK || json_array_size(refused) > 0 || json_array_size(conflicts) > 0) {
+    *result = json_pack("{s:s, s:s, s:b, s:b, s:O, s:O, s:O, s:O}", "from", from, "to", to, "up_to_date",
+                        strcmp(from, to) == 0, "dry_run", o->dry_run, "changes", changes, "refused", refused, "merged",
+                        merged, "conflicts", conflicts);
   }
   if (tmp) {
     struct bones_error e2;
@@ -262,5 +288,7 @@ int bones_apply(const char *root, const struct bones_repo_backend_v1 *repo, void
   free(a.hub);
   json_decref(changes);
   json_decref(refused);
+  json_decref(merged);
+  json_decref(conflicts);
   return rc;
 }

@@ -17,10 +17,13 @@
  *  - a path has uncommitted git changes: staged, unstaged, untracked or
  *    ignored files (`git status --porcelain --ignored`) (BONES_E_REFUSED,
  *    reason "uncommitted");
- *  - unless force: the work tree's committed content of a path is neither
- *    the last applied version nor the trunk version, i.e. git changed it
- *    since the last apply and trunk changed it too (BONES_E_REFUSED,
- *    reason "diverged": applying would silently undo the git change);
+ *  - unless force or conflict_markers: a path git changed since the last
+ *    apply and trunk changed too does not merge cleanly three ways (base:
+ *    the last applied version, ours: git's committed content, theirs:
+ *    trunk's tip) (BONES_E_CONFLICT, the paths in "conflicts"); clean
+ *    merges are written (listed in "merged").  With conflict_markers the
+ *    textual conflicts are written with markers, left unstaged, the tip is
+ *    recorded, and the result is still BONES_E_CONFLICT (*result set);
  *  - trunk has more than one leaf (BONES_E_CONFLICT).
  * Concurrent applies are serialized by a non-blocking lock on
  * .bones/apply.lock (BONES_E_CONFLICT). */
@@ -34,14 +37,19 @@
 
 struct bones_apply_opts {
   int dry_run; /* check and list, write nothing */
-  int force;   /* overwrite "diverged" paths (never uncommitted ones) */
+  int force;   /* overwrite paths changed in git and on trunk with trunk's
+                  version, no merge (never uncommitted ones) */
+  int conflict_markers; /* write conflicted merges with markers (still
+                           BONES_E_CONFLICT) instead of writing nothing */
 };
 
 /* Applies trunk to the work tree at root (the workspace root, also the
  * git top level) reading .bones/hub.fossil through repo.  *result (set on
- * success, and on a refusal with the refused paths) is a new object
+ * success, and on a refusal or conflict with the paths) is a new object
  * {from, to, up_to_date, dry_run, changes: [{path, change: A|M|D}],
- * refused: [{path, reason}]} the caller json_decrefs. */
+ * refused: [{path, reason}], merged: [path], conflicts: [path]} the
+ * caller json_decrefs.  Paths written are noted for the next git import
+ * (bones_gitsync_note_applied). */
 int bones_apply(const char *root, const struct bones_repo_backend_v1 *repo, void *repo_handle,
                 const struct bones_apply_opts *o, json_t **result, struct bones_error *err);
 

@@ -164,8 +164,7 @@ static int kind_of(const char *path, off_t *size) {
   return S_ISREG(st.st_mode) ? 1 : 2;
 }
 
-/* 1 when a and b are both absent, or regular files with the same bytes. */
-static int same_content(const char *a, const char *b) {
+int apply_same_content(const char *a, const char *b) {
   off_t sa = 0, sb = 0;
   int ka = kind_of(a, &sa), kb = kind_of(b, &sb);
   if (ka == 0 || kb == 0) return ka == kb;
@@ -190,24 +189,6 @@ static int same_content(const char *a, const char *b) {
   if (fa >= 0) close(fa);
   if (fb >= 0) close(fb);
   return same;
-}
-
-int apply_check_diverged(const char *root, const char *from_dir, const char *to_dir, json_t *changes,
-                         json_t *refused, struct bones_error *err) {
-  (void)err;
-  size_t i;
-  json_t *c;
-  json_array_foreach(changes, i, c) {
-    char *cur = bones_xasprintf("%s/%s", root, cpath(c));
-    char *old = bones_xasprintf("%s/%s", from_dir, cpath(c));
-    char *new = bones_xasprintf("%s/%s", to_dir, cpath(c));
-    if (!same_content(cur, old) && !same_content(cur, new))
-      refuse(refused, cpath(c), "diverged", "changed in git since the last apply, and on trunk");
-    free(cur);
-    free(old);
-    free(new);
-  }
-  return BONES_OK;
 }
 
 int apply_stage(const char *root, json_t *changes, struct bones_error *err) {

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "gitsync.h"
 #include "hub.h"
 #include "hublog.h"
 #include "kv_secret.h"
@@ -253,6 +254,7 @@ static int seed_hub(struct hub_run *h, struct bones_error *err) {
   if (rc == BONES_OK)
     bones_hublog(h->root, BONES_LOG_INFO, "lifecycle", "seeded the hub from git-tracked files",
                  json_pack("{s:i}", "files", (int)n));
+  if (rc == BONES_OK) rc = bones_gitsync_record_seed(h->root, err); /* git sync starts here */
   size_t links = 0;
   const char *first_link = NULL;
   for (size_t i = 0; rc == BONES_OK && i < n; i++) { /* the backend seeds regular files only */
@@ -438,6 +440,24 @@ static void supervise(struct hub_run *h) {
   }
 }
 
+/* Imports git's new commits onto trunk before the hub reports ready, so
+ * slots joined after a start see them; a failure is logged, not fatal. */
+static void import_git(struct hub_run *h) {
+  json_t *res = NULL;
+  struct bones_error e;
+  if (bones_gitsync_import(h->root, h->repo, h->repo_handle, &res, &e) != BONES_OK) {
+    if (e.code != BONES_E_REFUSED) /* no git repository: nothing to follow */
+      bones_hublog(h->root, BONES_LOG_WARN, "git-sync", "importing git commits failed", json_pack("{s:s}", "err", e.message));
+    return;
+  }
+  if (!json_is_true(json_object_get(res, "up_to_date")))
+    bones_hublog(h->root, BONES_LOG_INFO, "git-sync", "imported git commits onto trunk",
+                 json_pack("{s:O, s:I, s:O}", "checkin", json_object_get(res, "checkin"), "files",
+                           (json_int_t)json_array_size(json_object_get(res, "files")), "conflicts",
+                           json_object_get(res, "conflicts")));
+  json_decref(res);
+}
+
 /* The hub itself: runs until a stop signal (or fails and reports). */
 static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_error *err) {
   if (ready_fd >= 0) fcntl(ready_fd, F_SETFD, FD_CLOEXEC); /* the servers must not hold it */
@@ -492,6 +512,7 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
   struct bones_pid_record self = bones_pid_record_of(getpid());
   if (rc == BONES_OK) rc = bones_pid_record_write(pidpath, &self, err);
   if (rc == BONES_OK) write_children(&h);
+  if (rc == BONES_OK) import_git(&h);
   if (rc != BONES_OK) {
     bones_hublog(root, BONES_LOG_ERROR, "lifecycle", "hub start failed", json_pack("{s:s}", "err", err->message));
     stop_servers(&h);

@@ -59,3 +59,5 @@ libbones_la_SOURCES += core/tasks_next.c
 # issue 12 item 1: plans (plan.h): Markdown and JSON readers, rules, waves
 libbones_la_SOURCES += core/plan.c core/plan.h core/plan_int.h core/plan_md.c core/plan_json.c \
 	core/plan_check.c core/plan_waves.c
+# issue 12 item 5: git and the hub stay in step (gitsync.h), three-way apply
+libbones_la_SOURCES += core/gitsync.c core/gitsync.h core/apply_merge.c

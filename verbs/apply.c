@@ -12,6 +12,7 @@
 
 #include "apply.h"
 #include "down.h"
+#include "gitsync.h"
 
 static const char *str(json_t *o, const char *k) {
   const char *v = json_string_value(json_object_get(o, k));
@@ -31,8 +32,11 @@ static void say_result(struct bones_ctx *ctx, json_t *r) {
   json_array_foreach(changes, i, c) {
     const char *k = str(c, "change");
     counts[*k == 'A' ? 0 : *k == 'M' ? 1 : 2]++;
-    bones_ctx_say(ctx, "%s  %s", k, str(c, "path"));
+    bones_ctx_say(ctx, "%s  %s%s", k, str(c, "path"),
+                  json_is_true(json_object_get(c, "conflict")) ? " (conflict markers, not staged)" : "");
   }
+  json_array_foreach(json_object_get(r, "merged"), i, c) bones_ctx_say(ctx, "merged  %s (git's and trunk's edits)",
+                                                                       json_string_value(c));
   bones_ctx_say(ctx, "%s trunk %.10s (from %.10s): %zu added, %zu modified, %zu deleted%s", dry ? "would apply" : "applied",
                 str(r, "to"), str(r, "from"), counts[0], counts[1], counts[2],
                 dry ? "" : "; staged in git, not committed");
@@ -40,15 +44,20 @@ static void say_result(struct bones_ctx *ctx, json_t *r) {
 
 /* The verb: parses options, runs bones_apply, prints. */
 static int apply_run(struct bones_ctx *ctx, int argc, char **argv) {
-  static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'}, {"force", no_argument, NULL, 'f'},
+  static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'},
+                                       {"force", no_argument, NULL, 'f'},
+                                       {"conflict", required_argument, NULL, 'c'},
                                        {NULL, 0, NULL, 0}};
-  struct bones_apply_opts o = {0, 0};
+  struct bones_apply_opts o = {0, 0, 0};
   optind = 0;
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == 'n') o.dry_run = 1;
     else if (c == 'f') o.force = 1;
+    else if (c == 'c' && strcmp(optarg, "markers") == 0) o.conflict_markers = 1;
+    else if (c == 'c' && strcmp(optarg, "refuse") == 0) o.conflict_markers = 0;
+    else if (c == 'c') return bones_ctx_usage(ctx, "--conflict takes markers or refuse");
     else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
@@ -57,16 +66,30 @@ static int apply_run(struct bones_ctx *ctx, int argc, char **argv) {
   void *rh = NULL;
   json_t *result = NULL;
   struct bones_error err;
+  json_t *imported = NULL;
   int rc = bones_ws_repo_open(root, &repo, &rh, &err);
+  if (rc == BONES_OK && !o.dry_run) { /* git's new commits go onto trunk first: no false divergence */
+    rc = bones_gitsync_import(root, repo, rh, &imported, &err);
+    if (rc != BONES_OK) bones_error_prefix(&err, "importing git's commits onto trunk");
+  }
   if (rc == BONES_OK) rc = bones_apply(root, repo, rh, &o, &result, &err);
   if (repo && rh) repo->close(rh);
+  if (result && imported) json_object_set(result, "import", imported);
+  json_decref(imported);
   if (rc != BONES_OK) {
     json_t *refused = json_object_get(result, "refused");
     size_t i;
     json_t *r;
-    if (!bones_ctx_json(ctx))
+    if (!bones_ctx_json(ctx)) {
       json_array_foreach(refused, i, r) fprintf(stderr, "refused: %s (%s: %s)\n", str(r, "path"), str(r, "reason"),
                                                 str(r, "detail"));
+      json_array_foreach(json_object_get(result, "conflicts"), i, r) fprintf(stderr, "conflict: %s\n",
+                                                                             json_string_value(r));
+    } else if (result && json_array_size(json_object_get(result, "conflicts")) > 0) {
+      json_object_del(result, "refused");
+      bones_ctx_emit(ctx, "apply", result); /* the conflicts, then the error */
+      result = NULL;
+    }
     json_decref(result);
     return bones_ctx_fail(ctx, &err);
   }
@@ -83,16 +106,23 @@ BONES_VERB_EXPORT(verb_apply) = {
     .name = "apply",
     .description = "land the hub's trunk in the git working tree (staged, never committed)",
     .flags = BONES_VERB_NEEDS_WORKSPACE,
-    .usage = "usage: bones apply [--dry-run] [--force] [--json]\n"
-             "Writes the files trunk changed since the last apply (the hub's seed the\n"
-             "first time) into the git working tree: adds, edits, deletions.  Stages\n"
-             "them (git add / git rm --cached), never commits, and records the applied\n"
-             "check-in in .bones/applied.  Nothing is written (exit 6, paths listed) when\n"
-             "a path has uncommitted git changes (staged, unstaged, untracked or ignored\n"
-             "files), is unsafe (absolute, .., inside .git or .bones, under a symlink),\n"
-             "or diverged: git changed it since the last apply and trunk changed it too\n"
-             "(--force overwrites diverged paths, never uncommitted ones).  A forked\n"
-             "trunk exits 4.  --dry-run lists what would change and writes nothing.\n",
+    .usage = "usage: bones apply [--dry-run] [--force] [--conflict=markers|refuse] [--json]\n"
+             "First imports git's new commits onto trunk (`bones hub sync`; not with\n"
+             "--dry-run).  Then writes the files trunk changed since the last apply (the\n"
+             "hub's seed the first time) into the git working tree: adds, edits,\n"
+             "deletions.  Stages them (git add / git rm --cached), never commits, and\n"
+             "records the applied check-in in .bones/applied.  A path git changed since\n"
+             "the last apply and trunk changed too is merged three ways (base: the last\n"
+             "applied version; git merge-file); clean merges are written and listed as\n"
+             "merged.  A conflict exits 4 listing the paths, nothing written; with\n"
+             "--conflict=markers the conflicted files are written with conflict markers\n"
+             "(not staged), everything else applied, and the exit is still 4.  --force\n"
+             "skips the merge: trunk's version overwrites git's committed one.  Nothing\n"
+             "is written (exit 6, paths listed) when a path has uncommitted git changes\n"
+             "(staged, unstaged, untracked or ignored files; never overwritten, not even\n"
+             "with --force) or is unsafe (absolute, .., inside .git or .bones, under a\n"
+             "symlink).  A forked trunk exits 4.  --dry-run lists what would change and\n"
+             "writes nothing.  See docs/git-sync.md.\n",
     .run = apply_run,
     .subverbs = NULL,
 };

@@ -12,6 +12,8 @@
 #include <bones/plugin.h>
 #include <bones/verb.h>
 
+#include "down.h"
+#include "gitsync.h"
 #include "hub.h"
 #include "hublog.h"
 #include "util.h"
@@ -127,6 +129,57 @@ static int hub_status_run(struct bones_ctx *ctx, int argc, char **argv) {
   return rc;
 }
 
+/* Prints what a git import did (or "up to date"). */
+static void say_import(struct bones_ctx *ctx, json_t *r) {
+  json_t *files = json_object_get(r, "files"), *commits = json_object_get(r, "commits");
+  if (json_is_true(json_object_get(r, "started"))) {
+    bones_ctx_say(ctx, "git sync: now following git from %.10s (up to date)", json_string_value(json_object_get(r, "git_to")));
+    return;
+  }
+  if (json_is_true(json_object_get(r, "up_to_date"))) {
+    bones_ctx_say(ctx, "git sync: up to date (git %.10s)", json_string_value(json_object_get(r, "git_to")));
+  } else {
+    size_t i;
+    json_t *v;
+    if (json_is_true(json_object_get(r, "rewritten")))
+      bones_ctx_say(ctx, "git history was rewritten since %.10s: importing the tree difference as one check-in",
+                    json_string_value(json_object_get(r, "git_from")));
+    json_array_foreach(commits, i, v) bones_ctx_say(ctx, "commit %.10s %s", json_string_value(json_object_get(v, "sha")),
+                                                    json_string_value(json_object_get(v, "subject")));
+    json_array_foreach(files, i, v) bones_ctx_say(ctx, "%s  %s%s", json_string_value(json_object_get(v, "change")),
+                                                  json_string_value(json_object_get(v, "path")),
+                                                  json_is_true(json_object_get(v, "merged")) ? " (merged with trunk)" : "");
+    json_array_foreach(json_object_get(r, "conflicts"), i, v)
+        bones_ctx_say(ctx, "conflict  %s (trunk changed it too; left for `bones apply`)", json_string_value(v));
+    json_array_foreach(json_object_get(r, "skipped"), i, v)
+        bones_ctx_say(ctx, "skipped   %s (%s)", json_string_value(json_object_get(v, "path")),
+                      json_string_value(json_object_get(v, "reason")));
+    const char *ci = json_string_value(json_object_get(r, "checkin"));
+    bones_ctx_say(ctx, "git sync: imported %zu commit(s), %zu file(s)%s%.10s", json_array_size(commits),
+                  json_array_size(files), ci ? " as check-in " : " (trunk already had them)", ci ? ci : "");
+  }
+  if (json_array_size(json_object_get(r, "pending")) > 0)
+    bones_ctx_say(ctx, "pending: %zu path(s) wait for `bones apply` to merge them into git",
+                  json_array_size(json_object_get(r, "pending")));
+}
+
+static int hub_sync_run(struct bones_ctx *ctx, int argc, char **argv) {
+  if (argc > 1) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[1]);
+  const char *root = bones_ctx_workspace(ctx);
+  const struct bones_repo_backend_v1 *repo = NULL;
+  void *rh = NULL;
+  json_t *result = NULL;
+  struct bones_error err;
+  int rc = bones_ws_repo_open(root, &repo, &rh, &err);
+  if (rc == BONES_OK) rc = bones_gitsync_import(root, repo, rh, &result, &err);
+  if (repo && rh) repo->close(rh);
+  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "hub.sync", result);
+  say_import(ctx, result);
+  json_decref(result);
+  return 0;
+}
+
 static const struct bones_subverb hub_subverbs[] = {
     {"start", "start the hub (repo server and managed substrate); idempotent",
      "usage: bones hub start [--detach] [--log-level LEVEL] [--wait DURATION] [--json]\n"
@@ -135,6 +188,7 @@ static const struct bones_subverb hub_subverbs[] = {
      "managed nats-server or redis-server when the substrate is `nats` or `redis`,\n"
      "and runs the lease watcher.  --detach returns once everything answers.\n"
      "A second start is a no-op; a concurrent one exits 4 naming the lock holder.\n"
+     "Before it reports ready it imports git's new commits (see `bones hub sync`).\n"
      "Log: .bones/hub.log (NDJSON); --log-level or $BONES_HUB_LOG_LEVEL.\n",
      hub_start_run, 0},
     {"stop", "stop the hub (refused while slots are live, unless --force)",
@@ -143,6 +197,16 @@ static const struct bones_subverb hub_subverbs[] = {
      "alive, unless --force.  The URL files stay, so the next start reuses the ports.\n",
      hub_stop_run, 0},
     {"status", "is the hub running, and where", "usage: bones hub status [--json]\n", hub_status_run, 0},
+    {"sync", "import git's new commits onto trunk (docs/git-sync.md)",
+     "usage: bones hub sync [--json]\n"
+     "Imports the commits made in git (HEAD, never the work tree) since the hub's\n"
+     "seed or the last import onto trunk as one check-in by user \"git\" (comment\n"
+     "\"git import SHA: SUBJECT\"), under the trunk lease, so new slots see them.\n"
+     "A path trunk changed too is merged three ways; a conflict leaves trunk's\n"
+     "version and waits for `bones apply`.  A rewritten history (amend, rebase)\n"
+     "imports the tree difference as one check-in.  Also runs at `hub start` and\n"
+     "before `bones apply`.  Exit 0 (also \"up to date\"); 6 outside git.\n",
+     hub_sync_run, 0},
     {NULL, NULL, NULL, NULL, 0}};
 
 BONES_VERB_EXPORT(verb_hub) = {
@@ -151,7 +215,7 @@ BONES_VERB_EXPORT(verb_hub) = {
     .name = "hub",
     .description = "start, stop and inspect the workspace hub",
     .flags = BONES_VERB_NEEDS_WORKSPACE,
-    .usage = "usage: bones hub start|stop|status ...\n",
+    .usage = "usage: bones hub start|stop|status|sync ...\n",
     .run = NULL,
     .subverbs = hub_subverbs,
 };

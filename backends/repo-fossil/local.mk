@@ -6,3 +6,4 @@ libbones_builtins_la_SOURCES += \
 	backends/repo-fossil/hub.c backends/repo-fossil/leaf.c backends/repo-fossil/inspect.c \
 	backends/repo-fossil/fossil.c backends/repo-fossil/fossil.h \
 	backends/repo-fossil/run.c backends/repo-fossil/run.h
+libbones_builtins_la_SOURCES += backends/repo-fossil/hub_commit.c

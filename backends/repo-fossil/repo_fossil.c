@@ -93,4 +93,5 @@ BONES_REPO_BACKEND_EXPORT(repo_fossil) = {
     .diff = rf_diff,
     .export_files = rf_export_files,
     .leaf_clone_local = rf_leaf_clone_local,
+    .hub_commit = rf_hub_commit,
 };

@@ -35,5 +35,8 @@ int rf_export_files(void *repo, const char *repo_path, const char *rev, const ch
                     const char *dir, struct bones_error *err);
 int rf_leaf_clone_local(void *repo, const char *hub_path, const char *hub_url, const char *user, const char *password,
                         const char *leaf_path, const char *worktree, struct bones_error *err);
+int rf_hub_commit(void *repo, const char *hub_path, const char *src_dir, const char *const *files, size_t nfiles,
+                  const char *const *removed, size_t nremoved, const char *user, const char *message,
+                  char id[BONES_REPO_ID_MAX], struct bones_error *err);
 
 #endif

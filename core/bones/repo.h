@@ -156,6 +156,16 @@ struct bones_repo_backend_v1 {
   int (*leaf_clone_local)(void *repo, const char *hub_path, const char *hub_url,
                           const char *user, const char *password, const char *leaf_path,
                           const char *worktree, struct bones_error *err);
+
+  /* Optional (NULL, or a backend built before it).  Commits straight onto
+   * trunk of the hub file hub_path (a fresh check-out of trunk's tip in the
+   * state dir, closed and removed after): each of files is copied from
+   * src_dir (regular files; the exec bit kept), each of removed deleted, as
+   * one check-in by user with message; id gets it.  BONES_E_REFUSED when
+   * nothing changed.  Callers serialize trunk writers (the trunk lease). */
+  int (*hub_commit)(void *repo, const char *hub_path, const char *src_dir, const char *const *files,
+                    size_t nfiles, const char *const *removed, size_t nremoved, const char *user,
+                    const char *message, char id[BONES_REPO_ID_MAX], struct bones_error *err);
 };
 
 #ifdef __cplusplus
