@@ -54,6 +54,11 @@ static int copy_file(const char *src, const char *dst, struct bones_error *err) 
     rc = bones_error_set(err, BONES_E_INTERNAL, "hub commit: writing %s: %s", dst, strerror(errno));
   if (rc == BONES_OK && chmod(dst, (st.st_mode & 0111) ? 0755 : 0644) != 0)
     rc = bones_error_set(err, BONES_E_INTERNAL, "hub commit: chmod %s: %s", dst, strerror(errno));
+  /* an mtime unlike the check-out's: fossil then hashes the file, so an
+   * edit of the same size in the same second is never missed */
+  static const struct timespec old[2] = {{1, 0}, {1, 0}};
+  if (rc == BONES_OK && utimensat(AT_FDCWD, dst, old, AT_SYMLINK_NOFOLLOW) != 0)
+    rc = bones_error_set(err, BONES_E_INTERNAL, "hub commit: utimensat %s: %s", dst, strerror(errno));
   return rc;
 }
 
