@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,6 +101,24 @@ static int state_save(const char *root, json_t *s, struct bones_error *err) {
   return rc;
 }
 
+/* Takes .bones/git-sync.lock (blocking: its holders are short): the state
+ * file's read-modify-write by an import and by apply never interleave.
+ * Returns the descriptor to close, or -1 (then unlocked: best effort). */
+static int state_lock(const char *root) {
+  char *path = bones_ws_path(root, "git-sync.lock");
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  free(path);
+  if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+    close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+static void state_unlock(int fd) {
+  if (fd >= 0) close(fd);
+}
+
 /* Index of path in the string array a, or -1. */
 static int index_of(json_t *a, const char *path) {
   size_t i;
@@ -112,15 +131,18 @@ int bones_gitsync_record_seed(const char *root, struct bones_error *err) {
   char sha[BONES_REPO_ID_MAX];
   struct bones_error e;
   if (git_head(root, sha, &e) != BONES_OK) return BONES_OK;
+  int lock = state_lock(root);
   json_t *s = state_load(root);
   json_object_set_new(s, "seed", json_string(sha));
   json_object_set_new(s, "imported", json_string(sha));
   int rc = state_save(root, s, err);
   json_decref(s);
+  state_unlock(lock);
   return rc;
 }
 
 int bones_gitsync_note_applied(const char *root, const char *checkin, json_t *paths, struct bones_error *err) {
+  int lock = state_lock(root);
   json_t *s = state_load(root);
   json_t *pending = json_object_get(s, "pending"), *applied = json_object_get(s, "applied_paths");
   size_t i;
@@ -132,6 +154,7 @@ int bones_gitsync_note_applied(const char *root, const char *checkin, json_t *pa
   }
   int rc = state_save(root, s, err);
   json_decref(s);
+  state_unlock(lock);
   return rc;
 }
 
@@ -472,23 +495,40 @@ int bones_gitsync_import(const char *root, const struct bones_repo_backend_v1 *r
   } else if (rc == BONES_OK && strcmp(from_copy, head) == 0) {
     json_object_set_new(res, "up_to_date", json_true());
   } else if (rc == BONES_OK) {
-    const char *const anc[] = {"merge-base", "--is-ancestor", from_copy, head, NULL};
-    struct bones_run_result ar;
-    rc = git_run(root, anc, &ar, err);
-    int rewritten = rc == BONES_OK && ar.status != 0;
-    if (rc == BONES_OK) bones_run_result_free(&ar);
-    json_object_set_new(res, "rewritten", json_boolean(rewritten));
     char *spec = bones_workspace_config_substrate(root);
     bones_kv *kv = NULL;
     char *shown = NULL;
     uint64_t lease_rev = 0;
     int leased = 0;
-    if (rc == BONES_OK) rc = bones_substrate_open(spec ? spec : "sqlite", root, NULL, &kv, &shown, err);
+    rc = bones_substrate_open(spec ? spec : "sqlite", root, NULL, &kv, &shown, err);
     if (rc == BONES_OK) {
       rc = bones_trunk_lease_take(kv, "git-import", BONES_TRUNK_LEASE_MS, 120000, &lease_rev, err);
       leased = rc == BONES_OK;
     }
-    if (rc == BONES_OK) rc = import_locked(&r, from_copy, head, rewritten, res, err);
+    int lock = -1;
+    if (rc == BONES_OK) { /* read again under the locks: a concurrent sync may have imported meanwhile */
+      lock = state_lock(root);
+      json_decref(r.state);
+      r.state = state_load(root);
+      const char *now = json_string_value(json_object_get(r.state, "imported"));
+      if (now && strcmp(now, from_copy) != 0) {
+        free(from_copy);
+        from_copy = bones_xstrdup(now);
+        json_object_set_new(res, "git_from", json_string(now));
+      }
+    }
+    if (rc == BONES_OK && strcmp(from_copy, head) == 0) {
+      json_object_set_new(res, "up_to_date", json_true());
+    } else if (rc == BONES_OK) {
+      const char *const anc[] = {"merge-base", "--is-ancestor", from_copy, head, NULL};
+      struct bones_run_result ar;
+      rc = git_run(root, anc, &ar, err);
+      int rewritten = rc == BONES_OK && ar.status != 0;
+      if (rc == BONES_OK) bones_run_result_free(&ar);
+      json_object_set_new(res, "rewritten", json_boolean(rewritten));
+      if (rc == BONES_OK) rc = import_locked(&r, from_copy, head, rewritten, res, err);
+    }
+    state_unlock(lock);
     if (leased) {
       struct bones_error rerr;
       bones_trunk_lease_release(kv, lease_rev, &rerr);
