@@ -13,6 +13,7 @@
 #include "apply.h"
 #include "down.h"
 #include "gitsync.h"
+#include "text.h"
 
 static const char *str(json_t *o, const char *k) {
   const char *v = json_string_value(json_object_get(o, k));
@@ -86,9 +87,12 @@ static int apply_run(struct bones_ctx *ctx, int argc, char **argv) {
       json_array_foreach(json_object_get(result, "conflicts"), i, r) fprintf(stderr, "conflict: %s\n",
                                                                              json_string_value(r));
     } else if (result && json_array_size(json_object_get(result, "conflicts")) > 0) {
+      /* one document: the result with its conflicts (as plan validate does), exit 4 */
       json_object_del(result, "refused");
-      bones_ctx_emit(ctx, "apply", result); /* the conflicts, then the error */
-      result = NULL;
+      json_object_set_new(result, "error", json_pack("{s:o, s:o}", "message", bones_utf8_json(err.message), "hint",
+                                                     bones_utf8_json(err.hint)));
+      int code = bones_rc_exit_code(err.code);
+      return bones_ctx_emit(ctx, "apply", result) != 0 ? 1 : code;
     }
     json_decref(result);
     return bones_ctx_fail(ctx, &err);
