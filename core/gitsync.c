@@ -307,15 +307,13 @@ static int import_path(struct import_run *r, const struct raw_change *c, struct 
                           json_pack("{s:s, s:s}", "path", c->path, "reason", "not a regular file (link or submodule)"));
     return BONES_OK;
   }
-  struct blob theirs, ours, base, merged = {0, NULL, 0};
+  struct blob theirs = {0, NULL, 0}, ours = {0, NULL, 0}, base = {0, NULL, 0}, merged = {0, NULL, 0};
   int rc = git_blob(r->root, c->new_sha, &theirs, err);
   if (rc == BONES_OK) rc = hub_blob(r->repo, r->rh, r->hub, c->path, NULL, &ours, err);
   const char *applied_at = json_string_value(json_object_get(json_object_get(r->state, "applied_paths"), c->path));
   if (rc == BONES_OK)
     rc = applied_at ? hub_blob(r->repo, r->rh, r->hub, c->path, applied_at, &base, err)
                     : git_blob(r->root, c->old_sha, &base, err);
-  else
-    memset(&base, 0, sizeof base);
   const struct blob *take = NULL;
   int conflict = 0;
   if (rc == BONES_OK && !blob_same(&ours, &theirs)) {
