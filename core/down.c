@@ -168,7 +168,7 @@ struct unapplied_scan {
 
 /* Collects timeline entries (newest first) until the baseline. */
 static int on_unapplied(void *arg, const char *id, const char *user, const char *when, const char *comment) {
-  (void)user, (void)when;
+  (void)when;
   struct unapplied_scan *u = arg;
   if (id == NULL) return 0;
   if (u->baseline ? strcmp(id, u->baseline) == 0 : (comment && strncmp(comment, "bones: seed", 11) == 0)) {
@@ -176,6 +176,8 @@ static int on_unapplied(void *arg, const char *id, const char *user, const char 
     snprintf(u->id, sizeof u->id, "%s", id);
     return 1;
   }
+  if (user && strcmp(user, "git") == 0 && comment && strncmp(comment, "git import ", 11) == 0)
+    return 0; /* imported from git (docs/git-sync.md): git already has it */
   const char *c = comment ? comment : "";
   push_str(&u->v, &u->n, bones_xasprintf("%.10s %.*s", id, (int)(strcspn(c, "\r\n") > 72 ? 72 : strcspn(c, "\r\n")), c));
   return 0;
