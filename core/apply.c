@@ -237,9 +237,10 @@ int bones_apply(const char *root, const struct bones_repo_backend_v1 *repo, void
   }
   int conflicted = rc == BONES_OK && json_array_size(conflicts) > 0;
   if (conflicted && !o->conflict_markers) {
-    rc = bones_error_set(err, BONES_E_CONFLICT, "%zu path(s) changed in git and on trunk do not merge (%s%s); nothing "
-                                                "applied", json_array_size(conflicts),
-                         json_string_value(json_array_get(conflicts, 0)), json_array_size(conflicts) > 1 ? ", ..." : "");
+    rc = bones_error_set(err, BONES_E_CONFLICT,
+                         "%zu path(s) changed in git and on trunk do not merge (%s%s); nothing applied",
+                         json_array_size(conflicts), json_string_value(json_array_get(conflicts, 0)),
+                         json_array_size(conflicts) > 1 ? ", ..." : "");
     bones_error_hint(err, "--conflict=markers writes them with conflict markers to resolve and commit in git; "
                           "--force takes trunk's version");
   }

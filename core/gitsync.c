@@ -408,8 +408,8 @@ static char *import_message(json_t *commits, int rewritten, const char *from) {
     msg = bones_xasprintf("git import %.10s: %s (git history rewritten since %.10s: the tree difference)",
                           json_string_value(json_object_get(last, "sha")), clean, from);
   else if (json_array_size(commits) > 1)
-    msg = bones_xasprintf("git import %.10s: %s (+%zu earlier commits)", json_string_value(json_object_get(last, "sha")),
-                          clean, json_array_size(commits) - 1);
+    msg = bones_xasprintf("git import %.10s: %s (+%zu earlier commits)",
+                          json_string_value(json_object_get(last, "sha")), clean, json_array_size(commits) - 1);
   else
     msg = bones_xasprintf("git import %.10s: %s", json_string_value(json_object_get(last, "sha")), clean);
   free(clean);

@@ -71,7 +71,17 @@ static int apply_run(struct bones_ctx *ctx, int argc, char **argv) {
   int rc = bones_ws_repo_open(root, &repo, &rh, &err);
   if (rc == BONES_OK && !o.dry_run) { /* git's new commits go onto trunk first: no false divergence */
     rc = bones_gitsync_import(root, repo, rh, &imported, &err);
-    if (rc != BONES_OK) bones_error_prefix(&err, "importing git's commits onto trunk");
+    if (rc == BONES_E_UNAVAILABLE) { /* e.g. a managed substrate while the hub is stopped: apply as before */
+      if (!bones_ctx_json(ctx))
+        bones_term_printf(stderr,
+                          "bones: apply: git's new commits not imported first (%s); a path changed on both sides "
+                          "may conflict\n",
+                          err.message);
+      imported = json_pack("{s:o}", "error", bones_utf8_json(err.message));
+      rc = BONES_OK;
+    } else if (rc != BONES_OK) {
+      bones_error_prefix(&err, "importing git's commits onto trunk");
+    }
   }
   if (rc == BONES_OK) rc = bones_apply(root, repo, rh, &o, &result, &err);
   if (repo && rh) repo->close(rh);
@@ -84,8 +94,8 @@ static int apply_run(struct bones_ctx *ctx, int argc, char **argv) {
     if (!bones_ctx_json(ctx)) {
       json_array_foreach(refused, i, r) fprintf(stderr, "refused: %s (%s: %s)\n", str(r, "path"), str(r, "reason"),
                                                 str(r, "detail"));
-      json_array_foreach(json_object_get(result, "conflicts"), i, r) fprintf(stderr, "conflict: %s\n",
-                                                                             json_string_value(r));
+      json_array_foreach(json_object_get(result, "conflicts"), i, r)
+          bones_term_printf(stderr, "conflict: %s\n", json_string_value(r));
     } else if (result && json_array_size(json_object_get(result, "conflicts")) > 0) {
       /* one document: the result with its conflicts (as plan validate does), exit 4 */
       json_object_del(result, "refused");

@@ -133,7 +133,8 @@ static int hub_status_run(struct bones_ctx *ctx, int argc, char **argv) {
 static void say_import(struct bones_ctx *ctx, json_t *r) {
   json_t *files = json_object_get(r, "files"), *commits = json_object_get(r, "commits");
   if (json_is_true(json_object_get(r, "started"))) {
-    bones_ctx_say(ctx, "git sync: now following git from %.10s (up to date)", json_string_value(json_object_get(r, "git_to")));
+    bones_ctx_say(ctx, "git sync: now following git from %.10s (up to date)",
+                  json_string_value(json_object_get(r, "git_to")));
     return;
   }
   if (json_is_true(json_object_get(r, "up_to_date"))) {
@@ -144,11 +145,13 @@ static void say_import(struct bones_ctx *ctx, json_t *r) {
     if (json_is_true(json_object_get(r, "rewritten")))
       bones_ctx_say(ctx, "git history was rewritten since %.10s: importing the tree difference as one check-in",
                     json_string_value(json_object_get(r, "git_from")));
-    json_array_foreach(commits, i, v) bones_ctx_say(ctx, "commit %.10s %s", json_string_value(json_object_get(v, "sha")),
-                                                    json_string_value(json_object_get(v, "subject")));
-    json_array_foreach(files, i, v) bones_ctx_say(ctx, "%s  %s%s", json_string_value(json_object_get(v, "change")),
-                                                  json_string_value(json_object_get(v, "path")),
-                                                  json_is_true(json_object_get(v, "merged")) ? " (merged with trunk)" : "");
+    json_array_foreach(commits, i, v)
+        bones_ctx_say(ctx, "commit %.10s %s", json_string_value(json_object_get(v, "sha")),
+                      json_string_value(json_object_get(v, "subject")));
+    json_array_foreach(files, i, v)
+        bones_ctx_say(ctx, "%s  %s%s", json_string_value(json_object_get(v, "change")),
+                      json_string_value(json_object_get(v, "path")),
+                      json_is_true(json_object_get(v, "merged")) ? " (merged with trunk)" : "");
     json_array_foreach(json_object_get(r, "conflicts"), i, v)
         bones_ctx_say(ctx, "conflict  %s (trunk changed it too; left for `bones apply`)", json_string_value(v));
     json_array_foreach(json_object_get(r, "skipped"), i, v)

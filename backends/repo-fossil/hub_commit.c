@@ -33,7 +33,8 @@ static int copy_file(const char *src, const char *dst, struct bones_error *err) 
   int out = rc == BONES_OK ? open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
                                   (st.st_mode & 0111) ? 0755 : 0644)
                            : -1;
-  if (rc == BONES_OK && out < 0) rc = bones_error_set(err, BONES_E_INTERNAL, "hub commit: %s: %s", dst, strerror(errno));
+  if (rc == BONES_OK && out < 0)
+    rc = bones_error_set(err, BONES_E_INTERNAL, "hub commit: %s: %s", dst, strerror(errno));
   char buf[65536];
   while (rc == BONES_OK) {
     ssize_t n = read(in, buf, sizeof buf);
@@ -101,7 +102,8 @@ int rf_hub_commit(void *repo, const char *hub_path, const char *src_dir, const c
   struct rf_repo *f = repo;
   if (!hub_path || !src_dir || !message || !*message || !user || !*user)
     return bones_error_set(err, BONES_E_USAGE, "hub_commit: hub, source dir, user and message are required");
-  if (!rf_text_ok(message)) return bones_error_set(err, BONES_E_USAGE, "hub_commit: the message holds control characters");
+  if (!rf_text_ok(message))
+    return bones_error_set(err, BONES_E_USAGE, "hub_commit: the message holds control characters");
   for (size_t i = 0; i < nfiles + nremoved; i++) {
     const char *p = i < nfiles ? files[i] : removed[i - nfiles];
     if (!rf_path_ok(p) || !rf_name_ok(p)) return bones_error_set(err, BONES_E_USAGE, "hub_commit: bad path '%s'", p);
@@ -111,7 +113,8 @@ int rf_hub_commit(void *repo, const char *hub_path, const char *src_dir, const c
   char *hub = rf_abs(hub_path);
   char *co = bones_xasprintf("%s/import-XXXXXX", f->state_dir);
   int made = mkdtemp(co) != NULL;
-  if (!made) rc = bones_error_set(err, BONES_E_INTERNAL, "cannot make a directory in %s: %s", f->state_dir, strerror(errno));
+  if (!made)
+    rc = bones_error_set(err, BONES_E_INTERNAL, "cannot make a directory in %s: %s", f->state_dir, strerror(errno));
   struct rf_argv a = {0};
   struct rf_run_result r;
   struct rf_call c = {.cwd = co};
