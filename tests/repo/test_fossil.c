@@ -337,6 +337,7 @@ int main(void) {
       cmocka_unit_test(hung_or_dead_hub_is_unavailable),
       cmocka_unit_test(a_fork_is_detected),
       cmocka_unit_test(missing_fossil_is_unavailable),
+      cmocka_unit_test(hub_commit_writes_trunk),
   };
   return cmocka_run_group_tests_name("repo-fossil", tests, setup, teardown);
 }
