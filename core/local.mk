@@ -59,3 +59,4 @@ libbones_la_SOURCES += core/tasks_next.c
 # issue 12 item 1: plans (plan.h): Markdown and JSON readers, rules, waves
 libbones_la_SOURCES += core/plan.c core/plan.h core/plan_int.h core/plan_md.c core/plan_json.c \
 	core/plan_check.c core/plan_waves.c
+libbones_la_SOURCES += core/recovery.c core/recovery.h core/swarm_resume.c core/swarm_resume.h

@@ -59,3 +59,6 @@ EXTRA_DIST += tests/cli/tasks_next.test
 # issue 12 item 1: bones plan validate
 TESTS += tests/cli/plan.test
 EXTRA_DIST += tests/cli/plan.test
+# issue 12 item 4: slots can always be recovered
+TESTS += tests/cli/recovery.test
+EXTRA_DIST += tests/cli/recovery.test

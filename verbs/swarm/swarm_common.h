@@ -21,4 +21,7 @@ int swarm_cwd_run(struct bones_ctx *ctx, int argc, char **argv);
 int swarm_heartbeat_run(struct bones_ctx *ctx, int argc, char **argv);
 int swarm_reap_run(struct bones_ctx *ctx, int argc, char **argv);
 
+int swarm_resume_run(struct bones_ctx *ctx, int argc, char **argv);
+int swarm_discard_run(struct bones_ctx *ctx, int argc, char **argv);
+
 #endif
