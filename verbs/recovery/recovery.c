@@ -144,7 +144,7 @@ static int recovery_restore_run(struct bones_ctx *ctx, int argc, char **argv) {
     dest = bones_xstrdup(to);
   }
   if (rc == BONES_OK)
-    rc = bones_recovery_restore(rec, dest, force, sc.changed ? unchanged_in_slot : NULL, &sc, &result, &err);
+    rc = bones_recovery_restore(rec, dest, force, slot && sc.changed ? unchanged_in_slot : NULL, &sc, &result, &err);
   if (rc != BONES_OK && result && !bones_ctx_json(ctx)) {
     size_t i;
     json_t *f;
