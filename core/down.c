@@ -326,25 +326,25 @@ int bones_down_refusal(const struct bones_down_plan *p, struct bones_error *err)
     join_into(what, sizeof what, p->live_slots, p->nlive);
   }
   bones_error_set(err, BONES_E_REFUSED, "refusing to take %s down: %s", p->root, what);
-  /* every hint is a command that works on the slot as it is */
-  char hint[1200] = "";
-  for (size_t i = 0; i < p->ndirty; i++) {
+  /* every hint is a command that works on the slot as it is (hints are
+   * short: the first slots only) */
+  char hint[BONES_ERROR_HINT_MAX] = "";
+  size_t shown = 0;
+  for (size_t i = 0; i < p->ndirty && shown < 2; i++) {
     if (is_live(p, p->dirty_slots[i])) continue;
     size_t used = strlen(hint);
-    snprintf(hint + used, sizeof hint - used, "%s`bones swarm discard --slot %s -y`", used ? ", " : "save ",
-             p->dirty_slots[i]);
+    snprintf(hint + used, sizeof hint - used, "%s`bones swarm discard --slot %s -y`", shown++ ? ", " : "", p->dirty_slots[i]);
   }
-  if (hint[0]) {
+  if (shown) {
     size_t used = strlen(hint);
-    snprintf(hint + used, sizeof hint - used, " (to .bones/recovery/, which down removes too: `bones recovery restore ID --to DIR` copies it out)"
-             " or resume them (`bones swarm resume --slot NAME`, commit, close); ");
+    snprintf(hint + used, sizeof hint - used, " (saved to .bones/recovery/; or `bones swarm resume --slot NAME`)%s",
+             p->nlive ? "; " : "");
   }
   if (p->nlive) {
     size_t used = strlen(hint);
-    snprintf(hint + used, sizeof hint - used, "finish the live slots (`bones swarm commit`, then `bones swarm close "
-             "--slot NAME --result success|fail`); ");
+    snprintf(hint + used, sizeof hint - used, "close the live slots (`bones swarm close --slot NAME --result ...`)");
   }
-  bones_error_hint(err, "%sthen `bones down` again; --force deletes their work", hint);
+  bones_error_hint(err, "%s, then `bones down`; --force deletes their work", hint);
   return BONES_E_REFUSED;
 }
 

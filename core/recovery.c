@@ -91,7 +91,7 @@ void bones_recovery_note(const char *root, const char *id, const char *slot, con
   json_object_set_new(meta, "task", task ? bones_utf8_json(task) : json_null());
   json_object_set_new(meta, "changes", changes ? json_incref(changes) : json_array());
   char *text = json_dumps(meta, JSON_INDENT(2));
-  char *path = bones_xasprintf("%s/" BONES_DIR "/recovery/%s.json", root, id);
+  char *path = bones_xasprintf("%s/" BONES_DIR "/recovery/.%s.json", root, id);
   struct bones_error err;
   if (text) bones_write_file_atomic(path, text, strlen(text), 0600, &err);
   free(path);
@@ -151,7 +151,7 @@ int bones_recovery_save(const char *root, const char *wt, const char *slot, cons
  * some, else what the name and mtime say; with the file list when files. */
 static json_t *copy_record(const char *rdir, const char *id, int files) {
   char *dir = bones_xasprintf("%s/%s", rdir, id);
-  char *metapath = bones_xasprintf("%s/%s.json", rdir, id);
+  char *metapath = bones_xasprintf("%s/.%s.json", rdir, id);
   char *text = NULL;
   size_t len = 0;
   struct bones_error err;

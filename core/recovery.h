@@ -2,7 +2,7 @@
  * item 4, docs/recovery.md).  A copy is the directory
  * .bones/recovery/<ID>/ holding the worktree's files (moved there, never
  * copied, so nothing is lost on the way) and its metadata next to it,
- * .bones/recovery/<ID>.json: {schema "bones.recovery/v1", id, slot, task,
+ * .bones/recovery/.<ID>.json: {schema "bones.recovery/v1", id, slot, task,
  * time, reason (discard | reap | prune), changes: [{path, change}]}.
  * ID = <slot>-<time with ':' as '-'>.  Copies of an older bones have no
  * metadata: slot and time come from the ID (or the directory's mtime). */

@@ -67,7 +67,7 @@ void doctor_recovery(struct doctor_run *run) {
   if (count)
     bones_doctor_add(&run->report, run->root, "recovery", BONES_CHECK_OK,
                      "`bones recovery ls` lists them, `bones recovery restore ID --to DIR` gets the files back; "
-                     "remove one with rm -r .bones/recovery/ID .bones/recovery/ID.json",
+                     "remove one with rm -r .bones/recovery/ID .bones/recovery/.ID.json",
                      "%zu recovery cop%s in .bones/recovery/ (%lld bytes, oldest %s)", count, count == 1 ? "y" : "ies",
                      bytes, oldest ? oldest : "-");
   free(oldest);

@@ -167,11 +167,11 @@ static int recovery_restore_run(struct bones_ctx *ctx, int argc, char **argv) {
 }
 
 #define RECOVERY_NOTE \
-  "Copies live in .bones/recovery/<ID>/ with metadata in <ID>.json; IDs take a\n" \
+  "Copies live in .bones/recovery/<ID>/ with metadata in .<ID>.json; IDs take a\n" \
   "unique prefix.  They are made by `bones swarm discard`, `bones swarm reap`\n" \
   "and the hub's lease watcher (dead slots with uncommitted changes), and\n" \
   "`bones doctor --fix` (dead slots).  Nothing deletes them but you\n" \
-  "(rm -r the directory and its .json).  Exit codes: 2 usage or ambiguous ID,\n" \
+  "(rm -r the directory and its .<ID>.json).  Exit codes: 2 usage or ambiguous ID,\n" \
   "3 no such copy or slot, 4 differing files (listed), 7 no workspace.\n" \
   "See docs/recovery.md.\n"
 

@@ -227,7 +227,7 @@ static const struct bones_subverb swarm_subverbs[] = {
      swarm_resume_run, 0},
     {"discard", "save a kept slot's worktree to recovery and remove the slot",
      "usage: bones swarm discard --slot NAME [-y] [--json]\n"
-     "Moves the slot's worktree to .bones/recovery/<ID>/ (metadata in <ID>.json:\n"
+     "Moves the slot's worktree to .bones/recovery/<ID>/ (metadata in .<ID>.json:\n"
      "slot, task, time, reason \"discard\", the uncommitted changes), checks the\n"
      "move, then removes the slot's directory, session and holds, and releases\n"
      "its task when the slot still holds it.  Refuses an active slot (exit 6).\n"
