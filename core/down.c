@@ -342,7 +342,9 @@ int bones_down_refusal(const struct bones_down_plan *p, struct bones_error *err)
   }
   if (p->nlive) {
     size_t used = strlen(hint);
-    snprintf(hint + used, sizeof hint - used, "close the live slots (`bones swarm close --slot NAME --result ...`)");
+    int name_len = (int)strcspn(p->live_slots[0], " ");
+    snprintf(hint + used, sizeof hint - used, "end each live slot (`bones swarm close --slot %.*s --result fail` keeps its work)",
+             name_len, p->live_slots[0]);
   }
   bones_error_hint(err, "%s, then `bones down`; --force deletes their work", hint);
   return BONES_E_REFUSED;
