@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "slots.h"
 #include "swarm_common.h"
 #include "swarm_resume.h"
 #include "text.h"
@@ -103,4 +104,21 @@ int swarm_discard_run(struct bones_ctx *ctx, int argc, char **argv) {
     bones_ctx_say(ctx, "task %s is released", str(result, "task"));
   json_decref(result);
   return 0;
+}
+
+void swarm_say_kept(struct bones_ctx *ctx) {
+  const char *root = bones_ctx_workspace(ctx);
+  struct bones_slot *v = NULL;
+  size_t n = 0;
+  struct bones_error err;
+  if (bones_slots_list(root, NULL, &v, &n, &err) != BONES_OK) return;
+  for (size_t i = 0; i < n; i++) {
+    if (v[i].joined || v[i].pid_alive) continue;
+    char *wt = bones_slot_worktree(root, v[i].name);
+    if (bones_path_is_dir(wt))
+      bones_ctx_say(ctx, "kept worktree of slot %s (closed, not reaped): `bones swarm resume --slot %s` or "
+                         "`bones swarm discard --slot %s`", v[i].name, v[i].name, v[i].name);
+    free(wt);
+  }
+  bones_slots_free(v, n);
 }
