@@ -215,7 +215,7 @@ static const struct bones_subverb swarm_subverbs[] = {
      "this by itself every few seconds.\n" SWARM_NOTE,
      swarm_reap_run, 0},
     {"resume", "re-open a kept slot (closed fail/fork, or its session expired)",
-     "usage: bones swarm resume --slot NAME [--lease DURATION] [--grace DURATION] [--json]\n"
+     "usage: bones swarm resume [--slot NAME] [--lease DURATION] [--grace DURATION] [--json]\n"
      "Re-opens a slot whose worktree was kept (closed with --result fail|fork, or\n"
      "its session expired or went): claims the task recorded for it again, holds\n"
      "the task's files, records a new session; the worktree keeps its uncommitted\n"
@@ -226,7 +226,7 @@ static const struct bones_subverb swarm_subverbs[] = {
      "docs/recovery.md.\n" SWARM_NOTE,
      swarm_resume_run, 0},
     {"discard", "save a kept slot's worktree to recovery and remove the slot",
-     "usage: bones swarm discard --slot NAME [-y] [--json]\n"
+     "usage: bones swarm discard [--slot NAME] [-y] [--json]\n"
      "Moves the slot's worktree to .bones/recovery/<ID>/ (metadata in .<ID>.json:\n"
      "slot, task, time, reason \"discard\", the uncommitted changes), checks the\n"
      "move, then removes the slot's directory, session and holds, and releases\n"

@@ -77,7 +77,6 @@ int swarm_discard_run(struct bones_ctx *ctx, int argc, char **argv) {
     else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
-  if (slot_arg == NULL) return bones_ctx_usage(ctx, "discard needs --slot NAME");
   char *slot = NULL;
   if (swarm_pick_slot(ctx, slot_arg, &slot, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   /* nothing is lost (the worktree goes to recovery), so only a person at a
