@@ -307,6 +307,14 @@ static int unapplied_refusal(const struct bones_down_plan *p, struct bones_error
   return BONES_E_REFUSED;
 }
 
+/* 1 when slot is among p's live slots ("NAME (pid N)", "NAME (joined)"). */
+static int is_live(const struct bones_down_plan *p, const char *slot) {
+  size_t n = strlen(slot);
+  for (size_t i = 0; i < p->nlive; i++)
+    if (strncmp(p->live_slots[i], slot, n) == 0 && p->live_slots[i][n] == ' ') return 1;
+  return 0;
+}
+
 int bones_down_refusal(const struct bones_down_plan *p, struct bones_error *err) {
   if (p->nlive == 0 && p->ndirty == 0) return unapplied_refusal(p, err);
   char what[400] = "";
@@ -320,8 +328,27 @@ int bones_down_refusal(const struct bones_down_plan *p, struct bones_error *err)
     join_into(what, sizeof what, p->live_slots, p->nlive);
   }
   bones_error_set(err, BONES_E_REFUSED, "refusing to take %s down: %s", p->root, what);
-  bones_error_hint(err, "commit or close those slots (`bones swarm commit`, `bones swarm close`), "
-                        "or pass --force to delete their work");
+  /* every hint is a command that works on the slot as it is (hints are
+   * short: the first slots only) */
+  char hint[BONES_ERROR_HINT_MAX] = "";
+  size_t shown = 0;
+  for (size_t i = 0; i < p->ndirty && shown < 2; i++) {
+    if (is_live(p, p->dirty_slots[i])) continue;
+    size_t used = strlen(hint);
+    snprintf(hint + used, sizeof hint - used, "%s`bones swarm discard --slot %s -y`", shown++ ? ", " : "", p->dirty_slots[i]);
+  }
+  if (shown) {
+    size_t used = strlen(hint);
+    snprintf(hint + used, sizeof hint - used, " (saved to .bones/recovery/; or `bones swarm resume --slot NAME`)%s",
+             p->nlive ? "; " : "");
+  }
+  if (p->nlive) {
+    size_t used = strlen(hint);
+    int name_len = (int)strcspn(p->live_slots[0], " ");
+    snprintf(hint + used, sizeof hint - used, "end each live slot (`bones swarm close --slot %.*s --result fail` keeps its work)",
+             name_len, p->live_slots[0]);
+  }
+  bones_error_hint(err, "%s, then `bones down`; --force deletes their work", hint);
   return BONES_E_REFUSED;
 }
 

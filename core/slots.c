@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "proc.h"
+#include "recovery.h"
 #include "sessions.h"
 #include "slots.h"
 #include "util.h"
@@ -152,6 +153,7 @@ int bones_slots_prune(const char *root, bones_kv *kv, const struct bones_repo_ba
         if (rc == BONES_OK && rename(wt, p.recovered_to) != 0)
           rc = bones_error_set(err, BONES_E_INTERNAL, "cannot move %s to %s: %s (slot left in place)", wt,
                                p.recovered_to, strerror(errno));
+        if (rc == BONES_OK) bones_recovery_note(root, strrchr(p.recovered_to, '/') + 1, slots[i].name, NULL, "prune", NULL);
       }
     }
     if (rc == BONES_OK && !dry_run) rc = bones_remove_tree(sdir, err);

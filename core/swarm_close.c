@@ -14,6 +14,8 @@
 #include "sessions.h"
 #include "slots.h"
 #include "swarm.h"
+#include "swarm_resume.h"
+#include "recovery.h"
 #include "tasks.h"
 #include "text.h"
 #include "util.h"
@@ -143,6 +145,7 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
     /* success removes the worktree (all committed); fail/fork keep it */
     int keep = !success || o->keep_wt;
     if (!keep) rc = retire_slot_dir(s, o->slot, 0, &recovered, err); /* a kept worktree is for people */
+    else bones_slot_kept_note(s->root, o->slot, task_id, o->result); /* for resume, discard, doctor */
     bones_swarm_event(s->root, "slot_close", o->slot, task_id, agent, o->result, o->no_artifact, NULL);
     char *wt = bones_slot_worktree(s->root, o->slot);
     *result = json_pack("{s:s, s:s, s:s, s:s, s:b}", "slot", o->slot, "task", task_id, "result", o->result,
@@ -209,6 +212,7 @@ static int reap_one(struct bones_swarm *s, bones_kv_bucket *sessions, const char
   bones_holds_release_agent(s->kv, agent, &released, &e2);
   char *to = NULL;
   int rc = retire_slot_dir(s, slot, 0, &to, err);
+  if (rc == BONES_OK && to) bones_recovery_note(s->root, strrchr(to, '/') + 1, slot, task_id, "reap", NULL);
   if (rc == BONES_OK) {
     bones_swarm_event(s->root, "slot_reap", slot, task_id, agent, NULL, NULL, NULL);
     json_t *r = json_pack("{s:s}", "slot", slot);

@@ -160,8 +160,18 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
     }
   }
   if (rc == BONES_OK && bones_path_exists(dir) && !o->force) {
-    rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: its directory %s exists (a slot not closed)", o->slot, dir);
-    bones_error_hint(err, "`bones swarm reap` or `bones doctor --fix` cleans dead slots; --force replaces it");
+    char *marker = bones_xasprintf("%s/joined", dir);
+    int kept = !bones_path_exists(marker); /* closed fail/fork: a kept worktree */
+    free(marker);
+    if (kept) {
+      rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: its worktree %s/wt was kept (closed fail or fork)", o->slot, dir);
+      bones_error_hint(err, "`bones swarm resume --slot %s` re-opens it with its work; `bones swarm discard --slot %s` "
+                            "saves it to recovery and frees the name", o->slot, o->slot);
+    } else {
+      rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: its directory %s exists (a slot not closed)", o->slot, dir);
+      bones_error_hint(err, "`bones swarm resume --slot %s` re-opens it once its session expired; `bones swarm reap` or "
+                            "`bones doctor --fix` cleans dead slots; --force replaces it", o->slot);
+    }
   }
   if (rc == BONES_OK && o->force && bones_path_exists(dir)) {
     char *wt = bones_slot_worktree(s->root, o->slot);

@@ -36,3 +36,5 @@ bones_SOURCES += verbs/prime.c verbs/prime_verb.h
 bones_SOURCES += verbs/tasks/claim_next.c
 # issue 12 item 1: `bones plan validate` (core/plan.h)
 bones_SOURCES += verbs/plan/plan.c
+# issue 12 item 4: `bones swarm resume|discard`, `bones recovery`
+bones_SOURCES += verbs/swarm/swarm_resume.c verbs/recovery/recovery.c verbs/doctor/check_recovery.c

@@ -62,3 +62,6 @@ EXTRA_DIST += tests/cli/plan.test
 # issue 12 item 5: git and the hub stay in step
 TESTS += tests/cli/git-sync.test
 EXTRA_DIST += tests/cli/git-sync.test
+# issue 12 item 4: slots can always be recovered
+TESTS += tests/cli/recovery.test
+EXTRA_DIST += tests/cli/recovery.test

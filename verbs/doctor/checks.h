@@ -51,4 +51,9 @@ void doctor_orphans(struct doctor_run *run);
  * (no check without a manifest). */
 void doctor_harness(struct doctor_run *run);
 
+/* check_recovery.c: kept worktrees (warn, with the resume and discard
+ * commands) and the copies in .bones/recovery/; --fix deletes neither. */
+void doctor_kept(struct doctor_run *run);
+void doctor_recovery(struct doctor_run *run);
+
 #endif

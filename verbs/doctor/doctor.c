@@ -65,6 +65,8 @@ static void check_workspace(struct doctor_run *run) {
   doctor_hub(run);
   doctor_substrate(run);
   doctor_slots(run);
+  doctor_kept(run);
+  doctor_recovery(run);
   doctor_trunk(run);
   doctor_registry_entry(run);
   doctor_orphans(run);
@@ -128,6 +130,10 @@ BONES_VERB_EXPORT(verb_doctor) = {
              "                    past lease + grace (docs/liveness.md) (fixable:\n"
              "                    pruned; an uncommitted worktree is moved to\n"
              "                    .bones/recovery/<slot>-<time>/ first, and reported)\n"
+             "  slots.kept        kept worktrees (closed fail/fork, or session expired): warn,\n"
+             "                    with `bones swarm resume|discard --slot NAME` (not fixed)\n"
+             "  recovery          copies in .bones/recovery/: count, bytes, oldest (never\n"
+             "                    deleted; docs/recovery.md)\n"
              "  trunk             .bones/hub.fossil has one open trunk leaf (a fork fails)\n"
              "  registry.entry    this workspace's registry entry matches its hub (fixable)\n"
              "  registry.orphans  hubs still running for vanished workspaces (fixable: stopped)\n"

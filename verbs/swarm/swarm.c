@@ -214,6 +214,26 @@ static const struct bones_subverb swarm_subverbs[] = {
      "uncommitted changes to .bones/recovery/, removes the slot.  The hub does\n"
      "this by itself every few seconds.\n" SWARM_NOTE,
      swarm_reap_run, 0},
+    {"resume", "re-open a kept slot (closed fail/fork, or its session expired)",
+     "usage: bones swarm resume [--slot NAME] [--lease DURATION] [--grace DURATION] [--json]\n"
+     "Re-opens a slot whose worktree was kept (closed with --result fail|fork, or\n"
+     "its session expired or went): claims the task recorded for it again, holds\n"
+     "the task's files, records a new session; the worktree keeps its uncommitted\n"
+     "changes.  Prints the worktree like join (-q: only the path).  Exits: 3 no\n"
+     "kept worktree (use `bones swarm join --slot NAME --task ID`), 4 the task is\n"
+     "claimed by another (named), 6 the task is closed, or the slot is already\n"
+     "active (just use it).  On a refusal the worktree is left as it is.  See\n"
+     "docs/recovery.md.\n" SWARM_NOTE,
+     swarm_resume_run, 0},
+    {"discard", "save a kept slot's worktree to recovery and remove the slot",
+     "usage: bones swarm discard [--slot NAME] [-y] [--json]\n"
+     "Moves the slot's worktree to .bones/recovery/<ID>/ (metadata in .<ID>.json:\n"
+     "slot, task, time, reason \"discard\", the uncommitted changes), checks the\n"
+     "move, then removes the slot's directory, session and holds, and releases\n"
+     "its task when the slot still holds it.  Refuses an active slot (exit 6).\n"
+     "On a terminal it asks first unless -y.  `bones recovery ls|show|restore`\n"
+     "get the files back.  See docs/recovery.md.\n" SWARM_NOTE,
+     swarm_discard_run, 0},
     {NULL, NULL, NULL, NULL, 0}};
 
 BONES_VERB_EXPORT(verb_swarm) = {
@@ -222,7 +242,7 @@ BONES_VERB_EXPORT(verb_swarm) = {
     .name = "swarm",
     .description = "slots: join a task, commit to the linear trunk, close",
     .flags = BONES_VERB_NEEDS_WORKSPACE | BONES_VERB_NEEDS_KV,
-    .usage = "usage: bones swarm join|commit|close|status|cwd|heartbeat|reap ...\n",
+    .usage = "usage: bones swarm join|commit|close|status|cwd|heartbeat|reap|resume|discard ...\n",
     .run = NULL,
     .subverbs = swarm_subverbs,
 };

@@ -21,4 +21,11 @@ int swarm_cwd_run(struct bones_ctx *ctx, int argc, char **argv);
 int swarm_heartbeat_run(struct bones_ctx *ctx, int argc, char **argv);
 int swarm_reap_run(struct bones_ctx *ctx, int argc, char **argv);
 
+int swarm_resume_run(struct bones_ctx *ctx, int argc, char **argv);
+int swarm_discard_run(struct bones_ctx *ctx, int argc, char **argv);
+
+/* Says each kept worktree (a closed slot's) with its resume and discard
+ * commands (not with --json / -q). */
+void swarm_say_kept(struct bones_ctx *ctx);
+
 #endif

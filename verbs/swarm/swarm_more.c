@@ -152,6 +152,7 @@ int swarm_reap_run(struct bones_ctx *ctx, int argc, char **argv) {
     printf("\n");
   }
   if (json_array_size(reaped) == 0) bones_ctx_say(ctx, "(nothing to reap)");
+  swarm_say_kept(ctx); /* not reaped, never: they wait for a person (docs/recovery.md) */
   json_decref(reaped);
   return 0;
 }
