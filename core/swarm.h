@@ -76,6 +76,7 @@ struct bones_close_opts {
   const char *result;      /* success | fail | fork */
   const char *no_artifact; /* reason to close success without a commit */
   int keep_wt;
+  const char *summary;     /* NULL, or the text kept on the task as its summary */
 };
 
 /* Ends the slot (see `bones swarm close --help`). */

@@ -17,6 +17,7 @@
 #include "swarm_resume.h"
 #include "recovery.h"
 #include "tasks.h"
+#include "tasks_result.h"
 #include "text.h"
 #include "util.h"
 #include "workspace.h"
@@ -127,6 +128,13 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
     }
     free(wt);
   }
+  /* the outcome goes on the task before it is closed or released, so a
+   * crash in between loses nothing */
+  if (rc == BONES_OK && !lost) {
+    json_t *r = NULL;
+    rc = bones_task_set_result(s->kv, agent, task_id, o->result, o->summary, &r, err);
+    json_decref(r);
+  }
   if (rc == BONES_OK && !lost) {
     rc = success ? bones_task_close(t, task_id, o->no_artifact ? o->no_artifact : "swarm close --result=success", epoch,
                                     0, &task, err)
@@ -152,6 +160,7 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
                         "task_status", str(task, "status") ?: "?", "worktree_kept", keep);
     if (keep) json_object_set_new(*result, "worktree", json_string(wt));
     if (lost) json_object_set_new(*result, "task_lost", json_string(lost));
+    if (!lost) json_object_set_new(*result, "summary", o->summary ? bones_utf8_json(o->summary) : json_null());
     free(wt);
   }
   free(recovered);

@@ -11,6 +11,7 @@
 #include "presence.h"
 #include "sessions.h"
 #include "swarm.h"
+#include "swarm_fanin.h"
 #include "tasks.h"
 #include "trunk.h"
 #include "text.h"
@@ -236,7 +237,7 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
       /* the commit landed: report, do not fail */
       fprintf(stderr, "bones: swarm commit: committed, but renewing the slot failed: %s\n", rerr.message);
     }
-    bones_swarm_event(s->root, "slot_commit", o->slot, str(session, "task_id"), agent, NULL, NULL, checkin);
+    bones_swarm_commit_event(s->root, o->slot, str(session, "task_id"), agent, checkin, changes);
     *result = json_pack("{s:s, s:s, s:s, s:O, s:i}", "slot", o->slot, "task", str(session, "task_id"), "checkin",
                         checkin, "files", changes, "trunk_leaves", leaves);
   } else if (rc == BONES_E_CONFLICT && json_array_size(conflicts)) {

@@ -38,3 +38,5 @@ bones_SOURCES += verbs/tasks/claim_next.c
 bones_SOURCES += verbs/plan/plan.c
 # issue 12 item 4: `bones swarm resume|discard`, `bones recovery`
 bones_SOURCES += verbs/swarm/swarm_resume.c verbs/recovery/recovery.c verbs/doctor/check_recovery.c
+# issue 12 item 3: `bones swarm fan-in`, `swarm close --summary`
+bones_SOURCES += verbs/swarm/swarm_fanin.c

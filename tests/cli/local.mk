@@ -65,3 +65,6 @@ EXTRA_DIST += tests/cli/git-sync.test
 # issue 12 item 4: slots can always be recovered
 TESTS += tests/cli/recovery.test
 EXTRA_DIST += tests/cli/recovery.test
+# issue 12 item 3: swarm close --summary, swarm fan-in
+TESTS += tests/cli/fan-in.test
+EXTRA_DIST += tests/cli/fan-in.test

@@ -118,8 +118,9 @@ int swarm_commit_run(struct bones_ctx *ctx, int argc, char **argv) {
 int swarm_close_run(struct bones_ctx *ctx, int argc, char **argv) {
   static const struct option opts[] = {{"result", required_argument, NULL, 'r'},   {"slot", required_argument, NULL, 's'},
                                        {"no-artifact", required_argument, NULL, 'n'}, {"keep-wt", no_argument, NULL, 'k'},
-                                       {NULL, 0, NULL, 0}};
-  struct bones_close_opts o = {NULL, NULL, NULL, 0};
+                                       {"summary", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
+  struct bones_close_opts o = {NULL, NULL, NULL, 0, NULL};
+  const char *summary_arg = NULL;
   const char *slot_arg = NULL;
   struct bones_error err;
   optind = 0;
@@ -130,13 +131,20 @@ int swarm_close_run(struct bones_ctx *ctx, int argc, char **argv) {
     else if (c == 's') slot_arg = optarg;
     else if (c == 'n') o.no_artifact = optarg;
     else if (c == 'k') o.keep_wt = 1;
+    else if (c == 'S') summary_arg = optarg;
     else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
   if (o.result == NULL) return bones_ctx_usage(ctx, "close needs --result success|fail|fork");
   if (bones_utf8_check("--no-artifact", o.no_artifact, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  char *summary = NULL;
+  if (summary_arg && swarm_summary_arg(summary_arg, &summary, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  o.summary = summary;
   char *slot = NULL;
-  if (swarm_pick_slot(ctx, slot_arg, &slot, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (swarm_pick_slot(ctx, slot_arg, &slot, &err) != BONES_OK) {
+    free(summary);
+    return bones_ctx_fail(ctx, &err);
+  }
   o.slot = slot;
   struct bones_swarm s;
   json_t *result = NULL;
@@ -144,6 +152,7 @@ int swarm_close_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (rc == BONES_OK) rc = bones_swarm_close(&s, &o, &result, &err);
   bones_swarm_free(&s);
   free(slot);
+  free(summary);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "swarm.close", result);
   if (str(result, "task_lost")) bones_ctx_say(ctx, "slot %s had lost its task: %s", str(result, "slot"), str(result, "task_lost"));
@@ -189,9 +198,14 @@ static const struct bones_subverb swarm_subverbs[] = {
      swarm_commit_run, 0},
     {"close", "end the slot",
      "usage: bones swarm close --result success|fail|fork [--slot NAME] [--no-artifact REASON] [--keep-wt]\n"
+     "                         [--summary TEXT|@FILE]\n"
      "success: needs a commit since join (or --no-artifact) and a clean worktree;\n"
      "closes the task and removes the worktree.  fail/fork: releases the task and\n"
-     "keeps the worktree.  Holds and the session go in every case.\n" SWARM_NOTE,
+     "keeps the worktree.  Holds and the session go in every case.  The task\n"
+     "record keeps result, summary (--summary: TEXT, or @FILE read from a file; at\n"
+     "most 64 KiB (exit 8), UTF-8 (exit 2); else null), result_at (ms) and\n"
+     "result_by, written before the task is closed or released; `bones swarm\n"
+     "fan-in` reports them.\n" SWARM_NOTE,
      swarm_close_run, 0},
     {"status", "sessions of this workspace",
      "usage: bones swarm status [--json]\n"
@@ -234,6 +248,20 @@ static const struct bones_subverb swarm_subverbs[] = {
      "On a terminal it asks first unless -y.  `bones recovery ls|show|restore`\n"
      "get the files back.  See docs/recovery.md.\n" SWARM_NOTE,
      swarm_discard_run, 0},
+    {"fan-in", "what the slots of a wave did",
+     "usage: bones swarm fan-in [--wave N] [--json]\n"
+     "The tasks with context.slot (--wave N: only context.wave == N; without it\n"
+     "current_wave of .bones/dispatch.json, or every wave when that file is\n"
+     "absent), one block per slot: its tasks with status, result and summary (as\n"
+     "`swarm close --summary` recorded them), its result (fail or fork when a\n"
+     "task has that result, claimed/open while a task is unfinished, closed when\n"
+     "a task was closed without a result, else success), the number of trunk\n"
+     "check-ins `swarm commit` made for those tasks and the paths they changed\n"
+     "(from .bones/swarm-events.jsonl of this workspace).  --json: data {wave, ok,\n"
+     "slots:[{name, result, commits, files, summary, tasks}]}.  Exit 0 when every\n"
+     "slot succeeded; 6 otherwise, or when no task has a slot (the report is\n"
+     "printed either way).  See docs/fan-in.md.\n" SWARM_NOTE,
+     swarm_fanin_run, 0},
     {NULL, NULL, NULL, NULL, 0}};
 
 BONES_VERB_EXPORT(verb_swarm) = {
@@ -242,7 +270,7 @@ BONES_VERB_EXPORT(verb_swarm) = {
     .name = "swarm",
     .description = "slots: join a task, commit to the linear trunk, close",
     .flags = BONES_VERB_NEEDS_WORKSPACE | BONES_VERB_NEEDS_KV,
-    .usage = "usage: bones swarm join|commit|close|status|cwd|heartbeat|reap|resume|discard ...\n",
+    .usage = "usage: bones swarm join|commit|close|status|cwd|heartbeat|reap|resume|discard|fan-in ...\n",
     .run = NULL,
     .subverbs = swarm_subverbs,
 };

@@ -28,4 +28,9 @@ int swarm_discard_run(struct bones_ctx *ctx, int argc, char **argv);
  * commands (not with --json / -q). */
 void swarm_say_kept(struct bones_ctx *ctx);
 
+/* issue 12 item 3 (swarm_fanin.c): `swarm fan-in`, and close's --summary
+ * TEXT|@FILE read into a malloc'd *summary (64 KiB: exit 8, UTF-8: 2). */
+int swarm_fanin_run(struct bones_ctx *ctx, int argc, char **argv);
+int swarm_summary_arg(const char *arg, char **summary, struct bones_error *err);
+
 #endif
