@@ -62,3 +62,4 @@ libbones_la_SOURCES += core/plan.c core/plan.h core/plan_int.h core/plan_md.c co
 # issue 12 item 5: git and the hub stay in step (gitsync.h), three-way apply
 libbones_la_SOURCES += core/gitsync.c core/gitsync.h core/apply_merge.c
 libbones_la_SOURCES += core/recovery.c core/recovery.h core/swarm_resume.c core/swarm_resume.h
+libbones_la_SOURCES += core/tasks_rich.c core/tasks_rich.h
