@@ -106,7 +106,8 @@ int bones_task_labels_apply(json_t *task, json_t *names, int add, int *changed, 
   for (j = 0; j < n; j++) json_array_append_new(labels, sorted[j]);
   free(sorted);
   json_decref(set);
-  if (!json_equal(labels, old ? old : json_array()) && !(old == NULL && n == 0)) {
+  int same = old ? json_equal(labels, old) : n == 0;
+  if (!same) {
     json_object_set_new(task, "labels", labels);
     *changed = 1;
   } else {

@@ -38,3 +38,4 @@ bones_SOURCES += verbs/tasks/claim_next.c
 bones_SOURCES += verbs/plan/plan.c
 # issue 12 item 4: `bones swarm resume|discard`, `bones recovery`
 bones_SOURCES += verbs/swarm/swarm_resume.c verbs/recovery/recovery.c verbs/doctor/check_recovery.c
+bones_SOURCES += verbs/tasks/rich.c verbs/tasks/rich_args.c verbs/tasks/rich_args.h verbs/tasks/export.c

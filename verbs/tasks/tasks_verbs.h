@@ -22,4 +22,15 @@ int tasks_claim_next_run(struct bones_ctx *ctx, int argc, char **argv);
 /* 1 when flag is one of argv[1..] (before a "--"). */
 int tasks_args_have(int argc, char **argv, const char *flag);
 
+/* richer tasks (rich.c, export.c) */
+int tasks_comment_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_blocked_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_tree_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_export_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_import_run(struct bones_ctx *ctx, int argc, char **argv);
+/* Prints description, acceptance, labels, notes and the blocks edges
+ * (borrowed) of a task after tasks_print_full. */
+#include <jansson.h>
+void tasks_print_rich(json_t *task, json_t *blocked_by, json_t *blocking);
+
 #endif
