@@ -65,3 +65,7 @@ EXTRA_DIST += tests/cli/git-sync.test
 # issue 12 item 4: slots can always be recovered
 TESTS += tests/cli/recovery.test
 EXTRA_DIST += tests/cli/recovery.test
+
+# issue 12 item 6: richer tasks (fields, comment, blocked, tree, export/import)
+TESTS += tests/cli/tasks-rich-sqlite.test tests/cli/tasks-rich-redis.test
+EXTRA_DIST += tests/cli/tasks-rich-sqlite.test tests/cli/tasks-rich-redis.test tests/cli/tasks-rich.sh

@@ -110,8 +110,8 @@ int tasks_import_run(struct bones_ctx *ctx, int argc, char **argv) {
       snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
                json_string_value(json_array_get(json_object_get(report, "conflicts"), k)));
     }
-    rc = bones_error_set(&err, BONES_E_CONFLICT, "%zu task%s differ from the existing ones (%s%s): nothing imported",
-                         nconf, nconf == 1 ? "" : "s", list, nconf > 6 ? ", ..." : "");
+    rc = bones_error_set(&err, BONES_E_CONFLICT, "%zu task%s from the existing one%s (%s%s): nothing imported",
+                         nconf, nconf == 1 ? " differs" : "s differ", nconf == 1 ? "" : "s", list, nconf > 6 ? ", ..." : "");
     bones_error_hint(&err, "pass --replace to overwrite them with the file's records");
   }
   json_array_foreach(rc == BONES_OK ? todo : NULL, i, r) {
