@@ -225,6 +225,20 @@ char *bones_tasks_export_text(json_t *tasks) {
   return buf;
 }
 
+/* 1 when notes is absent or an array of {at, by, text} strings. */
+static int notes_sound(json_t *notes) {
+  if (notes == NULL) return 1;
+  if (!json_is_array(notes)) return 0;
+  size_t i;
+  json_t *n;
+  json_array_foreach(notes, i, n) {
+    if (!json_is_string(json_object_get(n, "at")) || !json_is_string(json_object_get(n, "by")) ||
+        !json_is_string(json_object_get(n, "text")))
+      return 0;
+  }
+  return 1;
+}
+
 int bones_tasks_import_parse(const char *text, size_t len, json_t **records, struct bones_error *err) {
   *records = NULL;
   json_t *out = json_array(), *ids = json_object();
@@ -244,6 +258,7 @@ int bones_tasks_import_parse(const char *text, size_t len, json_t **records, str
     else if ((problem = bones_task_record_problem(r)) == NULL) {
       if (json_object_get(ids, str_member(r, "id"))) problem = "the id appears twice";
       else if (bones_task_rich_changes_check(r, err) != BONES_OK) problem = "bad description, acceptance or labels";
+      else if (!notes_sound(json_object_get(r, "notes"))) problem = "notes is not a list of {at, by, text}";
     }
     if (problem) {
       json_decref(r);

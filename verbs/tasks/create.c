@@ -59,6 +59,8 @@ int tasks_create_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (rc == 0 && optind != argc - 1)
     rc = bones_ctx_usage(ctx, optind >= argc ? "create needs a TITLE" : "create takes one TITLE (quote it)");
   if (rc == 0 && bones_utf8_check("TITLE", argv[optind], &err) != BONES_OK) rc = bones_ctx_fail(ctx, &err);
+  if (json_is_null(json_object_get(extra, "description"))) json_object_del(extra, "description"); /* "" = none */
+  if (json_is_null(json_object_get(extra, "acceptance"))) json_object_del(extra, "acceptance");
   json_t *labels = json_incref(json_object_get(extra, "labels"));
   json_object_del(extra, "labels");
   int unused = 0;

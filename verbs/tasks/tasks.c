@@ -35,7 +35,7 @@ static const struct bones_subverb tasks_subverbs[] = {
      "--claim claims the first of them: the same as `bones tasks claim --next`.\n" TASKS_NOTE,
      tasks_ready_run, 0},
     {"show", "one task, every field", "usage: bones tasks show ID [--json]\n" TASKS_NOTE, tasks_show_run, 0},
-    {"update", "change title, files, parent, priority, deferral or context",
+    {"update", "change title, files, parent, priority, deferral, context, description, labels",
      "usage: bones tasks update ID [--title T] [--files a,b] [--parent ID] [--priority P0..P4|none]\n"
      "                             [--defer-until TIME|DURATION|''] [--context K=V|K=]...\n"
      "                             [--description TEXT|@FILE] [--acceptance TEXT|@FILE]\n"
