@@ -34,6 +34,9 @@ tap_run "update --add-label --remove-label --description" A tasks update "$r1" -
   --description "new text" --json
 tap_like "$TAP_OUT" '"labels":\["alpha","beta"\]' "labels changed"
 tap_like "$TAP_OUT" '"description":"new text"' "description changed"
+set --; i=0; while [ $i -lt 31 ]; do set -- "$@" --add-label "m$i"; i=$((i + 1)); done
+tap_run_status 2 "update past 32 labels in all exits 2" A tasks update "$r1" "$@"
+tap_like "$TAP_OUT" "would have 33 labels" "saying how many"
 tap_run_status 2 "update --add-label with a control char exits 2" A tasks update "$r1" --add-label "$(printf 'a\tb')"
 r2=$(A -q tasks create "plain")
 tap_is "$(A -q tasks list --label beta | tr '\n' ' ')" "$r1 " "list --label keeps the labelled task only"
