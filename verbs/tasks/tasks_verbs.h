@@ -2,6 +2,8 @@
 #ifndef BONES_TASKS_VERBS_H
 #define BONES_TASKS_VERBS_H
 
+#include <jansson.h>
+
 #include <bones/verb.h>
 
 int tasks_create_run(struct bones_ctx *ctx, int argc, char **argv);
@@ -30,7 +32,6 @@ int tasks_export_run(struct bones_ctx *ctx, int argc, char **argv);
 int tasks_import_run(struct bones_ctx *ctx, int argc, char **argv);
 /* Prints description, acceptance, labels, notes and the blocks edges
  * (borrowed) of a task after tasks_print_full. */
-#include <jansson.h>
 void tasks_print_rich(json_t *task, json_t *blocked_by, json_t *blocking);
 
 #endif
