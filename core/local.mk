@@ -64,3 +64,4 @@ libbones_la_SOURCES += core/gitsync.c core/gitsync.h core/apply_merge.c
 libbones_la_SOURCES += core/recovery.c core/recovery.h core/swarm_resume.c core/swarm_resume.h
 # issue 12 item 3: task results and `bones swarm fan-in`
 libbones_la_SOURCES += core/tasks_result.c core/tasks_result.h core/swarm_fanin.c core/swarm_fanin.h
+libbones_la_SOURCES += core/tasks_rich.c core/tasks_rich.h

@@ -13,6 +13,7 @@
 #include "ids.h"
 #include "presence.h"
 #include "tasks.h"
+#include "tasks_rich.h"
 #include "text.h"
 #include "util.h"
 
@@ -185,6 +186,11 @@ static json_t *string_array(const char *const *v, size_t n) {
 
 int bones_task_create(struct bones_tasks *t, const struct bones_task_spec *spec, json_t **task,
                       struct bones_error *err) {
+  return bones_task_create_with(t, spec, NULL, task, err);
+}
+
+int bones_task_create_with(struct bones_tasks *t, const struct bones_task_spec *spec, json_t *extra, json_t **task,
+                           struct bones_error *err) {
   *task = NULL;
   size_t tlen = spec->title ? strlen(spec->title) : 0;
   if (tlen == 0 || strspn(spec->title, " \t\r\n") == tlen)
@@ -235,6 +241,7 @@ int bones_task_create(struct bones_tasks *t, const struct bones_task_spec *spec,
   json_object_set_new(r, "closed_reason", json_null());
   json_object_set_new(r, "closed_forced", json_false());
   json_object_set_new(r, "previous_claimer", json_null());
+  if (extra) json_object_update(r, extra);
   for (int attempt = 0; attempt < 8; attempt++) { /* an id collision is astronomically rare: retry */
     char rnd[9], id[12];
     bones_random_base32(rnd, 8);
@@ -555,7 +562,10 @@ static int update_fn(struct bones_tasks *t, json_t *task, void *arg, const char 
   const char *k;
   json_t *v;
   json_object_foreach(changes, k, v) {
-    if (strcmp(k, "context") == 0) {
+    if (strcmp(k, "add_labels") == 0 || strcmp(k, "remove_labels") == 0) {
+      int lrc = bones_task_labels_apply(task, v, k[0] == 'a', &changed, err);
+      if (lrc != BONES_OK) return lrc;
+    } else if (strcmp(k, "context") == 0) {
       json_t *ctx = json_object_get(task, "context");
       const char *ck;
       json_t *cv;
@@ -578,7 +588,9 @@ static int update_fn(struct bones_tasks *t, json_t *task, void *arg, const char 
 
 int bones_task_update(struct bones_tasks *t, const char *id, json_t *changes, json_t **task, int *wrote,
                       struct bones_error *err) {
-  static const char *const allowed[] = {"title", "files", "parent", "priority", "defer_until", "context", NULL};
+  static const char *const allowed[] = {"title",       "files",      "parent",    "priority",      "defer_until",
+                                        "context",     "description", "acceptance", "add_labels", "remove_labels",
+                                        NULL};
   const char *k;
   json_t *v;
   json_object_foreach(changes, k, v) {
@@ -587,6 +599,8 @@ int bones_task_update(struct bones_tasks *t, const char *id, json_t *changes, js
       if (strcmp(k, allowed[i]) == 0) ok = 1;
     if (!ok) return bones_error_set(err, BONES_E_USAGE, "'%s' cannot be updated", k);
   }
+  int rrc = bones_task_rich_changes_check(changes, err);
+  if (rrc != BONES_OK) return rrc;
   json_t *title = json_object_get(changes, "title");
   if (title && (!json_is_string(title) || json_string_length(title) == 0 ||
                 json_string_length(title) > BONES_TASK_TITLE_MAX))
@@ -692,3 +706,52 @@ json_t *bones_tasks_ready(json_t *tasks, int64_t now_ms, const char *slot) {
 }
 
 const char *bones_tasks_agent(const struct bones_tasks *t) { return t->agent; }
+
+/* ---- for the richer tasks (tasks_rich.h) ---- */
+
+int bones_task_mutate(struct bones_tasks *t, const char *id, bones_task_mutator fn, void *arg, json_t **task,
+                      int *wrote, struct bones_error *err) {
+  return mutate(t, id, fn, arg, task, wrote, err);
+}
+
+const char *bones_task_record_problem(json_t *record) {
+  const char *id = str_member(record, "id");
+  if (id == NULL || strncmp(id, "t-", 2) != 0 || !bones_kv_key_valid(id)) return "no valid id (t-...)";
+  return record_problem(record, id);
+}
+
+int bones_task_put_absent(struct bones_tasks *t, json_t *record, struct bones_error *err) {
+  const char *id = str_member(record, "id");
+  char *text = json_dumps(record, JSON_COMPACT);
+  if (text == NULL) return bones_error_set(err, BONES_E_INTERNAL, "cannot encode task %s", id);
+  uint64_t rev = 0;
+  int rc = bones_kv_create(t->bucket, id, text, strlen(text), &rev, err);
+  free(text);
+  if (rc == BONES_OK) {
+    struct bones_error eerr;
+    bones_event_append(t->kv, t->agent, id, "imported", NULL, str_member(record, "status"), rev, &eerr);
+  }
+  return rc;
+}
+
+int bones_task_replace(struct bones_tasks *t, json_t *record, struct bones_error *err) {
+  const char *id = str_member(record, "id");
+  struct bones_kv_value v;
+  int rc = bones_kv_get(t->bucket, id, &v, err);
+  if (rc == BONES_E_NOTFOUND) return bones_task_put_absent(t, record, err);
+  if (rc != BONES_OK) return rc;
+  uint64_t rev = v.rev, new_rev = 0;
+  bones_kv_value_free(&v);
+  char *text = json_dumps(record, JSON_COMPACT);
+  if (text == NULL) return bones_error_set(err, BONES_E_INTERNAL, "cannot encode task %s", id);
+  rc = bones_kv_update(t->bucket, id, text, strlen(text), rev, &new_rev, err);
+  free(text);
+  if (rc == BONES_OK) {
+    struct bones_error eerr;
+    bones_event_append(t->kv, t->agent, id, "replaced", NULL, str_member(record, "status"), new_rev, &eerr);
+  } else if (rc == BONES_E_CONFLICT) {
+    bones_error_set(err, BONES_E_CONFLICT, "task %s changed while it was being replaced", id);
+    bones_error_hint(err, "run the import again");
+  }
+  return rc;
+}

@@ -40,3 +40,4 @@ bones_SOURCES += verbs/plan/plan.c
 bones_SOURCES += verbs/swarm/swarm_resume.c verbs/recovery/recovery.c verbs/doctor/check_recovery.c
 # issue 12 item 3: `bones swarm fan-in`, `swarm close --summary`
 bones_SOURCES += verbs/swarm/swarm_fanin.c
+bones_SOURCES += verbs/tasks/rich.c verbs/tasks/rich_args.c verbs/tasks/rich_args.h verbs/tasks/export.c

@@ -68,3 +68,7 @@ EXTRA_DIST += tests/cli/recovery.test
 # issue 12 item 3: swarm close --summary, swarm fan-in
 TESTS += tests/cli/fan-in.test
 EXTRA_DIST += tests/cli/fan-in.test
+
+# issue 12 item 6: richer tasks (fields, comment, blocked, tree, export/import)
+TESTS += tests/cli/tasks-rich-sqlite.test tests/cli/tasks-rich-redis.test
+EXTRA_DIST += tests/cli/tasks-rich-sqlite.test tests/cli/tasks-rich-redis.test tests/cli/tasks-rich.sh

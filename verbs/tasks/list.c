@@ -10,6 +10,7 @@
 
 #include "presence.h"
 #include "tasks_common.h"
+#include "tasks_rich.h"
 #include "tasks_verbs.h"
 #include "text.h"
 #include "util.h"
@@ -21,6 +22,7 @@ struct list_opts {
   int64_t stale_ms; /* 0 = off */
   long limit;       /* 0 = all */
   const char *slot;
+  const char *label; /* NULL = any */
 };
 
 static int64_t when(json_t *task, const char *k) {
@@ -34,6 +36,7 @@ static int keep(json_t *task, const struct list_opts *o, const char *agent, bone
   const char *status = json_string_value(json_object_get(task, "status"));
   const char *by = json_string_value(json_object_get(task, "claimed_by"));
   if (o->status && strcmp(status, o->status) != 0) return 0;
+  if (o->label && !bones_task_has_label(task, o->label)) return 0;
   if (o->claimed_by && (strcmp(o->claimed_by, "-") == 0 ? by != NULL : (by == NULL || strcmp(by, o->claimed_by) != 0)))
     return 0;
   if (o->mine && (by == NULL || strcmp(by, agent) != 0)) return 0;
@@ -52,8 +55,8 @@ static int run_list(struct bones_ctx *ctx, int argc, char **argv, int ready_verb
                                        {"ready", no_argument, NULL, 'r'},        {"mine", no_argument, NULL, 'm'},
                                        {"stale", required_argument, NULL, 'S'},  {"orphans", no_argument, NULL, 'o'},
                                        {"limit", required_argument, NULL, 'l'},  {"slot", required_argument, NULL, 'L'},
-                                       {NULL, 0, NULL, 0}};
-  struct list_opts o = {NULL, NULL, ready_verb, 0, 0, 0, 0, NULL};
+                                       {"label", required_argument, NULL, 'b'},  {NULL, 0, NULL, 0}};
+  struct list_opts o = {NULL, NULL, ready_verb, 0, 0, 0, 0, NULL, NULL};
   struct bones_error err;
   optind = 0;
   opterr = 0;
@@ -80,6 +83,10 @@ static int run_list(struct bones_ctx *ctx, int argc, char **argv, int ready_verb
       break;
     }
     case 'L': o.slot = optarg; break;
+    case 'b':
+      if (bones_task_label_check(optarg, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+      o.label = optarg;
+      break;
     default: return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }

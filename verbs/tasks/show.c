@@ -6,6 +6,7 @@
 
 #include "events.h"
 #include "tasks_common.h"
+#include "tasks_rich.h"
 #include "tasks_verbs.h"
 #include "text.h"
 
@@ -19,11 +20,21 @@ int tasks_show_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (tasks_open(ctx, &t, NULL, &err) != BONES_OK || tasks_resolve(t, argv[1], &id, &err) != BONES_OK ||
       bones_task_get(t, id, &task, &err) != BONES_OK) {
     rc = bones_ctx_fail(ctx, &err);
-  } else if (bones_ctx_json(ctx)) {
-    rc = bones_ctx_emit(ctx, "tasks.show", json_pack("{s:o}", "task", task));
   } else {
-    tasks_print_full(task);
-    json_decref(task);
+    json_t *all = NULL, *blocked_by = NULL, *blocking = NULL;
+    if (bones_tasks_list(t, &all, NULL, &err) != BONES_OK) all = json_array(); /* edges only: the task itself shows */
+    bones_task_block_edges(all, id, &blocked_by, &blocking);
+    json_decref(all);
+    if (bones_ctx_json(ctx)) {
+      rc = bones_ctx_emit(ctx, "tasks.show",
+                          json_pack("{s:o, s:o, s:o}", "task", task, "blocked_by", blocked_by, "blocking", blocking));
+    } else {
+      tasks_print_full(task);
+      tasks_print_rich(task, blocked_by, blocking);
+      json_decref(task);
+      json_decref(blocked_by);
+      json_decref(blocking);
+    }
   }
   free(id);
   bones_tasks_free(t);

@@ -2,6 +2,8 @@
 #ifndef BONES_TASKS_VERBS_H
 #define BONES_TASKS_VERBS_H
 
+#include <jansson.h>
+
 #include <bones/verb.h>
 
 int tasks_create_run(struct bones_ctx *ctx, int argc, char **argv);
@@ -21,5 +23,15 @@ int tasks_watch_run(struct bones_ctx *ctx, int argc, char **argv);
 int tasks_claim_next_run(struct bones_ctx *ctx, int argc, char **argv);
 /* 1 when flag is one of argv[1..] (before a "--"). */
 int tasks_args_have(int argc, char **argv, const char *flag);
+
+/* richer tasks (rich.c, export.c) */
+int tasks_comment_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_blocked_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_tree_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_export_run(struct bones_ctx *ctx, int argc, char **argv);
+int tasks_import_run(struct bones_ctx *ctx, int argc, char **argv);
+/* Prints description, acceptance, labels, notes and the blocks edges
+ * (borrowed) of a task after tasks_print_full. */
+void tasks_print_rich(json_t *task, json_t *blocked_by, json_t *blocking);
 
 #endif

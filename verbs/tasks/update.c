@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rich_args.h"
 #include "tasks_common.h"
 #include "tasks_verbs.h"
 #include "text.h"
@@ -14,6 +15,10 @@ int tasks_update_run(struct bones_ctx *ctx, int argc, char **argv) {
   static const struct option opts[] = {{"title", required_argument, NULL, 't'},    {"files", required_argument, NULL, 'f'},
                                        {"parent", required_argument, NULL, 'p'},   {"priority", required_argument, NULL, 'P'},
                                        {"defer-until", required_argument, NULL, 'd'}, {"context", required_argument, NULL, 'c'},
+                                       {"description", required_argument, NULL, TASKS_OPT_DESCRIPTION},
+                                       {"acceptance", required_argument, NULL, TASKS_OPT_ACCEPTANCE},
+                                       {"add-label", required_argument, NULL, TASKS_OPT_ADD_LABEL},
+                                       {"remove-label", required_argument, NULL, TASKS_OPT_REMOVE_LABEL},
                                        {NULL, 0, NULL, 0}};
   json_t *changes = json_object();
   const char *parent_arg = NULL;
@@ -23,7 +28,9 @@ int tasks_update_run(struct bones_ctx *ctx, int argc, char **argv) {
   opterr = 0;
   int c;
   while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-    if (c == 't') {
+    if (c >= TASKS_OPT_DESCRIPTION && c <= TASKS_OPT_REMOVE_LABEL) {
+      if (tasks_rich_option(c, optarg, changes, &err) != BONES_OK) rc = bones_ctx_fail(ctx, &err);
+    } else if (c == 't') {
       json_t *s = bones_utf8_check("--title", optarg, &err) == BONES_OK ? json_string(optarg) : NULL;
       if (s == NULL) rc = bones_ctx_fail(ctx, &err);
       else json_object_set_new(changes, "title", s);
