@@ -65,3 +65,5 @@ libbones_la_SOURCES += core/recovery.c core/recovery.h core/swarm_resume.c core/
 # issue 12 item 3: task results and `bones swarm fan-in`
 libbones_la_SOURCES += core/tasks_result.c core/tasks_result.h core/swarm_fanin.c core/swarm_fanin.h
 libbones_la_SOURCES += core/tasks_rich.c core/tasks_rich.h
+# issue 12 item 2: `bones swarm dispatch` (dispatch.h): plan -> tasks, manifest, waves
+libbones_la_SOURCES += core/dispatch.c core/dispatch.h core/dispatch_int.h core/dispatch_manifest.c

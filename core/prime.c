@@ -304,24 +304,6 @@ static void gather_broadcasts(const struct bones_prime_in *in, const char *agent
 
 /* ---- next steps ---- */
 
-/* path quoted for a POSIX shell when it needs it (malloc'd). */
-static char *shell_quote(const char *path) {
-  if (path[0] && strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-+,:@") == strlen(path))
-    return bones_xstrdup(path);
-  size_t n = 2;
-  for (const char *p = path; *p; p++) n += *p == '\'' ? 4 : 1;
-  char *out = bones_xmalloc(n + 1), *o = out;
-  *o++ = '\'';
-  for (const char *p = path; *p; p++) {
-    if (*p == '\'') {
-      memcpy(o, "'\\''", 4);
-      o += 4;
-    } else *o++ = *p;
-  }
-  *o++ = '\'';
-  *o = '\0';
-  return out;
-}
 
 static void step(json_t *next, const char *command, const char *why) {
   json_array_append_new(next, json_pack("{s:o, s:s}", "command", bones_utf8_json(command), "why", why));
@@ -345,7 +327,7 @@ static void gather_next(json_t *r) {
       cmd = bones_xasprintf("bones swarm join --slot %s --task %s --force", slot, tid ? tid : "TASK-ID");
       step(next, cmd, "this slot has no live session: join it again (its claim may be gone)");
     } else {
-      char *q = shell_quote(str(id, "worktree") ? str(id, "worktree") : ".");
+      char *q = bones_shell_quote(str(id, "worktree") ? str(id, "worktree") : ".");
       cmd = bones_xasprintf("cd %s", q);
       free(q);
       step(next, cmd, "edit the task's files in this worktree (nowhere else)");

@@ -182,3 +182,21 @@ int bones_text_plain(const char *s, const char *allowed) {
   }
   return 1;
 }
+
+char *bones_shell_quote(const char *path) {
+  if (path[0] && strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-+,:@") == strlen(path))
+    return bones_xstrdup(path);
+  size_t n = 2;
+  for (const char *p = path; *p; p++) n += *p == '\'' ? 4 : 1;
+  char *out = bones_xmalloc(n + 1), *o = out;
+  *o++ = '\'';
+  for (const char *p = path; *p; p++) {
+    if (*p == '\'') {
+      memcpy(o, "'\\''", 4);
+      o += 4;
+    } else *o++ = *p;
+  }
+  *o++ = '\'';
+  *o = '\0';
+  return out;
+}

@@ -56,4 +56,8 @@ json_t *bones_utf8_json(const char *s);
  * that must reach a file name, a command or a record unchanged. */
 int bones_text_plain(const char *s, const char *allowed);
 
+/* s quoted for a POSIX shell when it needs it (plain words are returned
+ * as they are), for command lines bones prints.  Malloc'd; the caller frees. */
+char *bones_shell_quote(const char *s);
+
 #endif /* BONES_TEXT_H */

@@ -41,3 +41,5 @@ bones_SOURCES += verbs/swarm/swarm_resume.c verbs/recovery/recovery.c verbs/doct
 # issue 12 item 3: `bones swarm fan-in`, `swarm close --summary`
 bones_SOURCES += verbs/swarm/swarm_fanin.c
 bones_SOURCES += verbs/tasks/rich.c verbs/tasks/rich_args.c verbs/tasks/rich_args.h verbs/tasks/export.c
+# issue 12 item 2: `bones swarm dispatch`
+bones_SOURCES += verbs/swarm/swarm_dispatch.c

@@ -262,6 +262,22 @@ static const struct bones_subverb swarm_subverbs[] = {
      "slot succeeded; 6 otherwise, or when no task has a slot (the report is\n"
      "printed either way).  See docs/fan-in.md.\n" SWARM_NOTE,
      swarm_fanin_run, 0},
+    {"dispatch", "turn a plan into tasks and open it wave by wave",
+     "usage: bones swarm dispatch FILE [--json]\n"
+     "       bones swarm dispatch --status|--advance|--cancel [--json]\n"
+     "FILE is a plan (`bones plan validate`; a violation: exit 2, nothing made).\n"
+     "Creates one task per plan task (title, files, the plan's text as its\n"
+     "description, context slot/wave/plan_task), a `blocks` edge per dependency,\n"
+     "and .bones/dispatch.json; prints for each slot of wave 1 the command that\n"
+     "starts its leaf (`cd ROOT && bones swarm join --slot NAME --next`) and a\n"
+     "prompt for it.  A second dispatch while one is active: exit 6.\n"
+     "--status: waves, slots, their tasks' status, claimer and result.\n"
+     "--advance: once every task of the current wave is closed, opens the next\n"
+     "and prints its commands (\"plan complete\" after the last); else exit 6\n"
+     "naming what is open and how to resume a failed slot.\n"
+     "--cancel: closes the plan's unfinished tasks as \"cancelled\" (claims\n"
+     "dispossessed), keeps every worktree.  See docs/dispatch.md.\n" SWARM_NOTE,
+     swarm_dispatch_run, 0},
     {NULL, NULL, NULL, NULL, 0}};
 
 BONES_VERB_EXPORT(verb_swarm) = {
@@ -270,7 +286,7 @@ BONES_VERB_EXPORT(verb_swarm) = {
     .name = "swarm",
     .description = "slots: join a task, commit to the linear trunk, close",
     .flags = BONES_VERB_NEEDS_WORKSPACE | BONES_VERB_NEEDS_KV,
-    .usage = "usage: bones swarm join|commit|close|status|cwd|heartbeat|reap|resume|discard|fan-in ...\n",
+    .usage = "usage: bones swarm join|commit|close|status|cwd|heartbeat|reap|resume|discard|fan-in|dispatch ...\n",
     .run = NULL,
     .subverbs = swarm_subverbs,
 };

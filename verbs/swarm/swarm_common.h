@@ -33,4 +33,7 @@ void swarm_say_kept(struct bones_ctx *ctx);
 int swarm_fanin_run(struct bones_ctx *ctx, int argc, char **argv);
 int swarm_summary_arg(const char *arg, char **summary, struct bones_error *err);
 
+/* issue 12 item 2 (swarm_dispatch.c): `swarm dispatch FILE|--status|--advance|--cancel`. */
+int swarm_dispatch_run(struct bones_ctx *ctx, int argc, char **argv);
+
 #endif
