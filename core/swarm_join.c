@@ -190,9 +190,18 @@ int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, jso
     claim_ttl = lease + grace > BONES_LEASE_MAX_MS ? BONES_LEASE_MAX_MS : lease + grace;
   if (rc == BONES_OK && o->next) {
     /* the slot's agent is new: it holds no task, so this claims one */
-    struct bones_claim_next_opts next = {claim_ttl, NULL, 0, 0};
+    /* first the tasks planned for this slot (context.slot, as `swarm
+     * dispatch` makes them), then the ones planned for no slot: never a
+     * task another slot was given */
+    struct bones_claim_next_opts next = {claim_ttl, o->slot, 0, 0};
     int had = 0;
     rc = bones_task_claim_next(tasks, &next, &task, &wrote, &had, NULL, err);
+    if (rc == BONES_E_NOTFOUND) {
+      next.slot = "";
+      rc = bones_task_claim_next(tasks, &next, &task, &wrote, &had, NULL, err);
+      if (rc == BONES_E_NOTFOUND)
+        bones_error_set(err, BONES_E_NOTFOUND, "no ready task for slot %s (nor one planned for no slot)", o->slot);
+    }
     if (rc == BONES_OK) task_id = bones_xstrdup(json_string_value(json_object_get(task, "id")));
   } else if (rc == BONES_OK) {
     rc = bones_task_claim(tasks, task_id, claim_ttl, 0, &task, &wrote, err);

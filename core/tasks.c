@@ -694,9 +694,9 @@ json_t *bones_tasks_ready(json_t *tasks, int64_t now_ms, const char *slot) {
     if (json_object_get(blocked, str_member(task, "id"))) continue;
     int64_t defer = time_member(task, "defer_until");
     if (defer && defer > now_ms) continue;
-    if (slot) {
+    if (slot) { /* "" keeps the tasks that name no slot */
       const char *s = str_member(json_object_get(task, "context"), "slot");
-      if (s == NULL || strcmp(s, slot) != 0) continue;
+      if (*slot ? s == NULL || strcmp(s, slot) != 0 : s != NULL) continue;
     }
     json_array_append(ready, task);
   }

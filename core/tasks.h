@@ -97,7 +97,8 @@ int bones_task_link(struct bones_tasks *t, const char *from, const char *to, con
 /* The ready tasks among tasks (from bones_tasks_list): open, unclaimed,
  * not deferred at now_ms, not blocked by a non-closed task's `blocks`
  * edge, and with no non-closed child; sorted by priority (none last) then
- * age.  slot (may be NULL) keeps only context.slot == slot.  A new array. */
+ * age.  slot (may be NULL) keeps only context.slot == slot; "" keeps only
+ * the tasks without a context.slot.  A new array. */
 json_t *bones_tasks_ready(json_t *tasks, int64_t now_ms, const char *slot);
 
 /* 1 when type is a known edge type. */

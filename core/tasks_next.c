@@ -68,7 +68,8 @@ int bones_task_claim_next(struct bones_tasks *t, const struct bones_claim_next_o
     json_decref(all);
     if (json_array_size(ready) == 0) {
       json_decref(ready);
-      if (o->slot) bones_error_set(err, BONES_E_NOTFOUND, "no ready task for slot %s", o->slot);
+      if (o->slot && *o->slot) bones_error_set(err, BONES_E_NOTFOUND, "no ready task for slot %s", o->slot);
+      else if (o->slot) bones_error_set(err, BONES_E_NOTFOUND, "no ready task without a slot");
       else bones_error_set(err, BONES_E_NOTFOUND, "no ready task");
       bones_error_hint(err, "see `bones tasks list --status open` (blocked or deferred tasks are not ready), or add "
                             "one with `bones tasks create`");

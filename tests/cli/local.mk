@@ -72,3 +72,8 @@ EXTRA_DIST += tests/cli/fan-in.test
 # issue 12 item 6: richer tasks (fields, comment, blocked, tree, export/import)
 TESTS += tests/cli/tasks-rich-sqlite.test tests/cli/tasks-rich-redis.test
 EXTRA_DIST += tests/cli/tasks-rich-sqlite.test tests/cli/tasks-rich-redis.test tests/cli/tasks-rich.sh
+
+# issue 12: the orchestrator's loop end to end, 3 waves x 3 slots, a failure resumed, a person's git commits
+orchestrator_e2e_tests = tests/cli/orchestrator-e2e-sqlite.test tests/cli/orchestrator-e2e-redis.test
+TESTS += $(orchestrator_e2e_tests)
+EXTRA_DIST += $(orchestrator_e2e_tests) tests/cli/orchestrator_e2e.sh
