@@ -77,3 +77,6 @@ EXTRA_DIST += tests/cli/tasks-rich-sqlite.test tests/cli/tasks-rich-redis.test t
 orchestrator_e2e_tests = tests/cli/orchestrator-e2e-sqlite.test tests/cli/orchestrator-e2e-redis.test
 TESTS += $(orchestrator_e2e_tests)
 EXTRA_DIST += $(orchestrator_e2e_tests) tests/cli/orchestrator_e2e.sh
+# issue 12 item 2: bones swarm dispatch
+TESTS += tests/cli/dispatch.test
+EXTRA_DIST += tests/cli/dispatch.test
