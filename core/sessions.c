@@ -149,17 +149,22 @@ int bones_session_renew(bones_kv_bucket *b, const char *slot, int add_commits, j
   return bones_error_set(err, BONES_E_CONFLICT, "slot %s: the session kept changing under us", slot);
 }
 
-void bones_swarm_event(const char *root, const char *event, const char *slot, const char *task, const char *agent,
-                       const char *result, const char *no_artifact, const char *commit) {
+json_t *bones_swarm_event_record(const char *event, const char *slot, const char *task, const char *agent,
+                                 const char *result, const char *no_artifact, const char *commit) {
   char ts[40];
   bones_format_time(bones_now_ms(), ts, sizeof ts);
   json_t *e = json_pack("{s:s, s:s, s:o, s:o}", "ts", ts, "event", event, "slot", bones_utf8_json(slot), "host",
                         bones_utf8_json(bones_hostname()));
+  if (e == NULL) return NULL;
   if (task) json_object_set_new(e, "task_id", bones_utf8_json(task));
   if (agent) json_object_set_new(e, "agent_id", bones_utf8_json(agent));
   if (result) json_object_set_new(e, "result", bones_utf8_json(result));
   if (no_artifact) json_object_set_new(e, "no_artifact", bones_utf8_json(no_artifact));
   if (commit) json_object_set_new(e, "commit_uuid", bones_utf8_json(commit));
+  return e;
+}
+
+void bones_swarm_event_append(const char *root, json_t *e) {
   char *line = e ? json_dumps(e, JSON_COMPACT) : NULL;
   json_decref(e);
   char *path = bones_ws_path(root, "swarm-events.jsonl");
@@ -173,4 +178,9 @@ void bones_swarm_event(const char *root, const char *event, const char *slot, co
   }
   if (fd >= 0) close(fd);
   free(line);
+}
+
+void bones_swarm_event(const char *root, const char *event, const char *slot, const char *task, const char *agent,
+                       const char *result, const char *no_artifact, const char *commit) {
+  bones_swarm_event_append(root, bones_swarm_event_record(event, slot, task, agent, result, no_artifact, commit));
 }

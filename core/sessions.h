@@ -98,4 +98,13 @@ int bones_session_touch(bones_kv *kv, const char *slot, struct bones_error *err)
 void bones_swarm_event(const char *root, const char *event, const char *slot, const char *task, const char *agent,
                        const char *result, const char *no_artifact, const char *commit);
 
+/* The record bones_swarm_event appends (a new reference, NULL on no
+ * memory), for a caller that adds members before bones_swarm_event_append. */
+json_t *bones_swarm_event_record(const char *event, const char *slot, const char *task, const char *agent,
+                                 const char *result, const char *no_artifact, const char *commit);
+
+/* Appends e as one line to .bones/swarm-events.jsonl (0600, O_APPEND) and
+ * drops the caller's reference to e (may be NULL).  Best effort. */
+void bones_swarm_event_append(const char *root, json_t *e);
+
 #endif

@@ -20,32 +20,14 @@ static const char *str(json_t *o, const char *k) { return json_string_value(json
 
 void bones_swarm_commit_event(const char *root, const char *slot, const char *task, const char *agent,
                               const char *checkin, json_t *changes) {
-  char ts[40];
-  bones_format_time(bones_now_ms(), ts, sizeof ts);
-  json_t *e = json_pack("{s:s, s:s, s:o, s:o}", "ts", ts, "event", "slot_commit", "slot", bones_utf8_json(slot), "host",
-                        bones_utf8_json(bones_hostname()));
+  json_t *e = bones_swarm_event_record("slot_commit", slot, task, agent, NULL, NULL, checkin);
   if (e == NULL) return;
-  if (task) json_object_set_new(e, "task_id", bones_utf8_json(task));
-  if (agent) json_object_set_new(e, "agent_id", bones_utf8_json(agent));
-  if (checkin) json_object_set_new(e, "commit_uuid", bones_utf8_json(checkin));
   json_t *files = json_array();
   size_t i;
   json_t *c;
   json_array_foreach(changes, i, c) if (str(c, "path")) json_array_append_new(files, bones_utf8_json(str(c, "path")));
   json_object_set_new(e, "files", files);
-  char *line = json_dumps(e, JSON_COMPACT);
-  json_decref(e);
-  char *path = bones_ws_path(root, "swarm-events.jsonl");
-  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  free(path);
-  if (fd >= 0 && line) {
-    size_t n = strlen(line);
-    line[n] = '\n';
-    if (write(fd, line, n + 1) < 0) { /* best effort */
-    }
-  }
-  if (fd >= 0) close(fd);
-  free(line);
+  bones_swarm_event_append(root, e);
 }
 
 char *bones_fanin_wave(const char *root, const char *wave) {
