@@ -502,6 +502,8 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
   }
   char *spec = bones_workspace_config_substrate(root);
   h.managed = managed_kind(spec, &h.kv_kind);
+  /* never start a server whose backend module this bones cannot load */
+  if (rc == BONES_OK && h.managed) rc = bones_substrate_check(spec, err);
   free(spec);
   if (rc == BONES_OK && h.managed) rc = bones_kv_secret_ensure(root, h.kv_secret, err);
   if (rc == BONES_OK && h.managed) rc = start_kv_server(&h, err);

@@ -7,6 +7,7 @@
 
 #include <bones/kv.h>
 
+#include "kv_int.h"
 #include "loader.h"
 #include "url.h"
 #include "util.h"
@@ -61,8 +62,7 @@ static char *backend_name_of(const char *spec) {
   return bones_xstrndup(spec, n);
 }
 
-int bones_kv_open(const char *spec, const struct bones_kv_options *opts, bones_kv **out,
-                  struct bones_error *err) {
+int bones_kv_backend_of(const char *spec, const struct bones_kv_backend_v1 **out, struct bones_error *err) {
   *out = NULL;
   if (spec == NULL || *spec == '\0')
     return bones_error_set(err, BONES_E_USAGE, "empty substrate (use sqlite:PATH, nats://HOST:PORT or redis://HOST:PORT/DB)");
@@ -92,6 +92,16 @@ int bones_kv_open(const char *spec, const struct bones_kv_options *opts, bones_k
     }
   }
   free(name);
+  *out = backend;
+  return BONES_OK;
+}
+
+int bones_kv_open(const char *spec, const struct bones_kv_options *opts, bones_kv **out,
+                  struct bones_error *err) {
+  *out = NULL;
+  const struct bones_kv_backend_v1 *backend = NULL;
+  int rc = bones_kv_backend_of(spec, &backend, err);
+  if (rc != BONES_OK) return rc;
   struct bones_kv_options o = {BONES_KV_DEFAULT_TIMEOUT_MS};
   if (opts && opts->timeout_ms > 0) o.timeout_ms = opts->timeout_ms;
   void *conn = NULL;

@@ -11,6 +11,7 @@
 
 #include <bones/plugin.h>
 
+#include "buildtree.h"
 #include "loader.h"
 #include "util.h"
 
@@ -40,9 +41,11 @@ void bones_loader_set_plugin_path(const char *path) {
 const char *bones_loader_search_path(void) {
   if (search_path) return search_path;
   const char *env = getenv("BONES_PLUGIN_PATH");
-  search_path = bones_xasprintf("%s%s%s%s%s", plugin_path_option ? plugin_path_option : "",
+  const char *tree = bones_build_tree_module_path(); /* NULL unless run from the build tree */
+  search_path = bones_xasprintf("%s%s%s%s%s%s%s", plugin_path_option ? plugin_path_option : "",
                                 plugin_path_option && *plugin_path_option ? ":" : "",
-                                env ? env : "", env && *env ? ":" : "", BONES_MODULEDIR);
+                                env ? env : "", env && *env ? ":" : "", tree ? tree : "", tree ? ":" : "",
+                                BONES_MODULEDIR);
   return search_path;
 }
 
@@ -292,7 +295,10 @@ int bones_loader_kv_backend(const char *name, const struct bones_kv_backend_v1 *
   if (rc == BONES_E_NOTFOUND) {
     bones_error_set(err, BONES_E_USAGE, "no KV backend named '%s' (module %s not found on %s)", name,
                     module, bones_loader_search_path());
-    bones_error_hint(err, "`bones plugins` lists the backends this bones can load");
+    bones_error_hint(err,
+                     "install %s with bones (`make install`), or set BONES_PLUGIN_PATH to the directory "
+                     "holding %s.la or %s.so; `bones plugins` lists the backends this bones can load",
+                     module, module, module);
     rc = BONES_E_USAGE;
   }
   free(module);

@@ -4,7 +4,9 @@
  *  - built-ins, registered by the program at start with
  *    bones_loader_add_builtin() (kv_sqlite, repo_fossil, the verbs);
  *  - files kv_X / repo_X / verb_X (.la or .so) found on the search path
- *    --plugin-path > $BONES_PLUGIN_PATH > the installed module dir.
+ *    --plugin-path > $BONES_PLUGIN_PATH > the build tree's module dirs
+ *    (only for the uninstalled bones of that tree, see buildtree.h) >
+ *    the installed module dir.
  * Files are opened lazily: only the module asked for.  A built-in wins
  * over a file with the same name.  Not thread-safe (libltdl is not). */
 #ifndef BONES_LOADER_H

@@ -67,3 +67,9 @@ libbones_la_SOURCES += core/tasks_result.c core/tasks_result.h core/swarm_fanin.
 libbones_la_SOURCES += core/tasks_rich.c core/tasks_rich.h
 # issue 12 item 2: `bones swarm dispatch` (dispatch.h): plan -> tasks, manifest, waves
 libbones_la_SOURCES += core/dispatch.c core/dispatch.h core/dispatch_int.h core/dispatch_manifest.c
+# issue 13 item 1: an uninstalled bones finds the modules of its build tree
+# (buildtree.h); only loader.c's search path uses these.
+libbones_la_SOURCES += core/buildtree.c core/buildtree.h
+AM_CPPFLAGS += -DBONES_BUILD_DIR='"$(abs_top_builddir)"' \
+	-DBONES_BUILD_TREE_MODULE_PATH='"$(abs_top_builddir)/backends/kv-nats:$(abs_top_builddir)/backends/kv-redis"'
+libbones_la_SOURCES += core/kv_int.h

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kv_int.h"
 #include "kv_secret.h"
 #include "substrate.h"
 #include "util.h"
@@ -43,4 +44,14 @@ int bones_substrate_open(const char *spec, const char *root, const struct bones_
   if (rc == BONES_OK && shown) *shown = url;
   else free(url);
   return rc;
+}
+
+int bones_substrate_check(const char *spec, struct bones_error *err) {
+  const struct bones_kv_backend_v1 *backend = NULL;
+  int rc = bones_kv_backend_of(spec, &backend, err);
+  if (rc == BONES_OK || rc == BONES_E_USAGE) return rc;
+  /* found but unusable (a missing shared library, a wrong ABI): keep the
+   * loader's hint, say it cannot be used here */
+  if (err) err->code = BONES_E_UNAVAILABLE;
+  return BONES_E_UNAVAILABLE;
 }

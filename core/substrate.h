@@ -14,4 +14,11 @@
 int bones_substrate_open(const char *spec, const char *root, const struct bones_kv_options *opts, bones_kv **kv,
                          char **shown, struct bones_error *err);
 
+/* Checks, without connecting nor creating anything, that this bones can
+ * load the KV backend serving spec (a bare name "nats", or a URL): BONES_OK,
+ * BONES_E_USAGE when no module serves it (the message names the module and
+ * the search path, the hint how to install it), BONES_E_UNAVAILABLE when
+ * the module is found but cannot be used. */
+int bones_substrate_check(const char *spec, struct bones_error *err);
+
 #endif

@@ -13,6 +13,7 @@
 #include "ids.h"
 #include "proc.h"
 #include "registry.h"
+#include "substrate.h"
 #include "url.h"
 #include "text.h"
 #include "util.h"
@@ -326,8 +327,11 @@ int bones_workspace_up(const char *start_dir, const char *substrate, struct bone
   memset(res, 0, sizeof *res);
   if (substrate && (*substrate == '\0' || !bones_text_plain(substrate, "")))
     return bones_error_set(err, BONES_E_USAGE, "the substrate is empty, not valid UTF-8 or holds control characters");
+  /* a backend this bones cannot load is refused before anything is made */
+  int rc = substrate ? bones_substrate_check(substrate, err) : BONES_OK;
+  if (rc != BONES_OK) return rc;
   char *root = NULL;
-  int rc = bones_git_toplevel(start_dir, &root, err);
+  rc = bones_git_toplevel(start_dir, &root, err);
   if (rc != BONES_OK) return rc;
   if (!bones_text_plain(root, "")) {
     free(root);

@@ -83,9 +83,10 @@ BONES_VERB_EXPORT(verb_plugins) = {
     .flags = 0,
     .usage = "usage: bones [--plugin-path=DIRS] plugins [--json]\n"
              "Lists the built-in modules and every kv_*, repo_* and verb_* module found on\n"
-             "the search path (--plugin-path, then $BONES_PLUGIN_PATH, then the installed\n"
-             "module directory), with ABI, capabilities and path.  A module that cannot be\n"
-             "used is listed with the reason; it does not hide the others.\n",
+             "the search path (--plugin-path, then $BONES_PLUGIN_PATH, then -- for a bones\n"
+             "run uninstalled from its build tree -- the build tree's modules, then the\n"
+             "installed module directory), with ABI, capabilities and path.  A module that\n"
+             "cannot be used is listed with the reason; it does not hide the others.\n",
     .run = plugins_run,
     .subverbs = NULL,
 };
