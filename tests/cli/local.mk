@@ -80,3 +80,6 @@ EXTRA_DIST += $(orchestrator_e2e_tests) tests/cli/orchestrator_e2e.sh
 # issue 12 item 2: bones swarm dispatch
 TESTS += tests/cli/dispatch.test
 EXTRA_DIST += tests/cli/dispatch.test
+# issue 13 item 1: the uninstalled bones finds its build tree's modules
+TESTS += tests/cli/buildtree.test
+EXTRA_DIST += tests/cli/buildtree.test
