@@ -67,3 +67,5 @@ libbones_la_SOURCES += core/tasks_result.c core/tasks_result.h core/swarm_fanin.
 libbones_la_SOURCES += core/tasks_rich.c core/tasks_rich.h
 # issue 12 item 2: `bones swarm dispatch` (dispatch.h): plan -> tasks, manifest, waves
 libbones_la_SOURCES += core/dispatch.c core/dispatch.h core/dispatch_int.h core/dispatch_manifest.c
+# issue 13 item 7: `bones logs` over hub.log, swarm-events.jsonl and the task events
+libbones_la_SOURCES += core/logs.c core/logs.h
