@@ -80,3 +80,6 @@ EXTRA_DIST += $(orchestrator_e2e_tests) tests/cli/orchestrator_e2e.sh
 # issue 12 item 2: bones swarm dispatch
 TESTS += tests/cli/dispatch.test
 EXTRA_DIST += tests/cli/dispatch.test
+# issue 13 item 7: bones logs over hub.log, swarm-events.jsonl and the task events
+TESTS += tests/cli/logs.test
+EXTRA_DIST += tests/cli/logs.test
