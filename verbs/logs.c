@@ -90,7 +90,7 @@ static int logs_run(struct bones_ctx *ctx, int argc, char **argv) {
       {"lines", required_argument, NULL, 'n'}, {"level", required_argument, NULL, 'l'},
       {NULL, 0, NULL, 0}};
   struct bones_logs_filter filter = {0, NULL, 0, -1};
-  int follow = 0, all = 0;
+  int follow = 0, all = 0, tasks = 0;
   long last = 0; /* only the last N entries of the first read; 0 = all */
   struct bones_error err;
   optind = 0;
@@ -102,8 +102,10 @@ static int logs_run(struct bones_ctx *ctx, int argc, char **argv) {
       if (bones_name_check("--slot", optarg, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
       filter.sources |= BONES_LOGS_SLOT;
       filter.slot = optarg;
-    } else if (c == 'T') filter.sources |= BONES_LOGS_TASKS;
-    else if (c == 'A') {
+    } else if (c == 'T') {
+      filter.sources |= BONES_LOGS_TASKS;
+      tasks = 1;
+    } else if (c == 'A') {
       filter.sources |= BONES_LOGS_ALL;
       all = 1;
     } else if (c == 'S') {
@@ -119,13 +121,12 @@ static int logs_run(struct bones_ctx *ctx, int argc, char **argv) {
     } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind < argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
-  int explicit_tasks = (filter.sources & BONES_LOGS_TASKS) != 0;
   if (filter.sources == 0) filter.sources = BONES_LOGS_ALL;
   if (all) filter.slot = NULL; /* --all: every slot's events, even with --slot */
   bones_kv *kv = NULL;
   if ((filter.sources & BONES_LOGS_TASKS) && bones_ctx_kv(ctx, &kv, &err) != BONES_OK) {
-    if (explicit_tasks) return bones_ctx_fail(ctx, &err);
-    fprintf(stderr, "bones: %s: task events left out: %s\n", bones_ctx_verb_path(ctx), err.message);
+    if (tasks) return bones_ctx_fail(ctx, &err); /* asked for by name: no quiet fallback */
+    bones_term_printf(stderr, "bones: %s: task events left out: %s\n", bones_ctx_verb_path(ctx), err.message);
     filter.sources &= ~(unsigned)BONES_LOGS_TASKS;
   }
   int json = bones_ctx_json(ctx);
