@@ -73,3 +73,5 @@ libbones_la_SOURCES += core/buildtree.c core/buildtree.h
 AM_CPPFLAGS += -DBONES_BUILD_DIR='"$(abs_top_builddir)"' \
 	-DBONES_BUILD_TREE_MODULE_PATH='"$(abs_top_builddir)/backends/kv-nats:$(abs_top_builddir)/backends/kv-redis"'
 libbones_la_SOURCES += core/kv_int.h
+# issue 13 item 7: `bones logs` over hub.log, swarm-events.jsonl and the task events
+libbones_la_SOURCES += core/logs.c core/logs.h

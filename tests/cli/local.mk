@@ -83,3 +83,6 @@ EXTRA_DIST += tests/cli/dispatch.test
 # issue 13 item 1: the uninstalled bones finds its build tree's modules
 TESTS += tests/cli/buildtree.test
 EXTRA_DIST += tests/cli/buildtree.test
+# issue 13 item 7: bones logs over hub.log, swarm-events.jsonl and the task events
+TESTS += tests/cli/logs.test
+EXTRA_DIST += tests/cli/logs.test
