@@ -64,8 +64,8 @@ static json_t *manifest_new(const struct bones_plan *plan, const char *plan_path
     json_array_append_new(waves, json_pack("{s:I, s:s, s:o}", "n", (json_int_t)(w + 1), "state",
                                            w == 0 ? "open" : "pending", "slots", slots));
   }
-  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "schema", "bones.dispatch/v1", "id", id, "plan",
-                   plan_path, "plan_sha256", sha, "state", "creating", "created_at", (json_int_t)bones_now_ms(),
+  return json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:I, s:o}", "schema", "bones.dispatch/v1", "id", id, "plan",
+                   bones_utf8_json(plan_path), "plan_sha256", sha, "state", "creating", "created_at", (json_int_t)bones_now_ms(),
                    "current_wave", (json_int_t)1, "waves", waves);
 }
 

@@ -90,8 +90,8 @@ json_t *bones_dispatch_wave_slots(const char *root, json_t *manifest, long n) {
         "`bones swarm close --result fail --summary WHY` (your worktree is kept for `bones swarm resume`).",
         name, n, command);
     json_t *s = json_deep_copy(slot);
-    json_object_set_new(s, "command", json_string(command));
-    json_object_set_new(s, "prompt", json_string(prompt));
+    json_object_set_new(s, "command", bones_utf8_json(command));
+    json_object_set_new(s, "prompt", bones_utf8_json(prompt));
     json_array_append_new(out, s);
     free(command);
     free(prompt);

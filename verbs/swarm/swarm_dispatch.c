@@ -39,8 +39,9 @@ static int say_wave(struct bones_ctx *ctx, const char *schema, json_t *m, const 
   json_t *slots = complete ? json_array() : bones_dispatch_wave_slots(bones_ctx_workspace(ctx), m, n);
   if (bones_ctx_json(ctx)) {
     char *path = bones_xasprintf("%s/.bones/dispatch.json", bones_ctx_workspace(ctx));
-    json_t *data = json_pack("{s:I, s:I, s:b, s:O, s:O, s:s}", "wave", (json_int_t)n, "waves", (json_int_t)nwaves,
-                             "complete", complete, "slots", slots, "state", json_object_get(m, "state"), "manifest", path);
+    json_t *data = json_pack("{s:I, s:I, s:b, s:O, s:O, s:o}", "wave", (json_int_t)n, "waves", (json_int_t)nwaves,
+                             "complete", complete, "slots", slots, "state", json_object_get(m, "state"), "manifest",
+                             bones_utf8_json(path));
     free(path);
     json_decref(slots);
     return bones_ctx_emit(ctx, schema, data);
