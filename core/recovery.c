@@ -387,7 +387,7 @@ int bones_recovery_restore(json_t *rec, const char *dest, int force, int (*keep_
   if (rc != BONES_OK) return rc;
   const char *src = str(rec, "path");
   json_t *files = json_object_get(rec, "file_list");
-  json_t *todo = json_array(); /* {path, replace} */
+  json_t *to_copy = json_array(); /* {path, replace} */
   size_t i;
   json_t *f;
   json_array_foreach(files, i, f) {
@@ -395,11 +395,11 @@ int bones_recovery_restore(json_t *rec, const char *dest, int force, int (*keep_
     char *from = bones_xasprintf("%s/%s", src, rel);
     char *to = bones_xasprintf("%s/%s", dest, rel);
     if (bad_parent(dest, rel)) json_array_append_new(json_object_get(*result, "conflicts"), json_string(rel));
-    else if (lstat(to, &st) != 0) json_array_append_new(todo, json_pack("{s:s, s:b}", "path", rel, "replace", 0));
+    else if (lstat(to, &st) != 0) json_array_append_new(to_copy, json_pack("{s:s, s:b}", "path", rel, "replace", 0));
     else if (!S_ISREG(st.st_mode)) json_array_append_new(json_object_get(*result, "conflicts"), json_string(rel));
     else if (same_bytes(from, to)) json_array_append_new(json_object_get(*result, "same"), json_string(rel));
     else if (force || (keep_ok && keep_ok(arg, rel) == 1))
-      json_array_append_new(todo, json_pack("{s:s, s:b}", "path", rel, "replace", 1));
+      json_array_append_new(to_copy, json_pack("{s:s, s:b}", "path", rel, "replace", 1));
     else json_array_append_new(json_object_get(*result, "conflicts"), json_string(rel));
     free(from);
     free(to);
@@ -410,7 +410,7 @@ int bones_recovery_restore(json_t *rec, const char *dest, int force, int (*keep_
                          nconf, dest);
     bones_error_hint(err, "--force replaces them (a symbolic link on the way is never followed)");
   }
-  json_array_foreach(todo, i, f) {
+  json_array_foreach(to_copy, i, f) {
     if (rc != BONES_OK) break;
     const char *rel = str(f, "path");
     char *from = bones_xasprintf("%s/%s", src, rel);
@@ -425,6 +425,6 @@ int bones_recovery_restore(json_t *rec, const char *dest, int force, int (*keep_
     free(from);
     free(to);
   }
-  json_decref(todo);
+  json_decref(to_copy);
   return rc;
 }

@@ -49,6 +49,10 @@ struct bones_join_opts {
                                 (bones_task_claim_next) as the slot's agent */
 };
 
+/* BONES_OK when root's hub repository is seeded (`bones up` ran), else
+ * BONES_E_NOWORKSPACE with the message that says to run it. */
+int bones_swarm_check_seeded(const char *root, struct bones_error *err);
+
 /* Joins: claims the task (o->task, or with o->next the most urgent ready
  * one: BONES_E_NOTFOUND when none is ready), holds its files, clones the hub into the slot,
  * records the session.  On any failure everything done is undone. */

@@ -104,15 +104,20 @@ static int make_leaf(struct bones_swarm *s, const char *slot, const char *agent,
   return rc;
 }
 
+int bones_swarm_check_seeded(const char *root, struct bones_error *err) {
+  char *hubpath = bones_ws_path(root, "hub.fossil");
+  int seeded = bones_path_exists(hubpath);
+  free(hubpath);
+  return seeded ? BONES_OK : bones_error_set(err, BONES_E_NOWORKSPACE, "%s", BONES_ERR_NOT_BOOTSTRAPPED);
+}
+
 int bones_swarm_join(struct bones_swarm *s, const struct bones_join_opts *o, json_t **session,
                      struct bones_error *err) {
   *session = NULL;
   int rc = bones_name_check("slot", o->slot, err);
   if (rc != BONES_OK) return rc;
-  char *hubpath = bones_ws_path(s->root, "hub.fossil");
-  int bootstrapped = bones_path_exists(hubpath);
-  free(hubpath);
-  if (!bootstrapped) return bones_error_set(err, BONES_E_NOWORKSPACE, "%s", BONES_ERR_NOT_BOOTSTRAPPED);
+  rc = bones_swarm_check_seeded(s->root, err);
+  if (rc != BONES_OK) return rc;
   int64_t lease = 0, grace = 0, bucket_ttl = 0;
   rc = bones_session_lease_pick(o->session_lease, &lease, err);
   if (rc == BONES_OK) rc = bones_session_grace_pick(o->grace, lease, &grace, err);

@@ -127,10 +127,8 @@ int bones_swarm_resume(struct bones_swarm *s, const struct bones_resume_opts *o,
   *session = NULL;
   int rc = bones_name_check("slot", o->slot, err);
   if (rc != BONES_OK) return rc;
-  char *hubpath = bones_ws_path(s->root, "hub.fossil");
-  int bootstrapped = bones_path_exists(hubpath);
-  free(hubpath);
-  if (!bootstrapped) return bones_error_set(err, BONES_E_NOWORKSPACE, "%s", BONES_ERR_NOT_BOOTSTRAPPED);
+  rc = bones_swarm_check_seeded(s->root, err);
+  if (rc != BONES_OK) return rc;
   char *dir = bones_slot_dir(s->root, o->slot);
   char *wt = bones_slot_worktree(s->root, o->slot);
   char *leaf = bones_xasprintf("%s/leaf.fossil", dir);

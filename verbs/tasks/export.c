@@ -88,7 +88,7 @@ int tasks_import_run(struct bones_ctx *ctx, int argc, char **argv) {
     return bones_ctx_fail(ctx, &err);
   }
   json_t *report = json_pack("{s:[], s:[], s:[], s:[]}", "created", "skipped", "replaced", "conflicts");
-  json_t *todo = json_array(); /* the records to write: absent or (with --replace) different */
+  json_t *to_write = json_array(); /* the records to write: absent or (with --replace) different */
   size_t i;
   json_t *r;
   rc = BONES_OK;
@@ -96,8 +96,8 @@ int tasks_import_run(struct bones_ctx *ctx, int argc, char **argv) {
     json_t *old = NULL;
     int grc = bones_task_get(t, json_string_value(json_object_get(r, "id")), &old, &err);
     if (grc == BONES_OK && json_equal(old, r)) note_id(report, "skipped", r);
-    else if (grc == BONES_OK || grc == BONES_E_CORRUPT) note_id(report, "conflicts", r), json_array_append(todo, r);
-    else if (grc == BONES_E_NOTFOUND) json_array_append(todo, r);
+    else if (grc == BONES_OK || grc == BONES_E_CORRUPT) note_id(report, "conflicts", r), json_array_append(to_write, r);
+    else if (grc == BONES_E_NOTFOUND) json_array_append(to_write, r);
     else rc = grc;
     json_decref(old);
     if (rc != BONES_OK) break;
@@ -114,7 +114,7 @@ int tasks_import_run(struct bones_ctx *ctx, int argc, char **argv) {
                          nconf, nconf == 1 ? " differs" : "s differ", nconf == 1 ? "" : "s", list, nconf > 6 ? ", ..." : "");
     bones_error_hint(&err, "pass --replace to overwrite them with the file's records");
   }
-  json_array_foreach(rc == BONES_OK ? todo : NULL, i, r) {
+  json_array_foreach(rc == BONES_OK ? to_write : NULL, i, r) {
     int exists = 0;
     size_t k;
     json_t *cid;
@@ -130,7 +130,7 @@ int tasks_import_run(struct bones_ctx *ctx, int argc, char **argv) {
     if (rc != BONES_OK) break;
     note_id(report, exists ? "replaced" : "created", r);
   }
-  json_decref(todo);
+  json_decref(to_write);
   json_decref(records);
   bones_tasks_free(t);
   if (rc == BONES_OK && !replace) json_object_set_new(report, "conflicts", json_array());
