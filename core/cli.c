@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,29 +93,37 @@ int bones_ctx_emit(struct bones_ctx *ctx, const char *schema, json_t *data) {
   return 0;
 }
 
-/* Prints the bones.error/v1 envelope of code, msg and hint on stdout.  The
+/* Prints the bones.error/v1 envelope of code, msg, hint (left out when
+ * empty) and the fields of detail (may be NULL; borrowed) on stdout.  The
  * texts are made valid UTF-8 first (a message may quote bad input or be
  * cut mid-character), so the envelope always prints. */
-static void print_error_envelope(int code, const char *msg, const char *hint) {
-  char *m = bones_utf8_sanitize(msg), *h = bones_utf8_sanitize(hint);
-  json_t *e = json_pack("{s:s, s:i, s:s, s:s}", "code", bones_rc_name(code), "exit", bones_rc_exit_code(code),
-                        "message", m, "hint", h);
+static void print_error_envelope(int code, const char *msg, const char *hint, json_t *detail) {
+  json_t *e = json_pack("{s:s, s:i, s:o}", "code", bones_rc_name(code), "exit", bones_rc_exit_code(code), "message",
+                        bones_utf8_json(msg));
+  if (e && hint && hint[0]) json_object_set_new(e, "hint", bones_utf8_json(hint));
+  const char *key;
+  json_t *value;
+  if (e && json_is_object(detail)) json_object_foreach(detail, key, value) {
+      if (json_object_get(e, key) == NULL) json_object_set(e, key, value);
+    }
   json_t *env = e ? json_pack("{s:s, s:o}", "schema", "bones.error/v1", "error", e) : NULL;
   if (env == NULL || json_dumpf(env, stdout, JSON_COMPACT) != 0)
-    printf("{\"schema\":\"bones.error/v1\",\"error\":{\"code\":\"%s\",\"exit\":%d,\"message\":\"%s\",\"hint\":\"\"}}",
+    printf("{\"schema\":\"bones.error/v1\",\"error\":{\"code\":\"%s\",\"exit\":%d,\"message\":\"%s\"}}",
            bones_rc_name(code), bones_rc_exit_code(code), "the error message cannot be encoded");
   fputc('\n', stdout);
   fflush(stdout);
   json_decref(env);
-  free(m);
-  free(h);
 }
 
 int bones_ctx_fail(struct bones_ctx *ctx, const struct bones_error *err) {
+  return bones_ctx_fail_detail(ctx, err, NULL);
+}
+
+int bones_ctx_fail_detail(struct bones_ctx *ctx, const struct bones_error *err, json_t *detail) {
   int code = err->code == BONES_OK ? BONES_E_INTERNAL : err->code;
   const char *msg = err->message[0] ? err->message : bones_rc_name(code);
   if (ctx->json) {
-    print_error_envelope(code, msg, err->hint);
+    print_error_envelope(code, msg, err->hint, detail);
   } else {
     bones_term_printf(stderr, "bones: %s%s%s\n", ctx->verb_path, ctx->verb_path[0] ? ": " : "", msg);
     if (err->hint[0]) bones_term_printf(stderr, "hint: %s\n", err->hint);
@@ -146,17 +155,43 @@ void bones_ctx_say(struct bones_ctx *ctx, const char *fmt, ...) {
 
 /* ---- dispatch ---- */
 
+/* "did you mean" for an unknown verb WORD: the verbs within a small edit
+ * distance or starting with WORD, and the sub-verbs named WORD (`bones
+ * join` -> `bones swarm join`), best first, at most three. */
 struct suggest {
   const char *word;
-  const char *best;
+  char text[200];
   size_t best_distance;
+  int exact_subverbs;
 };
+
+static size_t suggest_threshold(const char *word) { return strlen(word) <= 4 ? 1 : 2; }
+
+static void suggest_add(struct suggest *s, const char *verb, const char *sub) {
+  size_t used = strlen(s->text);
+  const char *sep = used ? " or " : "";
+  snprintf(s->text + used, sizeof s->text - used, "%s`bones %s%s%s`", sep, verb, sub ? " " : "", sub ? sub : "");
+}
+
+static void suggest_subverb(void *arg, const struct bones_verb_v1 *v) {
+  struct suggest *s = arg;
+  if ((v->flags & BONES_VERB_HIDDEN) || v->subverbs == NULL) return;
+  for (const struct bones_subverb *sv = v->subverbs; sv->name; sv++)
+    if (strcmp(sv->name, s->word) == 0 && s->exact_subverbs < 3) {
+      suggest_add(s, v->name, sv->name);
+      s->exact_subverbs++;
+    }
+}
 
 static void suggest_verb(void *arg, const struct bones_verb_v1 *v) {
   struct suggest *s = arg;
   if (v->flags & BONES_VERB_HIDDEN) return;
   size_t d = bones_edit_distance(s->word, v->name);
-  if (d < s->best_distance) s->best_distance = d, s->best = v->name;
+  if (strncmp(v->name, s->word, strlen(s->word)) == 0) d = 1; /* a prefix: `bones work` */
+  if (d <= suggest_threshold(s->word) && d < s->best_distance) {
+    s->best_distance = d;
+    snprintf(s->text, sizeof s->text, "`bones %s`", v->name);
+  }
 }
 
 static void print_verb_line(void *arg, const struct bones_verb_v1 *v) {
@@ -181,6 +216,16 @@ static void print_verb_usage(FILE *out, const struct bones_verb_v1 *v) {
   }
 }
 
+/* A sub-verb's --help: its own text, then one pointer to what every
+ * sub-verb of the verb shares (the verb's --help: IDs, agent, exit codes),
+ * so that paragraph is printed once, not under every sub-verb. */
+static void print_subverb_usage(FILE *out, const struct bones_verb_v1 *v, const struct bones_subverb *s) {
+  fputs(s->usage ? s->usage : s->summary, out);
+  if (v->usage && strstr(v->usage, "xit codes"))
+    fprintf(out, "Shared by every `bones %s` sub-verb (names, agent, exit codes): `bones %s --help`.\n", v->name,
+          v->name);
+}
+
 int bones_cli_verb_help(FILE *out, const char *verb, const char *sub) {
   const struct bones_verb_v1 *v = NULL;
   struct bones_error err;
@@ -188,7 +233,7 @@ int bones_cli_verb_help(FILE *out, const char *verb, const char *sub) {
   if (sub && v->subverbs) {
     for (const struct bones_subverb *s = v->subverbs; s->name; s++) {
       if (strcmp(s->name, sub) == 0) {
-        fputs(s->usage ? s->usage : s->summary, out);
+        print_subverb_usage(out, v, s);
         return 0;
       }
     }
@@ -223,6 +268,7 @@ static int run_verb(struct bones_ctx *ctx, const struct bones_verb_v1 *verb, int
   bones_verb_fn fn = verb->run;
   const char *usage = verb->usage;
   int help = 0;
+  const struct bones_subverb *found_sub = NULL;
   snprintf(ctx->verb_path, sizeof ctx->verb_path, "%s", verb->name);
 
   if (verb->subverbs) {
@@ -254,6 +300,7 @@ static int run_verb(struct bones_ctx *ctx, const struct bones_verb_v1 *verb, int
         return bones_ctx_fail(ctx, &err);
       }
       if (found) {
+        found_sub = found;
         fn = found->run;
         flags |= found->flags;
         usage = found->usage ? found->usage : found->summary;
@@ -266,7 +313,8 @@ static int run_verb(struct bones_ctx *ctx, const struct bones_verb_v1 *verb, int
   strip_common_flags(ctx, &argc, argv, &help);
   ctx->usage = usage;
   if (help) {
-    if (usage) fputs(usage, stdout);
+    if (found_sub) print_subverb_usage(stdout, verb, found_sub);
+    else if (usage) fputs(usage, stdout);
     else print_verb_usage(stdout, verb);
     return 0;
   }
@@ -355,10 +403,11 @@ int bones_cli_main(int argc, char **argv) {
   rc = bones_loader_verb(name, &verb, &err);
   if (rc != BONES_OK) {
     if (rc == BONES_E_NOTFOUND) {
-      struct suggest s = {name, NULL, 3};
-      bones_loader_each_builtin_verb(suggest_verb, &s);
+      struct suggest s = {.word = name, .best_distance = SIZE_MAX};
+      bones_loader_each_builtin_verb(suggest_subverb, &s);
+      if (s.exact_subverbs == 0) bones_loader_each_builtin_verb(suggest_verb, &s);
       bones_error_set(&err, BONES_E_USAGE, "'%s' is not a bones verb", name);
-      if (s.best) bones_error_hint(&err, "did you mean `bones %s`?", s.best);
+      if (s.text[0]) bones_error_hint(&err, "did you mean %s?", s.text);
       else bones_error_hint(&err, "`bones help` lists the verbs");
     }
     rc = bones_ctx_fail(&ctx, &err);

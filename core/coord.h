@@ -88,9 +88,10 @@ int bones_handoff_create(bones_kv *kv, const char *from, const char *to, const c
  * only unless all, in id (time) order; a new array. */
 int bones_handoff_list(bones_kv *kv, const char *to, int all, json_t **list, struct bones_error *err);
 
-/* agent accepts handoff id (CAS pending -> accepted).  BONES_E_NOTFOUND for
- * an unknown id, BONES_E_REFUSED when addressed to another agent or no
- * longer pending. */
+/* agent accepts handoff id (the whole id or a unique prefix of it; CAS
+ * pending -> accepted).  BONES_E_NOTFOUND for an unknown id, BONES_E_USAGE
+ * for an ambiguous prefix, BONES_E_REFUSED when addressed to another agent
+ * or no longer pending. */
 int bones_handoff_accept(bones_kv *kv, const char *agent, const char *id, json_t **rec, struct bones_error *err);
 
 /* ---- broadcasts (coord_broadcast.c) ---- */

@@ -163,18 +163,64 @@ static int accept_once(bones_kv_bucket *b, const char *key, const char *id, stru
   return rc;
 }
 
-int bones_handoff_accept(bones_kv *kv, const char *agent, const char *id, json_t **rec, struct bones_error *err) {
+/* list callback: the ids under a key prefix that start with a given id
+ * prefix; stops counting at two (ambiguous). */
+struct id_matcher {
+  const char *start;
+  char id[BONES_TIME_ID_LEN + 1];
+  int matches;
+};
+static int match_id(void *arg, const char *key, const void *value, size_t len, uint64_t rev) {
+  (void)value, (void)len, (void)rev;
+  struct id_matcher *m = arg;
+  const char *slash = strrchr(key, '/');
+  const char *id = slash ? slash + 1 : key;
+  if (strncmp(id, m->start, strlen(m->start)) != 0 || strlen(id) != BONES_TIME_ID_LEN) return 0;
+  if (m->matches++ == 0) snprintf(m->id, sizeof m->id, "%s", id);
+  return m->matches > 1;
+}
+
+/* The full id of the handoff whose id starts with given (a unique prefix
+ * or the whole id), looked up among those addressed to key_prefix first,
+ * then among all (so a handoff for someone else is reported as such). */
+static int resolve_handoff_id(bones_kv_bucket *b, const char *key_prefix, const char *given, char *id,
+                              struct bones_error *err) {
+  size_t n = strlen(given);
+  if (n == 0 || n > BONES_TIME_ID_LEN || strspn(given, "0123456789abcdefghijklmnopqrstuvwxyz") != n)
+    return bones_error_set(err, BONES_E_NOTFOUND, "no handoff %s (ids are %d characters of 0-9a-z, or a unique prefix)",
+                           given, BONES_TIME_ID_LEN);
+  if (n == BONES_TIME_ID_LEN) {
+    memcpy(id, given, n + 1);
+    return BONES_OK;
+  }
+  struct id_matcher m = {given, "", 0};
+  int rc = bones_kv_list(b, key_prefix, match_id, &m, err);
+  if (rc == BONES_OK && m.matches == 0) rc = bones_kv_list(b, "", match_id, &m, err);
+  if (rc != BONES_OK) return rc;
+  if (m.matches == 0) return bones_error_set(err, BONES_E_NOTFOUND, "no handoff %s", given);
+  if (m.matches > 1) {
+    bones_error_set(err, BONES_E_USAGE, "handoff id prefix %s is ambiguous", given);
+    return bones_error_hint(err, "give more characters; `bones coord handoffs --all` lists the ids");
+  }
+  memcpy(id, m.id, sizeof m.id);
+  return BONES_OK;
+}
+
+int bones_handoff_accept(bones_kv *kv, const char *agent, const char *given, json_t **rec, struct bones_error *err) {
   *rec = NULL;
   if (bones_agent_check(agent, err) != BONES_OK) return BONES_E_USAGE;
-  size_t n = strlen(id);
-  if (n != BONES_TIME_ID_LEN || strspn(id, "0123456789abcdefghijklmnopqrstuvwxyz") != n)
-    return bones_error_set(err, BONES_E_NOTFOUND, "no handoff %s (ids are %d characters of 0-9a-z)", id,
-                           BONES_TIME_ID_LEN);
   bones_kv_bucket *b = NULL;
   int rc = bones_coord_bucket(kv, BONES_HANDOFFS_BUCKET, 0, &b, err);
   if (rc != BONES_OK) return rc;
-  if (b == NULL) return bones_error_set(err, BONES_E_NOTFOUND, "no handoff %s", id);
+  if (b == NULL) return bones_error_set(err, BONES_E_NOTFOUND, "no handoff %s", given);
   char *prefix = to_prefix(agent);
+  char id[BONES_TIME_ID_LEN + 1];
+  rc = resolve_handoff_id(b, prefix, given, id, err);
+  if (rc != BONES_OK) {
+    free(prefix);
+    bones_kv_bucket_close(b);
+    return rc;
+  }
   char *key = bones_xasprintf("%s%s", prefix, id);
   rc = BONES_E_CONFLICT;
   for (int attempt = 0; attempt < ACCEPT_ATTEMPTS && rc == BONES_E_CONFLICT; attempt++) {

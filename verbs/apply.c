@@ -99,8 +99,9 @@ static int apply_run(struct bones_ctx *ctx, int argc, char **argv) {
     } else if (result && json_array_size(json_object_get(result, "conflicts")) > 0) {
       /* one document: the result with its conflicts (as plan validate does), exit 4 */
       json_object_del(result, "refused");
-      json_object_set_new(result, "error", json_pack("{s:o, s:o}", "message", bones_utf8_json(err.message), "hint",
-                                                     bones_utf8_json(err.hint)));
+      json_t *e = json_pack("{s:o}", "message", bones_utf8_json(err.message));
+      if (err.hint[0]) json_object_set_new(e, "hint", bones_utf8_json(err.hint));
+      json_object_set_new(result, "error", e);
       int code = bones_rc_exit_code(err.code);
       return bones_ctx_emit(ctx, "apply", result) != 0 ? 1 : code;
     }

@@ -89,6 +89,11 @@ int bones_ctx_emit(struct bones_ctx *ctx, const char *schema, json_t *data);
  * error always prints. */
 int bones_ctx_fail(struct bones_ctx *ctx, const struct bones_error *err);
 
+/* As bones_ctx_fail, and with --json the fields of the object detail
+ * (borrowed; may be NULL) are added to the error object, e.g. "files": [...]
+ * for a merge conflict; code, exit, message and hint are never replaced. */
+int bones_ctx_fail_detail(struct bones_ctx *ctx, const struct bones_error *err, json_t *detail);
+
 /* A usage error (exit 2) with a printf-style message and a hint pointing
  * at `bones <verb> --help`. */
 int bones_ctx_usage(struct bones_ctx *ctx, const char *fmt, ...)

@@ -86,3 +86,6 @@ EXTRA_DIST += tests/cli/buildtree.test
 # issue 13 item 7: bones logs over hub.log, swarm-events.jsonl and the task events
 TESTS += tests/cli/logs.test
 EXTRA_DIST += tests/cli/logs.test
+# issue 13 item 8: output polish (handoff ids, error envelope, version, link, did-you-mean, help)
+TESTS += tests/cli/polish.test
+EXTRA_DIST += tests/cli/polish.test

@@ -92,8 +92,9 @@ sed -i 's/^4$/4 from a/' "$(wt a)/shared.txt"
 sed -i 's/^4$/4 from b/' "$(wt b)/shared.txt"
 b -q swarm commit --slot a -m "a: line 4" >/dev/null
 n1=$(ncheckins)
-tap_run_status 4 "b's commit of the same line exits 4" b swarm commit --slot b -m "b: line 4"
-tap_like "$TAP_OUT" "conflict: shared.txt" "listing the file"
+tap_run_status 4 "b's commit of the same line exits 4" b --json swarm commit --slot b -m "b: line 4"
+tap_like "$TAP_OUT" '"error":\{"code":"conflict","exit":4,.*"files":\["shared.txt"\]' "--json lists the file in an array"
+tap_like "$TAP_OUT" '"message":"slot b: merging the newest trunk conflicts in shared.txt' "and in the message"
 tap_is "$(ncheckins)" "$n1" "nothing was committed"
 tap_is "$(trunk_file shared.txt | sed -n 4p)" "4 from a" "trunk keeps a's line"
 grep -q '^4 from a$' "$(wt b)/shared.txt" && grep -q '^4 from b$' "$(wt b)/shared.txt"

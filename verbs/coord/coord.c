@@ -85,20 +85,20 @@ static const struct bones_subverb coord_subverbs[] = {
      "Claiming your own claim renews it.  Held by another: exit 4 naming the holder.\n"
      "A claim on a directory covers every path beneath it: it conflicts with another\n"
      "agent's claim on the directory, an ancestor or anything beneath it.  Globs\n"
-     "('*', '?', '[') are refused (exit 2): claim the directory instead.\n" NOTE,
+     "('*', '?', '[') are refused (exit 2): claim the directory instead.\n",
      coord_claim_run, BONES_VERB_NEEDS_KV},
     {"release", "give a claim back", "usage: bones coord release PATH [--force]\n"
      "Not claimed: nothing to do (exit 0).  Another agent's live claim: exit 4\n"
-     "unless --force.\n" NOTE, coord_release_run, BONES_VERB_NEEDS_KV},
-    {"owner", "who holds a path", "usage: bones coord owner PATH\nExit 3 when nobody holds it live.\n" NOTE,
+     "unless --force.\n", coord_release_run, BONES_VERB_NEEDS_KV},
+    {"owner", "who holds a path", "usage: bones coord owner PATH\nExit 3 when nobody holds it live.\n",
      coord_owner_run, BONES_VERB_NEEDS_KV},
-    {"claimed", "is a path claimed (exit 0) or not (exit 1)", "usage: bones coord claimed PATH\n" NOTE,
+    {"claimed", "is a path claimed (exit 0) or not (exit 1)", "usage: bones coord claimed PATH\n",
      coord_claimed_run, BONES_VERB_NEEDS_KV},
-    {"claims", "the live claims", "usage: bones coord claims [--all] [--json]\n--all: expired ones too.\n" NOTE,
+    {"claims", "the live claims", "usage: bones coord claims [--all] [--json]\n--all: expired ones too.\n",
      coord_claims_run, BONES_VERB_NEEDS_KV},
     {"checkpoint", "arrive at a checkpoint (the next round)",
      "usage: bones coord checkpoint NAME\n"
-     "Your round at NAME goes up by one (1 the first time); prints it.\n" NOTE,
+     "Your round at NAME goes up by one (1 the first time); prints it.\n",
      coord_checkpoint_run, BONES_VERB_NEEDS_KV},
     {"wait", "wait until agents reached a checkpoint round",
      "usage: bones coord wait NAME --agents a,b,c [--timeout DURATION] [--round N]\n"
@@ -106,27 +106,27 @@ static const struct bones_subverb coord_subverbs[] = {
      "--round N, else your own round there (checkpoint first, then wait), else\n"
      "(you never arrived) the highest round any named agent reached.  A finished\n"
      "round never satisfies a later one.  Default timeout 5m; exit 124 when it\n"
-     "runs out, naming who is missing.  SIGINT/SIGTERM end it (exit 130/143).\n" NOTE,
+     "runs out, naming who is missing.  SIGINT/SIGTERM end it (exit 130/143).\n",
      coord_wait_run, BONES_VERB_NEEDS_KV},
     {"handoff", "hand an artifact to another agent",
-     "usage: bones coord handoff --to AGENT --artifact A [--message M]\nPrints the new handoff id.\n" NOTE,
+     "usage: bones coord handoff --to AGENT --artifact A [--message M]\nPrints the new handoff id.\n",
      coord_handoff_run, BONES_VERB_NEEDS_KV},
     {"handoffs", "handoffs addressed to you (or --to AGENT)",
-     "usage: bones coord handoffs [--to AGENT] [--all]\nPending ones, oldest first; --all: accepted too.\n" NOTE,
+     "usage: bones coord handoffs [--to AGENT] [--all]\nPending ones, oldest first; --all: accepted too.\n",
      coord_handoffs_run, BONES_VERB_NEEDS_KV},
     {"accept", "accept a handoff addressed to you",
-     "usage: bones coord accept ID\nOnly the addressee accepts, once (again: exit 6).\n" NOTE, coord_accept_run, BONES_VERB_NEEDS_KV},
+     "usage: bones coord accept ID\nID: the whole id or a unique prefix (ambiguous: exit 2).  Only the addressee\naccepts, once (again: exit 6).  Prints what was accepted; -q only the id.\n", coord_accept_run, BONES_VERB_NEEDS_KV},
     {"broadcast", "send a message on a channel", "usage: bones coord broadcast CHANNEL MESSAGE\n"
-     "Prints the message id (16 digits, increasing per channel).  Kept 7 days.\n" NOTE, coord_broadcast_run, BONES_VERB_NEEDS_KV},
+     "Prints the message id (16 digits, increasing per channel).  Kept 7 days.\n", coord_broadcast_run, BONES_VERB_NEEDS_KV},
     {"broadcasts", "read a channel",
      "usage: bones coord broadcasts CHANNEL [--after ID|--new] [--limit N] [--follow [--timeout DURATION]]\n"
      "Messages after ID, oldest first.  Go on with --after the last id you saw:\n"
      "every message is seen exactly once.  --follow keeps printing new ones.\n"
      "--new: the messages after your stored cursor (bucket bones-cursors, per\n"
      "agent and channel), which then moves to the last one shown: the unread\n"
-     "ones `bones prime` lists, marked read.\n" NOTE,
+     "ones `bones prime` lists, marked read.\n",
      coord_broadcasts_run, BONES_VERB_NEEDS_KV},
-    {"agent-id", "who am I, and where that came from", "usage: bones coord agent-id [--json]\n" NOTE,
+    {"agent-id", "who am I, and where that came from", "usage: bones coord agent-id [--json]\n",
      coord_agent_id_run, 0},
     {NULL, NULL, NULL, NULL, 0}};
 
@@ -137,7 +137,7 @@ BONES_VERB_EXPORT(verb_coord) = {
     .description = "coordinate agents: path claims, checkpoints, handoffs, broadcasts",
     .flags = 0, /* each sub-verb but agent-id needs the substrate */
     .usage = "usage: bones coord claim|release|owner|claimed|claims|checkpoint|wait|handoff|handoffs|accept|"
-             "broadcast|broadcasts|agent-id ...\n",
+             "broadcast|broadcasts|agent-id ...\n" NOTE,
     .run = NULL,
     .subverbs = coord_subverbs,
 };

@@ -56,8 +56,10 @@ int coord_handoff_run(struct bones_ctx *ctx, int argc, char **argv) {
   free(me);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.handoff", json_pack("{s:o}", "handoff", rec));
-  if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(rec, "id"));
-  else bones_term_printf(stdout, "handoff %s: %s -> %s (%s)\n", str(rec, "id"), str(rec, "from"), str(rec, "to"), str(rec, "artifact"));
+  bones_term_printf(stdout, "%s\n", str(rec, "id")); /* the id alone, as `tasks create` prints its id */
+  if (!bones_ctx_quiet(ctx))
+    bones_term_printf(stderr, "handoff %s -> %s (%s): `bones coord accept %s` as %s\n", str(rec, "from"), str(rec, "to"),
+                      str(rec, "artifact"), str(rec, "id"), str(rec, "to"));
   json_decref(rec);
   return 0;
 }
@@ -109,10 +111,9 @@ int coord_accept_run(struct bones_ctx *ctx, int argc, char **argv) {
   free(me);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.accept", json_pack("{s:o}", "handoff", rec));
-  if (!bones_ctx_quiet(ctx)) {
-    printf("accepted ");
-    print_handoff(rec);
-  }
+  if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(rec, "id"));
+  else bones_term_printf(stdout, "accepted handoff %s from %s: %s%s%s\n", str(rec, "id"), str(rec, "from"),
+                         str(rec, "artifact"), str(rec, "message")[0] ? ": " : "", str(rec, "message"));
   json_decref(rec);
   return 0;
 }

@@ -179,13 +179,13 @@ static const struct bones_subverb recovery_subverbs[] = {
     {"ls", "list the recovery copies",
      "usage: bones recovery ls [--json]\n"
      "One line per copy, oldest first: ID, slot, task, reason (discard, reap,\n"
-     "prune, unknown for copies of an older bones), files, bytes, time.\n" RECOVERY_NOTE,
+     "prune, unknown for copies of an older bones), files, bytes, time.\n",
      recovery_ls_run, 0},
     {"show", "metadata and files of one copy",
      "usage: bones recovery show ID [--json]\n"
      "The copy's slot, task, reason, time, the uncommitted changes recorded when\n"
      "it was saved, and every file (the fossil check-out state is left out;\n"
-     "symbolic links are listed as skipped, never followed).\n" RECOVERY_NOTE,
+     "symbolic links are listed as skipped, never followed).\n",
      recovery_show_run, 0},
     {"restore", "copy a recovery copy's files into a directory or a slot",
      "usage: bones recovery restore ID (--to DIR | --slot NAME) [--force] [--json]\n"
@@ -195,7 +195,7 @@ static const struct bones_subverb recovery_subverbs[] = {
      "writes into that slot's worktree (joined or kept) by the same rule, except\n"
      "that a file the slot has not changed is its check-out (the hub has it) and\n"
      "is replaced.  Then commit it with `bones swarm commit` as usual.  Never\n"
-     "writes through a symbolic link; the copy itself is left as it is.\n" RECOVERY_NOTE,
+     "writes through a symbolic link; the copy itself is left as it is.\n",
      recovery_restore_run, 0},
     {NULL, NULL, NULL, NULL, 0}};
 
@@ -205,7 +205,7 @@ BONES_VERB_EXPORT(verb_recovery) = {
     .name = "recovery",
     .description = "worktrees saved to .bones/recovery/: list, show, restore",
     .flags = BONES_VERB_NEEDS_WORKSPACE,
-    .usage = "usage: bones recovery ls|show|restore ...\n",
+    .usage = "usage: bones recovery ls|show|restore ...\n" RECOVERY_NOTE,
     .run = NULL,
     .subverbs = recovery_subverbs,
 };

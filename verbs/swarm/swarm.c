@@ -98,13 +98,19 @@ int swarm_commit_run(struct bones_ctx *ctx, int argc, char **argv) {
   free(slot);
   if (rc != BONES_OK) {
     json_t *conflicts = json_object_get(result, "conflicts");
-    if (conflicts && !bones_ctx_json(ctx)) {
-      size_t i;
-      json_t *f;
-      json_array_foreach(conflicts, i, f) bones_term_printf(stderr, "conflict: %s\n", str(f, "path"));
+    json_t *files = json_array();
+    size_t i;
+    json_t *f;
+    json_array_foreach(conflicts, i, f) {
+      if (str(f, "path") == NULL) continue;
+      json_array_append_new(files, bones_utf8_json(str(f, "path")));
+      if (!bones_ctx_json(ctx)) bones_term_printf(stderr, "conflict: %s\n", str(f, "path"));
     }
+    json_t *detail = conflicts ? json_pack("{s:o}", "files", files) : (json_decref(files), NULL);
     json_decref(result);
-    return bones_ctx_fail(ctx, &err);
+    int code = bones_ctx_fail_detail(ctx, &err, detail); /* --json: "files": the conflicted paths */
+    json_decref(detail);
+    return code;
   }
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "swarm.commit", result);
   if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(result, "checkin"));
@@ -187,14 +193,14 @@ static const struct bones_subverb swarm_subverbs[] = {
      "shell is never taken for the agent).  --ttl is the task claim's lease\n"
      "(default max(30m, lease + grace)), renewed by swarm verbs and heartbeats.\n"
      "-q prints only the worktree path.  On failure nothing of the half-joined slot\n"
-     "is left behind.  See docs/liveness.md.\n" SWARM_NOTE,
+     "is left behind.  See docs/liveness.md.\n",
      swarm_join_run, 0},
     {"commit", "commit the slot's changes onto the linear trunk",
      "usage: bones swarm commit -m MSG [--slot NAME] [--wait DURATION] [FILES...]\n"
      "Takes the trunk lease, merges the newest trunk into the worktree (a conflict\n"
      "stops with exit 4 and the files listed, nothing committed), refuses files held\n"
      "by another agent (on the file or a directory above it), commits what changed (adds, edits, deletions; only FILES\n"
-     "when given), pushes, checks trunk has one leaf, releases the lease.\n" SWARM_NOTE,
+     "when given), pushes, checks trunk has one leaf, releases the lease.\n",
      swarm_commit_run, 0},
     {"close", "end the slot",
      "usage: bones swarm close --result success|fail|fork [--slot NAME] [--no-artifact REASON] [--keep-wt]\n"
@@ -205,7 +211,7 @@ static const struct bones_subverb swarm_subverbs[] = {
      "record keeps result, summary (--summary: TEXT, or @FILE read from a file; at\n"
      "most 64 KiB (exit 8), UTF-8 (exit 2); else null), result_at (ms) and\n"
      "result_by, written before the task is closed or released; `bones swarm\n"
-     "fan-in` reports them.\n" SWARM_NOTE,
+     "fan-in` reports them.\n",
      swarm_close_run, 0},
     {"status", "sessions of this workspace",
      "usage: bones swarm status [--json]\n"
@@ -213,20 +219,20 @@ static const struct bones_subverb swarm_subverbs[] = {
      "idle (lease still valid; AGE since the last renewal), or stale (lease\n"
      "expired: reaped once the grace is over too, unless its --pid process runs).\n"
      "PID and ALIVE are - for a slot joined without --pid.  --json adds state,\n"
-     "idle_ms, lease_ms, grace_ms, expires_at, reap_after to each session.\n" SWARM_NOTE,
+     "idle_ms, lease_ms, grace_ms, expires_at, reap_after to each session.\n",
      swarm_status_run, 0},
-    {"cwd", "print a slot's worktree path", "usage: bones swarm cwd --slot NAME\n" SWARM_NOTE, swarm_cwd_run, 0},
+    {"cwd", "print a slot's worktree path", "usage: bones swarm cwd --slot NAME\n", swarm_cwd_run, 0},
     {"heartbeat", "renew the slot's session, claim, holds and presence",
      "usage: bones swarm heartbeat [--slot NAME]\n"
      "Renews everything the slot keeps alive; any other verb run as the slot\n"
-     "renews its session lease only.\n" SWARM_NOTE, swarm_heartbeat_run, 0},
+     "renews its session lease only.\n", swarm_heartbeat_run, 0},
     {"reap", "clean up slots whose agent died",
      "usage: bones swarm reap [--older-than DURATION]\n"
      "This host's slots whose session is gone or whose lease expired more than\n"
      "its grace ago (with --older-than: not renewed for DURATION), unless their\n"
      "--pid process runs: releases claim and holds, moves a worktree with\n"
      "uncommitted changes to .bones/recovery/, removes the slot.  The hub does\n"
-     "this by itself every few seconds.\n" SWARM_NOTE,
+     "this by itself every few seconds.\n",
      swarm_reap_run, 0},
     {"resume", "re-open a kept slot (closed fail/fork, or its session expired)",
      "usage: bones swarm resume [--slot NAME] [--lease DURATION] [--grace DURATION] [--json]\n"
@@ -237,7 +243,7 @@ static const struct bones_subverb swarm_subverbs[] = {
      "kept worktree (use `bones swarm join --slot NAME --task ID`), 4 the task is\n"
      "claimed by another (named), 6 the task is closed, or the slot is already\n"
      "active (just use it).  On a refusal the worktree is left as it is.  See\n"
-     "docs/recovery.md.\n" SWARM_NOTE,
+     "docs/recovery.md.\n",
      swarm_resume_run, 0},
     {"discard", "save a kept slot's worktree to recovery and remove the slot",
      "usage: bones swarm discard [--slot NAME] [-y] [--json]\n"
@@ -246,7 +252,7 @@ static const struct bones_subverb swarm_subverbs[] = {
      "move, then removes the slot's directory, session and holds, and releases\n"
      "its task when the slot still holds it.  Refuses an active slot (exit 6).\n"
      "On a terminal it asks first unless -y.  `bones recovery ls|show|restore`\n"
-     "get the files back.  See docs/recovery.md.\n" SWARM_NOTE,
+     "get the files back.  See docs/recovery.md.\n",
      swarm_discard_run, 0},
     {"fan-in", "what the slots of a wave did",
      "usage: bones swarm fan-in [--wave N] [--json]\n"
@@ -260,7 +266,7 @@ static const struct bones_subverb swarm_subverbs[] = {
      "(from .bones/swarm-events.jsonl of this workspace).  --json: data {wave, ok,\n"
      "slots:[{name, result, commits, files, summary, tasks}]}.  Exit 0 when every\n"
      "slot succeeded; 6 otherwise, or when no task has a slot (the report is\n"
-     "printed either way).  See docs/fan-in.md.\n" SWARM_NOTE,
+     "printed either way).  See docs/fan-in.md.\n",
      swarm_fanin_run, 0},
     {"dispatch", "turn a plan into tasks and open it wave by wave",
      "usage: bones swarm dispatch FILE [--json]\n"
@@ -276,7 +282,7 @@ static const struct bones_subverb swarm_subverbs[] = {
      "and prints its commands (\"plan complete\" after the last); else exit 6\n"
      "naming what is open and how to resume a failed slot.\n"
      "--cancel: closes the plan's unfinished tasks as \"cancelled\" (claims\n"
-     "dispossessed), keeps every worktree.  See docs/dispatch.md.\n" SWARM_NOTE,
+     "dispossessed), keeps every worktree.  See docs/dispatch.md.\n",
      swarm_dispatch_run, 0},
     {NULL, NULL, NULL, NULL, 0}};
 
@@ -286,7 +292,7 @@ BONES_VERB_EXPORT(verb_swarm) = {
     .name = "swarm",
     .description = "slots: join a task, commit to the linear trunk, close",
     .flags = BONES_VERB_NEEDS_WORKSPACE | BONES_VERB_NEEDS_KV,
-    .usage = "usage: bones swarm join|commit|close|status|cwd|heartbeat|reap|resume|discard|fan-in|dispatch ...\n",
+    .usage = "usage: bones swarm join|commit|close|status|cwd|heartbeat|reap|resume|discard|fan-in|dispatch ...\n" SWARM_NOTE,
     .run = NULL,
     .subverbs = swarm_subverbs,
 };

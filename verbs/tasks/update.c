@@ -116,9 +116,24 @@ int tasks_link_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (rc == BONES_OK) rc = tasks_resolve(t, argv[optind], &from, &err);
   if (rc == BONES_OK) rc = tasks_resolve(t, argv[optind + 1], &to, &err);
   if (rc == BONES_OK) rc = bones_task_link(t, from, to, type, &task, &wrote, &err);
+  bones_tasks_free(t);
+  if (rc != BONES_OK) {
+    free(from);
+    free(to);
+    return bones_ctx_fail(ctx, &err);
+  }
+  /* echo the edge: FROM --TYPE--> TO, and whether it was new */
+  if (bones_ctx_json(ctx)) {
+    json_t *d = json_pack("{s:{s:s, s:s, s:s}, s:o, s:b}", "edge", "from", from, "type", type, "to", to, "task", task,
+                          "changed", wrote);
+    free(from);
+    free(to);
+    return bones_ctx_emit(ctx, "tasks.link", d);
+  }
+  if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s %s %s\n", from, type, to);
+  else bones_term_printf(stdout, "%s %s --%s--> %s\n", wrote ? "linked" : "already linked:", from, type, to);
+  json_decref(task);
   free(from);
   free(to);
-  bones_tasks_free(t);
-  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
-  return tasks_emit_task(ctx, "tasks.link", wrote ? "linked" : "(linked)", task, wrote);
+  return 0;
 }
