@@ -22,7 +22,7 @@ TESTS += tests/unit/test_util tests/unit/test_loader tests/unit/test_kv_front te
 # The same unit tests under valgrind memcheck (leaks are errors); skipped
 # when valgrind is missing or the build uses sanitizers.
 TESTS += tests/unit/valgrind.test
-EXTRA_DIST += tests/unit/valgrind.test
+# (tests/unit/valgrind.test is distributed by tests/local.mk, with or without cmocka)
 CLEANFILES += tests/unit/*.valgrind.log
 
 # holds, presence and agent identity (core/holds*.c, presence.c, agent.c)
