@@ -43,3 +43,5 @@ bones_SOURCES += verbs/swarm/swarm_fanin.c
 bones_SOURCES += verbs/tasks/rich.c verbs/tasks/rich_args.c verbs/tasks/rich_args.h verbs/tasks/export.c
 # issue 12 item 2: `bones swarm dispatch`
 bones_SOURCES += verbs/swarm/swarm_dispatch.c
+# issue 13 item 6: `bones mcp`, the MCP server on stdio
+bones_SOURCES += verbs/mcp/mcp.c verbs/mcp/mcp_int.h verbs/mcp/mcp_tools.c verbs/mcp/mcp_args.c verbs/mcp/mcp_call.c

@@ -89,3 +89,6 @@ EXTRA_DIST += tests/cli/logs.test
 # issue 13 item 8: output polish (handoff ids, error envelope, version, link, did-you-mean, help)
 TESTS += tests/cli/polish.test
 EXTRA_DIST += tests/cli/polish.test
+# issue 13 item 6: `bones mcp` through the official MCP client SDK (Node)
+TESTS += tests/cli/mcp.test
+EXTRA_DIST += tests/cli/mcp.test tests/mcp/package.json tests/mcp/package-lock.json tests/mcp/client.mjs
