@@ -54,6 +54,7 @@ int bones_harness_install(const char *root, const struct bones_harness_opts *o, 
     rc = harness_claude_settings_install(root, m, o->no_guard, r, err);
     if (rc == BONES_OK) rc = harness_file_install(root, m, SKILL_ORCHESTRATOR, harness_skill_orchestrator(), r, err);
     if (rc == BONES_OK) rc = harness_file_install(root, m, SKILL_LEAF, harness_skill_leaf(), r, err);
+    if (rc == BONES_OK) rc = harness_mcp_install(root, m, r, err); /* .mcp.json: `bones mcp` */
   }
   if (rc == BONES_OK && (mask & (BONES_HARNESS_CODEX | BONES_HARNESS_GENERIC)))
     rc = harness_section_install(root, m, r, err);
@@ -79,7 +80,8 @@ static const struct {
 } ops[] = {{HK_FILE, harness_file_remove, harness_file_status},
            {HK_SETTINGS, harness_settings_remove, harness_settings_status},
            {HK_SECTION, harness_section_remove, harness_section_status},
-           {HK_GIT_HOOK, harness_githook_remove, harness_githook_status}};
+           {HK_GIT_HOOK, harness_githook_remove, harness_githook_status},
+           {HK_MCP, harness_mcp_remove, harness_mcp_status}};
 
 /* The index in ops of item's kind, or -1. */
 static int op_of(json_t *item) {

@@ -13,6 +13,7 @@
 #define HK_SETTINGS "settings" /* {path, created, original|null, entries:[{event, group}]} */
 #define HK_SECTION "section"   /* {path, created, sha256 (of the section), separator} */
 #define HK_GIT_HOOK "git-hook" /* {path (absolute), sha256, chained (absolute)|null} */
+#define HK_MCP "mcp-server"    /* {path, created, original|null, name, server} in .mcp.json */
 
 #define AGENTS_BEGIN "<!-- bones:begin -->"
 #define AGENTS_END "<!-- bones:end -->"
@@ -35,6 +36,12 @@ int harness_write(const char *path, const char *text, unsigned mode, struct bone
 /* Removes the empty directories from dir's parent... up to (excluding)
  * root: rmdir stops at the first one that is not empty. */
 void harness_prune_dirs(const char *root, const char *path);
+/* Reads and parses the JSON object file path: *obj (new) and *text (its
+ * bytes, malloc'd), both NULL when the file is absent; BONES_E_CORRUPT
+ * when it is not a JSON object (at most 4 MiB). */
+int harness_json_load(const char *path, char **text, json_t **obj, struct bones_error *err);
+/* Writes obj to path two-space indented with a final newline, 0644, atomically. */
+int harness_json_store(const char *path, json_t *obj, struct bones_error *err);
 /* Appends {path, reason} to report's kept[]. */
 void harness_keep(json_t *report, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Appends path to report's array member name. */
@@ -63,6 +70,10 @@ void harness_section_status(const char *root, json_t *item, json_t *out);
 int harness_githook_install(const char *root, json_t *m, json_t *report, struct bones_error *err);
 int harness_githook_remove(const char *root, json_t *item, json_t *report, struct bones_error *err);
 void harness_githook_status(const char *root, json_t *item, json_t *out);
+
+int harness_mcp_install(const char *root, json_t *m, json_t *report, struct bones_error *err);
+int harness_mcp_remove(const char *root, json_t *item, json_t *report, struct bones_error *err);
+void harness_mcp_status(const char *root, json_t *item, json_t *out);
 
 /* Appends {kind, path, state, detail?} to out's items[] (and counts drift). */
 void harness_status_add(json_t *out, json_t *item, const char *state, const char *detail);

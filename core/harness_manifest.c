@@ -153,3 +153,35 @@ void harness_status_add(json_t *out, json_t *item, const char *state, const char
   if (strcmp(state, "ok") != 0)
     json_object_set_new(out, "drift", json_integer(json_integer_value(json_object_get(out, "drift")) + 1));
 }
+
+#define HARNESS_JSON_MAX (4u << 20)
+
+int harness_json_load(const char *path, char **text, json_t **obj, struct bones_error *err) {
+  size_t len = 0;
+  *text = NULL;
+  *obj = NULL;
+  int rc = bones_read_file(path, HARNESS_JSON_MAX, text, &len, err);
+  if (rc == BONES_E_NOTFOUND) {
+    bones_error_clear(err);
+    return BONES_OK;
+  }
+  if (rc != BONES_OK) return rc;
+  json_error_t jerr;
+  *obj = json_loadb(*text, len, 0, &jerr);
+  if (!json_is_object(*obj)) {
+    json_decref(*obj);
+    *obj = NULL;
+    return bones_error_set(err, BONES_E_CORRUPT, "%s is not a JSON object (%s, line %d)", path, jerr.text, jerr.line);
+  }
+  return BONES_OK;
+}
+
+int harness_json_store(const char *path, json_t *obj, struct bones_error *err) {
+  char *body = json_dumps(obj, JSON_INDENT(2));
+  if (body == NULL) return bones_error_set(err, BONES_E_INTERNAL, "cannot encode %s", path);
+  char *text = bones_xasprintf("%s\n", body);
+  free(body);
+  int rc = harness_write(path, text, 0644, err);
+  free(text);
+  return rc;
+}

@@ -15,7 +15,6 @@
 #include "util.h"
 
 #define SETTINGS_FILE ".claude/settings.json"
-#define SETTINGS_MAX (4u << 20)
 #define HOOK_TIMEOUT_S 10 /* Claude Code kills a hook after this (seconds) */
 
 /* {matcher, hooks:[{type:"command", command, timeout}]} */
@@ -78,44 +77,12 @@ static void drop_entry(json_t *settings, json_t *entry) {
   if (json_is_object(hooks) && json_object_size(hooks) == 0) json_object_del(settings, "hooks");
 }
 
-/* Reads and parses path: *obj (new) or NULL when absent (*text too). */
-static int load(const char *path, char **text, json_t **obj, struct bones_error *err) {
-  size_t len = 0;
-  *text = NULL;
-  *obj = NULL;
-  int rc = bones_read_file(path, SETTINGS_MAX, text, &len, err);
-  if (rc == BONES_E_NOTFOUND) {
-    bones_error_clear(err);
-    return BONES_OK;
-  }
-  if (rc != BONES_OK) return rc;
-  json_error_t jerr;
-  *obj = json_loadb(*text, len, 0, &jerr);
-  if (!json_is_object(*obj)) {
-    json_decref(*obj);
-    *obj = NULL;
-    return bones_error_set(err, BONES_E_CORRUPT, "%s is not a JSON object (%s, line %d)", path, jerr.text, jerr.line);
-  }
-  return BONES_OK;
-}
-
-/* Writes obj to path, two-space indented, with a final newline. */
-static int store(const char *path, json_t *obj, struct bones_error *err) {
-  char *body = json_dumps(obj, JSON_INDENT(2));
-  if (body == NULL) return bones_error_set(err, BONES_E_INTERNAL, "cannot encode %s", path);
-  char *text = bones_xasprintf("%s\n", body);
-  free(body);
-  int rc = harness_write(path, text, 0644, err);
-  free(text);
-  return rc;
-}
-
 int harness_claude_settings_install(const char *root, json_t *m, int no_guard, json_t *report,
                                     struct bones_error *err) {
   char *path = harness_abs(root, SETTINGS_FILE), *text = NULL;
   json_t *obj = NULL, *want = wanted(no_guard);
   struct bones_error e;
-  int rc = load(path, &text, &obj, &e);
+  int rc = harness_json_load(path, &text, &obj, &e);
   if (rc != BONES_OK) {
     harness_keep(report, SETTINGS_FILE, "%s: not changed", e.message);
     rc = BONES_OK;
@@ -136,7 +103,7 @@ int harness_claude_settings_install(const char *root, json_t *m, int no_guard, j
     added += r;
   }
   if (added) {
-    rc = store(path, obj, err);
+    rc = harness_json_store(path, obj, err);
     if (rc != BONES_OK) goto done;
     harness_note(report, "written", SETTINGS_FILE);
   } else {
@@ -167,7 +134,7 @@ int harness_settings_remove(const char *root, json_t *item, json_t *report, stru
   char *path = harness_abs(root, SETTINGS_FILE), *text = NULL;
   json_t *obj = NULL, *base = NULL, *entries = json_object_get(item, "entries");
   struct bones_error e;
-  int rc = load(path, &text, &obj, &e);
+  int rc = harness_json_load(path, &text, &obj, &e);
   if (rc != BONES_OK) {
     harness_keep(report, SETTINGS_FILE, "%s: kept", e.message);
     rc = BONES_OK;
@@ -196,7 +163,7 @@ int harness_settings_remove(const char *root, json_t *item, json_t *report, stru
       harness_note(report, "removed", SETTINGS_FILE);
       harness_prune_dirs(root, path);
     }
-  } else if ((rc = store(path, obj, err)) == BONES_OK) {
+  } else if ((rc = harness_json_store(path, obj, err)) == BONES_OK) {
     harness_note(report, "restored", SETTINGS_FILE);
   }
 done:
@@ -211,7 +178,7 @@ void harness_settings_status(const char *root, json_t *item, json_t *out) {
   char *path = harness_abs(root, SETTINGS_FILE), *text = NULL;
   json_t *obj = NULL;
   struct bones_error e;
-  if (load(path, &text, &obj, &e) != BONES_OK) harness_status_add(out, item, "edited", e.message);
+  if (harness_json_load(path, &text, &obj, &e) != BONES_OK) harness_status_add(out, item, "edited", e.message);
   else if (obj == NULL) harness_status_add(out, item, "missing", NULL);
   else {
     size_t i;

@@ -52,7 +52,7 @@ libbones_la_SOURCES += core/holds_overlap.c
 libbones_la_SOURCES += core/swarm_stale.c
 # issue 11 (harness): harness installation (harness.h) and its manifest
 libbones_la_SOURCES += core/sha256.c core/sha256.h core/harness.c core/harness.h core/harness_int.h \
-	core/harness_manifest.c core/harness_files.c core/harness_section.c core/harness_settings.c \
+	core/harness_manifest.c core/harness_files.c core/harness_section.c core/harness_settings.c core/harness_mcp.c \
 	core/harness_githook.c core/harness_text.c
 libbones_la_SOURCES += core/cursor.c core/cursor.h core/prime.c core/prime.h core/prime_md.c core/prime_trunk.c
 libbones_la_SOURCES += core/tasks_next.c

@@ -92,3 +92,5 @@ EXTRA_DIST += tests/cli/polish.test
 # issue 13 item 6: `bones mcp` through the official MCP client SDK (Node)
 TESTS += tests/cli/mcp.test
 EXTRA_DIST += tests/cli/mcp.test tests/mcp/package.json tests/mcp/package-lock.json tests/mcp/client.mjs
+TESTS += tests/cli/mcp-harness.test
+EXTRA_DIST += tests/cli/mcp-harness.test
