@@ -94,3 +94,6 @@ TESTS += tests/cli/mcp.test
 EXTRA_DIST += tests/cli/mcp.test tests/mcp/package.json tests/mcp/package-lock.json tests/mcp/client.mjs
 TESTS += tests/cli/mcp-harness.test
 EXTRA_DIST += tests/cli/mcp-harness.test
+# issue 13 item 3: the man pages render cleanly and agree with --help
+TESTS += tests/cli/man.test
+EXTRA_DIST += tests/cli/man.test tests/lib/man_check.py
