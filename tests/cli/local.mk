@@ -89,3 +89,6 @@ EXTRA_DIST += tests/cli/logs.test
 # issue 13 item 8: output polish (handoff ids, error envelope, version, link, did-you-mean, help)
 TESTS += tests/cli/polish.test
 EXTRA_DIST += tests/cli/polish.test
+# issue 13 item 5: every --json output validates against schemas/ (Draft 2020-12)
+TESTS += tests/cli/schemas.test
+EXTRA_DIST += tests/cli/schemas.test tests/lib/validate_schemas.py
