@@ -19,7 +19,7 @@ what=${1:-check}
 packages="build-essential autoconf automake libtool libltdl-dev pkg-config \
 libsqlite3-dev libnats-dev libhiredis-dev libjansson-dev libcmocka-dev \
 nats-server redis-server fossil sqlite3 valgrind git ca-certificates python3 util-linux"
-packages="$packages python3-jsonschema" # tests/cli/harness.test validates .claude/settings.json
+packages="$packages python3-jsonschema" # tests/cli/harness.test (.claude/settings.json), tests/cli/schemas.test (every --json output)
 
 install_deps() {
   [ "${BONES_SKIP_APT:-0}" = 1 ] && return 0

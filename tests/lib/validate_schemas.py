@@ -136,10 +136,25 @@ def refs_closure(schemas, used):
     return seen
 
 
+def mutations(v, firsts):
+    """Proves each verb schema constrains data: for the first valid result
+    of each, data {} must be rejected, and so must the document with its
+    data's members turned into a wrong type one at a time."""
+    problems = []
+    for fname, doc in sorted(firsts.items()):
+        if not v.errors(dict(doc, data={}), fname):
+            problems.append(f"mutation: {fname} accepts data {{}}")
+        for key, value in doc["data"].items():
+            wrong = {"wrong": True} if not isinstance(value, dict) else "wrong"
+            if not v.errors(dict(doc, data=dict(doc["data"], **{key: wrong})), fname):
+                problems.append(f"mutation: {fname} accepts data.{key} = {json.dumps(wrong)}")
+    return problems
+
+
 def validate(args):
     schemas = load_schemas(args["schemas"])
     v = Validators(schemas)
-    problems, used, count = [], set(), 0
+    problems, used, count, firsts = [], set(), 0, {}
     for ref, files in args["raw"]:
         name, _, pointer = ref.partition("#")
         for path in files:
@@ -156,7 +171,11 @@ def validate(args):
                 problems.append(f"{path}:{n}: no schema file for {sname!r}")
                 continue
             used.add(fname)
-            problems += [f"{path}:{n}: {sname}: {e}" for e in v.errors(doc, fname)]
+            errs = v.errors(doc, fname)
+            problems += [f"{path}:{n}: {sname}: {e}" for e in errs]
+            if not errs and isinstance(doc.get("data"), dict) and fname not in firsts:
+                firsts[fname] = doc
+    problems += mutations(v, firsts)
     used = refs_closure(schemas, used)  # a record schema $ref'd by a used one (bones.session/v1 in swarm.join)
     if args["coverage"]:
         for sname in sorted(source_names(args["sources"])):
