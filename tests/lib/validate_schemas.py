@@ -54,6 +54,11 @@ def file_for(schema_name):
     return f"{m.group(1)}.{m.group(2)}.json" if m else None
 
 
+def refuse_fetch(uri):
+    """A $ref outside the local store is an error, never a download."""
+    raise jsonschema.RefResolutionError(f"{uri} is not in the schema folder (nothing is fetched)")
+
+
 class Validators:
     """Draft 2020-12 validators over the local store of schemas."""
 
@@ -74,7 +79,8 @@ class Validators:
     def validator(self, schema):
         if referencing is not None:
             return jsonschema.Draft202012Validator(schema, registry=self.registry)
-        resolver = jsonschema.RefResolver(schema.get("$id", ""), schema, store=self.store)
+        resolver = jsonschema.RefResolver(schema.get("$id", ""), schema, store=self.store,
+                                          handlers={"http": refuse_fetch, "https": refuse_fetch})
         return jsonschema.Draft202012Validator(schema, resolver=resolver)
 
     def errors(self, doc, name, pointer=None):
@@ -83,7 +89,10 @@ class Validators:
         if pointer:
             schema = {"$schema": schema["$schema"], "$ref": schema["$id"] + "#" + pointer}
         v = self.validator(schema)
-        return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in v.iter_errors(doc)]
+        try:
+            return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in v.iter_errors(doc)]
+        except Exception as e:  # an unresolvable $ref (RefResolutionError, referencing's Unresolvable)
+            return [f"(schema) {type(e).__name__}: {e}"]
 
 
 def documents(path):
