@@ -19,13 +19,13 @@ what=${1:-check}
 packages="build-essential autoconf automake libtool libltdl-dev pkg-config \
 libsqlite3-dev libnats-dev libhiredis-dev libjansson-dev libcmocka-dev \
 nats-server redis-server fossil sqlite3 valgrind git ca-certificates python3 util-linux"
-packages="$packages python3-jsonschema" # tests/cli/harness.test validates .claude/settings.json
 packages="$packages mandoc man-db groff-base" # tests/cli/man.test renders and lints the pages
 # tests/cli/mcp.test drives `bones mcp` with the MCP SDK for Node (npm ci of
 # tests/mcp/package-lock.json); a Node that came with its own npm is kept
 if [ "$what" = check ] && ! { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; }; then
   packages="$packages nodejs npm"
 fi
+packages="$packages python3-jsonschema" # tests/cli/harness.test (.claude/settings.json), tests/cli/schemas.test (every --json output)
 
 install_deps() {
   [ "${BONES_SKIP_APT:-0}" = 1 ] && return 0

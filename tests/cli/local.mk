@@ -97,3 +97,6 @@ EXTRA_DIST += tests/cli/mcp-harness.test
 # issue 13 item 3: the man pages render cleanly and agree with --help
 TESTS += tests/cli/man.test
 EXTRA_DIST += tests/cli/man.test tests/lib/man_check.py
+# issue 13 item 5: every --json output validates against schemas/ (Draft 2020-12)
+TESTS += tests/cli/schemas.test
+EXTRA_DIST += tests/cli/schemas.test tests/lib/validate_schemas.py
