@@ -43,3 +43,7 @@ bones_SOURCES += verbs/swarm/swarm_fanin.c
 bones_SOURCES += verbs/tasks/rich.c verbs/tasks/rich_args.c verbs/tasks/rich_args.h verbs/tasks/export.c
 # issue 12 item 2: `bones swarm dispatch`
 bones_SOURCES += verbs/swarm/swarm_dispatch.c
+# issue 13 item 4: shell completion (`bones completion`, `bones __complete`)
+bones_SOURCES += verbs/complete/complete.h verbs/complete/complete_verb.c \
+	verbs/complete/complete_words.c verbs/complete/complete_usage.c \
+	verbs/complete/complete_values.c verbs/complete/completion.c

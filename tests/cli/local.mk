@@ -89,3 +89,6 @@ EXTRA_DIST += tests/cli/logs.test
 # issue 13 item 8: output polish (handoff ids, error envelope, version, link, did-you-mean, help)
 TESTS += tests/cli/polish.test
 EXTRA_DIST += tests/cli/polish.test
+# issue 13 item 4: shell completion driven through bash's completion function
+TESTS += tests/cli/completion.test
+EXTRA_DIST += tests/cli/completion.test
