@@ -20,7 +20,7 @@ packages="build-essential autoconf automake libtool libltdl-dev pkg-config \
 libsqlite3-dev libnats-dev libhiredis-dev libjansson-dev libcmocka-dev \
 nats-server redis-server fossil sqlite3 valgrind git ca-certificates python3 util-linux"
 packages="$packages python3-jsonschema" # tests/cli/harness.test validates .claude/settings.json
-packages="$packages zsh" # tests/cli/completion.test loads the zsh completion
+packages="$packages zsh bash-completion" # tests/cli/completion.test loads the zsh and bash-completion scripts
 
 install_deps() {
   [ "${BONES_SKIP_APT:-0}" = 1 ] && return 0
