@@ -171,6 +171,7 @@ int bones_complete_words(FILE *out, char **words, int n, const char *root, const
       if (!getenv("BONES_SUBSTRATE") && s.root) {
         free(s.spec);
         s.spec = bones_workspace_config_substrate(s.root);
+        if (s.spec == NULL) s.spec = bones_xstrdup("sqlite");
       }
     }
     const char *sub_value = strncmp(w, "--substrate=", 12) == 0 ? w + 12 : strcmp(w, "--substrate") == 0 ? value : NULL;
