@@ -27,7 +27,8 @@ struct bones_complete_out {
 
 /* Prints word (and desc, may be NULL) when it starts with o->prefix and
  * was not printed before.  Tabs, newlines and control characters in desc
- * become spaces. */
+ * become spaces; desc is cut to 100 bytes (at a UTF-8 boundary).  A word
+ * holding a control character is never printed. */
 void bones_complete_add(struct bones_complete_out *o, const char *word, const char *desc);
 
 /* Prints a ":files" or ":dirs" directive line (kind "files" / "dirs"). */

@@ -17,6 +17,9 @@
 #include "util.h"
 #include "workspace.h"
 
+/* A description (a task's title) is cut to this many bytes. */
+#define COMPLETE_DESC_MAX 100
+
 void bones_complete_add(struct bones_complete_out *o, const char *word, const char *desc) {
   if (word == NULL || !*word) return;
   char *full = bones_xasprintf("%s%s", o->lead ? o->lead : "", word);
@@ -36,8 +39,13 @@ void bones_complete_add(struct bones_complete_out *o, const char *word, const ch
     if ((unsigned char)*p < 0x20) return;
   fputs(full, o->out);
   if (desc && *desc) {
+    size_t len = strlen(desc);
+    if (len > COMPLETE_DESC_MAX) { /* cut, but not inside a UTF-8 sequence */
+      len = COMPLETE_DESC_MAX;
+      while (len > 0 && ((unsigned char)desc[len] & 0xC0) == 0x80) len--;
+    }
     fputc('\t', o->out);
-    for (const char *p = desc; *p; p++) fputc((unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p, o->out);
+    for (size_t i = 0; i < len; i++) fputc((unsigned char)desc[i] < 0x20 || desc[i] == 0x7f ? ' ' : desc[i], o->out);
   }
   fputc('\n', o->out);
 }
