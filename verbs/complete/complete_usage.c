@@ -19,7 +19,7 @@ static void copy(char *dst, size_t size, const char *src, size_t len) {
   dst[len] = '\0';
 }
 
-/* A word of a usage line without its brackets and "...". */
+/* A word of a usage line without its brackets, parentheses and "...". */
 struct token {
   char text[160];
   int closed;  /* a ']' ended it: a flag in it takes no following value */
@@ -27,11 +27,11 @@ struct token {
 };
 
 static void token_clean(const char *raw, size_t len, struct token *t) {
-  while (len && raw[0] == '[') raw++, len--;
+  while (len && (raw[0] == '[' || raw[0] == '(')) raw++, len--;
   t->closed = t->repeats = 0;
   for (;;) {
     if (len >= 3 && memcmp(raw + len - 3, "...", 3) == 0) len -= 3, t->repeats = 1;
-    else if (len && (raw[len - 1] == ']' || raw[len - 1] == ',')) t->closed |= raw[len - 1] == ']', len--;
+    else if (len && strchr("]),", raw[len - 1])) t->closed |= raw[len - 1] != ',', len--;
     else break;
   }
   copy(t->text, sizeof t->text, raw, len);
@@ -99,7 +99,7 @@ static struct bones_usage_flag *flag_token(struct bones_usage *u, const struct t
   return t->closed ? NULL : pending;
 }
 
-static int is_metavar_or_choice(const char *w) { return w[0] && w[0] != '-' && w[0] != '['; }
+static int is_metavar_or_choice(const char *w) { return w[0] && w[0] != '-' && w[0] != '[' && w[0] != '('; }
 
 /* Reads one line: all its flags; operands too when operands is set (the
  * first usage line, after path).  table: an option table line, read up to
@@ -115,7 +115,7 @@ static void parse_line(struct bones_usage *u, const char *line, size_t len, cons
     size_t tlen = i - start;
     size_t spaces = 0;
     while (i < len && isspace((unsigned char)line[i])) i++, spaces++;
-    if (tlen == 0) continue;
+    if (tlen == 0 || (tlen == 1 && line[start] == '|')) continue; /* "(--to DIR | --slot NAME)" */
     struct token t;
     token_clean(line + start, tlen, &t);
     if (path_at) { /* skip "usage:", "bones", global options, up to the verb path */
