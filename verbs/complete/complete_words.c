@@ -25,7 +25,10 @@ static int global_takes_value(const char *w) {
   return strcmp(w, "-C") == 0 || strcmp(w, "--substrate") == 0 || strcmp(w, "--plugin-path") == 0;
 }
 
-/* The value kinds bones knows how to list. */
+/* Prints the values of flag (NULL: an operand), whose help names metavar
+ * and the lower-case choices (both may be NULL): the choices, then by the
+ * flag or metavar slot names, backends, task ids (open ones for a claim or
+ * a join), or a file / directory directive. */
 static void complete_value(struct bones_complete_out *o, const struct complete_scope *s, const char *flag,
                            const char *metavar, const char *choices) {
   if (choices && *choices) {
@@ -45,7 +48,7 @@ static void complete_value(struct bones_complete_out *o, const struct complete_s
   } else if (strcmp(f, "--task") == 0 || strcmp(f, "--parent") == 0 || task_operand) {
     int open_only = s->sub && (strcmp(s->sub, "claim") == 0 || strcmp(s->sub, "join") == 0);
     bones_complete_tasks(o, s->spec, s->root, open_only);
-  } else if (strcmp(f, "-C") == 0 || strstr(m, "DIR")) {
+  } else if (strcmp(f, "-C") == 0 || strcmp(f, "--plugin-path") == 0 || strstr(m, "DIR")) {
     bones_complete_directive(o, "dirs");
   } else if (strstr(m, "FILE") || strstr(m, "PATH")) {
     bones_complete_directive(o, "files");
@@ -152,34 +155,36 @@ int bones_complete_words(FILE *out, char **words, int n, const char *root, const
   s.spec = spec ? bones_xstrdup(spec) : NULL;
   struct bones_usage *u = bones_xcalloc(1, sizeof *u);
   global_usage(u);
-  /* the global options before the verb */
+  /* the global options before the verb; like the real run, --substrate
+   * wins over $BONES_SUBSTRATE, which wins over -C DIR's recorded one */
+  const char *dir = NULL, *substrate = NULL;
   int i = 1;
   while (i < n - 1 && words[i][0] == '-' && words[i][1]) {
     const char *w = words[i];
-    const char *value = NULL;
     if (global_takes_value(w) && i + 1 == n - 1) { /* cur is its value */
       complete_value(&o, &s, w, NULL, NULL);
       goto done;
     }
-    if (global_takes_value(w)) value = words[++i];
-    if (strcmp(w, "-C") == 0 && value) {
-      char *found = NULL;
-      struct bones_error err;
-      free(s.root);
-      s.root = bones_workspace_find(value, &found, &err) == BONES_OK ? found : NULL;
-      if (s.root == NULL) free(found);
-      if (!getenv("BONES_SUBSTRATE") && s.root) {
-        free(s.spec);
-        s.spec = bones_workspace_config_substrate(s.root);
-        if (s.spec == NULL) s.spec = bones_xstrdup("sqlite");
-      }
-    }
-    const char *sub_value = strncmp(w, "--substrate=", 12) == 0 ? w + 12 : strcmp(w, "--substrate") == 0 ? value : NULL;
-    if (sub_value) {
-      free(s.spec);
-      s.spec = bones_xstrdup(sub_value);
-    }
+    const char *value = global_takes_value(w) ? words[++i] : NULL;
+    if (strcmp(w, "-C") == 0) dir = value;
+    else if (strcmp(w, "--substrate") == 0) substrate = value;
+    else if (strncmp(w, "--substrate=", 12) == 0) substrate = w + 12;
     i++;
+  }
+  if (dir) {
+    char *found = NULL;
+    struct bones_error err;
+    free(s.root);
+    s.root = bones_workspace_find(dir, &found, &err) == BONES_OK ? found : NULL;
+    if (s.root == NULL) free(found);
+    const char *env = getenv("BONES_SUBSTRATE");
+    free(s.spec);
+    s.spec = env && *env ? bones_xstrdup(env) : s.root ? bones_workspace_config_substrate(s.root) : NULL;
+    if (s.spec == NULL) s.spec = bones_xstrdup("sqlite");
+  }
+  if (substrate) {
+    free(s.spec);
+    s.spec = bones_xstrdup(substrate);
   }
   const char *cur = words[n - 1];
   if (i == n - 1) { /* cur is a global option, its value, or the verb */
