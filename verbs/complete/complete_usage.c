@@ -82,7 +82,8 @@ static struct bones_usage_flag *flag_token(struct bones_usage *u, const struct t
   while (*p == '-') {
     size_t len = strcspn(p, "|");
     size_t name_len = strcspn(p, "=|");
-    if (name_len > 1 && p[1] != '=' && !(name_len == 2 && p[1] == '-') && strspn(p + 1, "-abcdefghijklmnopqrstuvwxyz0123456789") >= name_len - 1) {
+    int named = name_len > 1 && p[1] != '=' && !(name_len == 2 && p[1] == '-'); /* not "-", "--" */
+    if (named && strspn(p + 1, "-abcdefghijklmnopqrstuvwxyz0123456789") >= name_len - 1) {
       struct bones_usage_flag *f = flag_entry(u, p, name_len);
       if (f && p[name_len] == '=') {
         f->eq_form = 1;

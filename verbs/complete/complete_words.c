@@ -204,7 +204,8 @@ int bones_complete_words(FILE *out, char **words, int n, const char *root, const
         for (const struct bones_subverb *sv = v->subverbs; sv->name; sv++)
           if (strcmp(sv->name, words[i]) == 0) sub = sv;
       if (v->subverbs && sub == NULL && i == n - 1 && cur[0] != '-') {
-        for (const struct bones_subverb *sv = v->subverbs; sv->name; sv++) bones_complete_add(&o, sv->name, sv->summary);
+        for (const struct bones_subverb *sv = v->subverbs; sv->name; sv++)
+          bones_complete_add(&o, sv->name, sv->summary);
       } else if (!v->subverbs || sub || v->run) {
         char path[160];
         snprintf(path, sizeof path, "%s%s%s", v->name, sub ? " " : "", sub ? sub->name : "");
