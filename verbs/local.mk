@@ -45,3 +45,7 @@ bones_SOURCES += verbs/tasks/rich.c verbs/tasks/rich_args.c verbs/tasks/rich_arg
 bones_SOURCES += verbs/swarm/swarm_dispatch.c
 # issue 13 item 6: `bones mcp`, the MCP server on stdio
 bones_SOURCES += verbs/mcp/mcp.c verbs/mcp/mcp_int.h verbs/mcp/mcp_tools.c verbs/mcp/mcp_args.c verbs/mcp/mcp_call.c
+# issue 13 item 4: shell completion (`bones completion`, `bones __complete`)
+bones_SOURCES += verbs/complete/complete.h verbs/complete/complete_verb.c \
+	verbs/complete/complete_words.c verbs/complete/complete_usage.c \
+	verbs/complete/complete_values.c verbs/complete/completion.c

@@ -100,3 +100,6 @@ EXTRA_DIST += tests/cli/man.test tests/lib/man_check.py
 # issue 13 item 5: every --json output validates against schemas/ (Draft 2020-12)
 TESTS += tests/cli/schemas.test
 EXTRA_DIST += tests/cli/schemas.test tests/lib/validate_schemas.py
+# issue 13 item 4: shell completion driven through bash's completion function
+TESTS += tests/cli/completion.test
+EXTRA_DIST += tests/cli/completion.test
