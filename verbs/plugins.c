@@ -50,16 +50,16 @@ static void on_module(void *arg, const struct bones_module_info *m) {
     return;
   }
   if (m->error)
-    printf("%-14s %-5s %-4s %-22s %s\n    %s: %s\n", m->module, kind_name(m->kind), m->abi ? "" : "?", caps, m->path,
+    printf("%-16s %-5s %-4s %-22s %s\n    %s: %s\n", m->module, kind_name(m->kind), m->abi ? "" : "?", caps, m->path,
            m->shadowed ? "note" : "error", m->error);
   else
-    printf("%-14s %-5s %-4u %-22s %s\n", m->module, kind_name(m->kind), m->abi, caps, m->path);
+    printf("%-16s %-5s %-4u %-22s %s\n", m->module, kind_name(m->kind), m->abi, caps, m->path);
 }
 
 static int plugins_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (argc > 1) return bones_ctx_usage(ctx, "plugins takes no arguments (got '%s')", argv[1]);
   struct listing l = {ctx, bones_ctx_json(ctx) ? json_array() : NULL, 0};
-  if (!l.array) printf("%-14s %-5s %-4s %-22s %s\n", "MODULE", "KIND", "ABI", "CAPS", "PATH");
+  if (!l.array) printf("%-16s %-5s %-4s %-22s %s\n", "MODULE", "KIND", "ABI", "CAPS", "PATH");
   struct bones_error err;
   if (bones_loader_scan(on_module, &l, &err) != BONES_OK) {
     json_decref(l.array);
