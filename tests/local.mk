@@ -35,3 +35,4 @@ include $(srcdir)/tests/repo/local.mk
 endif
 include $(srcdir)/tests/race/local.mk
 include $(srcdir)/tests/fuzz/local.mk
+include $(srcdir)/tests/lin/local.mk

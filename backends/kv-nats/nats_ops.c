@@ -212,18 +212,27 @@ int kvn_update(struct kvn_bucket *b, const char *key, const void *value, size_t 
   if (rc != BONES_OK) return rc;
   if (expected == 0)
     return bones_error_set(err, BONES_E_USAGE, "bucket %s: update of %s needs a revision", b->name, key);
-  uint64_t r = 0;
-  jsErrCode jerr = 0;
-  natsStatus s = publish(b, key, value, len, NULL, EXPECT_SEQ, expected, &r, &jerr);
-  if (s == NATS_OK) {
-    if (rev) *rev = r;
-    return BONES_OK;
-  }
-  if (jerr != JSStreamWrongLastSequenceErr)
-    return kvn_fail_write(b->conn, s, jerr, what_of(b, "update", key, what, sizeof what), err);
+  /* JetStream's expected-last-subject-sequence also matches a delete
+   * marker: an update at a marker's revision would bring a deleted key
+   * back.  So read first: absent or at another revision is answered from
+   * that read; only a live value at expected is written over (if it
+   * changes meanwhile the conditional publish fails).  Found by the
+   * linearizability checker (tests/lin). */
   int live = 0;
   uint64_t cur = 0;
   rc = inspect(b, key, &live, &cur, err);
+  if (rc == BONES_OK && live && cur == expected) {
+    uint64_t r = 0;
+    jsErrCode jerr = 0;
+    natsStatus s = publish(b, key, value, len, NULL, EXPECT_SEQ, expected, &r, &jerr);
+    if (s == NATS_OK) {
+      if (rev) *rev = r;
+      return BONES_OK;
+    }
+    if (jerr != JSStreamWrongLastSequenceErr)
+      return kvn_fail_write(b->conn, s, jerr, what_of(b, "update", key, what, sizeof what), err);
+    rc = inspect(b, key, &live, &cur, err);
+  }
   if (rc != BONES_OK) return rc;
   if (!live) return bones_error_set(err, BONES_E_NOTFOUND, "bucket %s: no key %s to update", b->name, key);
   return bones_error_set(err, BONES_E_CONFLICT, "bucket %s: key %s is at revision %llu, not %llu", b->name, key,
@@ -240,14 +249,16 @@ int kvn_remove(struct kvn_bucket *b, const char *key, uint64_t expected, struct 
   for (int i = 0; i < KVN_RETRIES; i++) {
     int live = 0;
     uint64_t cur = 0;
-    if (expected == 0) {
-      /* unconditional: delete the live revision we see, so that a key that
-       * is already absent reports NOTFOUND and no marker is stacked */
-      rc = inspect(b, key, &live, &cur, err);
-      if (rc != BONES_OK) return rc;
-      if (!live) return bones_error_set(err, BONES_E_NOTFOUND, "bucket %s: no key %s to delete", b->name, key);
-      seq = cur;
-    }
+    /* read first: unconditional, delete the live revision we see, so that
+     * a key already absent reports NOTFOUND and no marker is stacked;
+     * conditional, never write at a marker's revision (as in update) */
+    rc = inspect(b, key, &live, &cur, err);
+    if (rc != BONES_OK) return rc;
+    if (!live) return bones_error_set(err, BONES_E_NOTFOUND, "bucket %s: no key %s to delete", b->name, key);
+    if (expected == 0) seq = cur;
+    else if (cur != expected)
+      return bones_error_set(err, BONES_E_CONFLICT, "bucket %s: key %s is at revision %llu, not %llu", b->name, key,
+                             (unsigned long long)cur, (unsigned long long)expected);
     jsErrCode jerr = 0;
     natsStatus s = publish(b, key, NULL, 0, "DEL", EXPECT_SEQ, seq, NULL, &jerr);
     if (s == NATS_OK) return BONES_OK;

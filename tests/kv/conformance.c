@@ -117,6 +117,16 @@ void kvconf_crud(struct kvconf *c) {
   check_absent(b, "k/b", "get after delete is NOTFOUND");
   rc = bones_kv_update(b, "k/b", "x", 1, rb, &r, &err);
   tap_rc(rc, BONES_E_NOTFOUND, &err, "update of a deleted key is NOTFOUND");
+  /* at any revision: a backend that records a delete as a marker with its
+   * own revision (JetStream) must not let an update or CAS delete at the
+   * marker's revision through (found by tests/lin) */
+  int marker_ok = 1;
+  for (uint64_t e = rb + 1; e <= ru + 3; e++) {
+    if (bones_kv_update(b, "k/b", "x", 1, e, &r, &err) != BONES_E_NOTFOUND) marker_ok = 0;
+    if (bones_kv_delete(b, "k/b", e, &err) != BONES_E_NOTFOUND) marker_ok = 0;
+  }
+  tap_ok(marker_ok, "update and CAS delete of a deleted key are NOTFOUND at every revision (a marker's too)");
+  check_absent(b, "k/b", "and the key stays deleted");
   rc = bones_kv_delete(b, "k/b", 0, &err);
   tap_rc(rc, BONES_E_NOTFOUND, &err, "delete of a deleted key is NOTFOUND");
   rc = bones_kv_delete(b, "k/never", 0, &err);
