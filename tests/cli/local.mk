@@ -103,3 +103,6 @@ EXTRA_DIST += tests/cli/schemas.test tests/lib/validate_schemas.py
 # issue 13 item 4: shell completion driven through bash's completion function
 TESTS += tests/cli/completion.test
 EXTRA_DIST += tests/cli/completion.test
+# issue 13 item 3: make install puts the man pages under $(mandir)/man1 and man7
+TESTS += tests/cli/man-install.test
+EXTRA_DIST += tests/cli/man-install.test
