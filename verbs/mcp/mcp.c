@@ -36,8 +36,9 @@ static void send_message(json_t *msg) {
   json_decref(msg);
 }
 
+/* Sends the response of request id; result stays the caller's (borrowed). */
 static void send_result(json_t *id, json_t *result) {
-  send_message(json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(), "result", result));
+  send_message(json_pack("{s:s, s:O, s:O}", "jsonrpc", "2.0", "id", id ? id : json_null(), "result", result));
 }
 
 static void send_error(json_t *id, int code, const char *message) {
