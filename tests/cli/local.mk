@@ -106,3 +106,9 @@ EXTRA_DIST += tests/cli/completion.test
 # issue 13 item 3: make install puts the man pages under $(mandir)/man1 and man7
 TESTS += tests/cli/man-install.test
 EXTRA_DIST += tests/cli/man-install.test
+# mcp.test's npm install of the pinned SDK lives in the build tree: make
+# clean removes it (distcheck's distcleancheck requires it)
+clean-local: clean-local-mcp-node
+clean-local-mcp-node:
+	-rm -rf tests/mcp-node
+.PHONY: clean-local-mcp-node
