@@ -18,6 +18,7 @@
 #include "gitsync.h"
 #include "hub.h"
 #include "hublog.h"
+#include "durability.h"
 #include "kv_secret.h"
 #include "loader.h"
 #include "proc.h"
@@ -124,6 +125,7 @@ struct hub_run {
   struct bones_server kv;
   char *repo_url;
   char kv_secret[BONES_KV_SECRET_LEN + 1]; /* managed servers' credential */
+  enum bones_durability durability;        /* the workspace's mode, read at start */
   dev_t state_dev; /* .bones/ as it was at start: gone or replaced = stop */
   ino_t state_ino;
   int state_lost; /* set by supervise: .bones/ is gone or replaced */
@@ -299,7 +301,8 @@ static int start_kv_server(struct hub_run *h, struct bones_error *err) {
   int port = port_of(old);
   free(old);
   if (port && !port_free(port)) port = 0;
-  int rc = bones_server_start_auth(h->kv_kind, dir, log, port, 15000, h->kv_secret, &h->kv, err);
+  struct bones_server_opts opts = {h->kv_secret, h->durability == BONES_DURABILITY_DURABLE};
+  int rc = bones_server_start_with(h->kv_kind, dir, log, port, 15000, &opts, &h->kv, err);
   free(dir);
   free(log);
   return rc;
@@ -425,7 +428,8 @@ static void supervise(struct hub_run *h) {
       int port = h->kv.port;
       char *dir = bones_ws_path(h->root, h->kv_kind == BONES_SERVER_NATS ? "nats" : "redis");
       char *log = bones_ws_path(h->root, h->kv_kind == BONES_SERVER_NATS ? "nats.log" : "redis.log");
-      if (bones_server_start_auth(h->kv_kind, dir, log, port, 15000, h->kv_secret, &h->kv, &e) != BONES_OK)
+      struct bones_server_opts opts = {h->kv_secret, h->durability == BONES_DURABILITY_DURABLE};
+      if (bones_server_start_with(h->kv_kind, dir, log, port, 15000, &opts, &h->kv, &e) != BONES_OK)
         bones_hublog(h->root, BONES_LOG_ERROR, "error", "cannot restart the substrate server",
                      json_pack("{s:s}", "err", e.message));
       else
@@ -506,11 +510,16 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
   if (rc == BONES_OK && h.managed) rc = bones_substrate_check(spec, err);
   free(spec);
   if (rc == BONES_OK && h.managed) rc = bones_kv_secret_ensure(root, h.kv_secret, err);
+  h.durability = bones_workspace_durability(root);
   if (rc == BONES_OK && h.managed) rc = start_kv_server(&h, err);
   if (rc == BONES_OK) rc = wait_repo(&h, wait_ms, err);
   char *pidpath = bones_ws_path(root, "hub.pid");
   if (rc == BONES_OK) rc = write_line_file(root, "hub-repo-url", h.repo_url, err);
   if (rc == BONES_OK && h.managed) rc = write_line_file(root, "hub-kv-url", h.kv.url, err);
+  /* what the managed server was started with, for doctor */
+  if (rc == BONES_OK && h.managed)
+    rc = write_line_file(root, "hub-kv-durability", bones_durability_name(h.kv.durable ? BONES_DURABILITY_DURABLE
+                                                                                         : BONES_DURABILITY_FAST), err);
   struct bones_pid_record self = bones_pid_record_of(getpid());
   if (rc == BONES_OK) rc = bones_pid_record_write(pidpath, &self, err);
   if (rc == BONES_OK) write_children(&h);
@@ -523,7 +532,9 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
     write_registry(&h, &self);
     char *kv_shown = bones_url_redact(h.managed ? h.kv.url : ""); /* never the password */
     bones_hublog(root, BONES_LOG_INFO, "lifecycle", "hub ready",
-                 json_pack("{s:s, s:s, s:i}", "repo_url", h.repo_url, "kv_url", kv_shown, "pid", (int)getpid()));
+                 json_pack("{s:s, s:s, s:i, s:s, s:b}", "repo_url", h.repo_url, "kv_url", kv_shown, "pid", (int)getpid(),
+                           "durability", bones_durability_name(h.durability), "kv_fsync_every_write",
+                           h.managed && h.kv.durable));
     free(kv_shown);
     report(ready_fd, NULL);
     supervise(&h);

@@ -8,6 +8,7 @@ libbones_la_SOURCES = \
 	core/loader.c core/loader.h \
 	core/kv.c \
 	core/workspace.c core/workspace.h \
+	core/durability.c core/durability.h \
 	core/cli.c core/ctx.h \
 	core/server.c core/server.h \
 	core/proc.c core/proc.h \

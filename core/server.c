@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "durability.h"
 #include "server.h"
 #include "util.h"
 
@@ -96,7 +97,7 @@ const char *bones_server_program(enum bones_server_kind kind) {
 
 /* Fills argv for kind; strings point into port_s/dir. */
 static void build_argv(enum bones_server_kind kind, const char *prog, const char *port_s, const char *dir,
-                       const char *conf, const char *argv[24]) {
+                       const char *conf, int durable, const char *argv[24]) {
   int i = 0;
   argv[i++] = prog;
   if (kind == BONES_SERVER_NATS) {
@@ -120,7 +121,7 @@ static void build_argv(enum bones_server_kind kind, const char *prog, const char
     argv[i++] = "--appendonly";
     argv[i++] = "yes";
     argv[i++] = "--appendfsync";
-    argv[i++] = "everysec";
+    argv[i++] = durable ? "always" : "everysec";
     argv[i++] = "--save";
     argv[i++] = "";
     argv[i++] = "--daemonize";
@@ -133,19 +134,20 @@ static void build_argv(enum bones_server_kind kind, const char *prog, const char
 
 int bones_server_start(enum bones_server_kind kind, const char *data_dir, const char *log_path, int port, int wait_ms,
                        struct bones_server *out, struct bones_error *err) {
-  return bones_server_start_auth(kind, data_dir, log_path, port, wait_ms, NULL, out, err);
+  return bones_server_start_with(kind, data_dir, log_path, port, wait_ms, NULL, out, err);
 }
 
 /* Writes the 0600 config file of kind under data_dir; *conf (malloc'd) is
  * its path, or NULL when kind needs none (redis without a secret). */
-static int write_config(enum bones_server_kind kind, const char *data_dir, const char *secret, char **conf,
-                        struct bones_error *err) {
+static int write_config(enum bones_server_kind kind, const char *data_dir, const char *secret, int nats_sync,
+                        char **conf, struct bones_error *err) {
   *conf = NULL;
   char *text = NULL;
   if (kind == BONES_SERVER_NATS) {
     /* nats-server 2.9 takes max_payload only from a config file: the
      * default 1 MiB (headers included) cannot hold a 1 MiB value */
-    text = bones_xasprintf("# written by bones: room for 1 MiB values plus headers\nmax_payload: 2MB\n%s%s%s",
+    text = bones_xasprintf("# written by bones: room for 1 MiB values plus headers\nmax_payload: 2MB\n%s%s%s%s",
+                           nats_sync ? "# durable: fsync every write\njetstream {\n  sync_interval: always\n}\n" : "",
                            secret ? "authorization {\n  token: \"" : "", secret ? secret : "",
                            secret ? "\"\n}\n" : "");
     *conf = bones_xasprintf("%s/bones-nats.conf", data_dir);
@@ -165,9 +167,12 @@ static int write_config(enum bones_server_kind kind, const char *data_dir, const
   return rc;
 }
 
-int bones_server_start_auth(enum bones_server_kind kind, const char *data_dir, const char *log_path, int port,
-                            int wait_ms, const char *secret, struct bones_server *out, struct bones_error *err) {
+int bones_server_start_with(enum bones_server_kind kind, const char *data_dir, const char *log_path, int port,
+                            int wait_ms, const struct bones_server_opts *opts, struct bones_server *out,
+                            struct bones_error *err) {
   memset(out, 0, sizeof *out);
+  const char *secret = opts ? opts->secret : NULL;
+  int durable = opts ? opts->durable : 0;
   int rc = bones_mkdir_p(data_dir, 0700, err);
   if (rc != BONES_OK) return rc;
   if (port == 0 && (rc = bones_free_port(&port, err)) != BONES_OK) return rc;
@@ -183,10 +188,11 @@ int bones_server_start_auth(enum bones_server_kind kind, const char *data_dir, c
     unlink(stale); /* an old password must not outlive its workspace secret */
     free(stale);
   }
-  rc = write_config(kind, data_dir, secret, &conf, err);
+  int nats_sync = durable && kind == BONES_SERVER_NATS && bones_nats_server_syncs_always(prog, NULL);
+  rc = write_config(kind, data_dir, secret, nats_sync, &conf, err);
   if (rc != BONES_OK) return rc;
   const char *argv[24];
-  build_argv(kind, prog, port_s, data_dir, conf, argv);
+  build_argv(kind, prog, port_s, data_dir, conf, durable, argv);
   int errpipe[2];
   if (pipe2(errpipe, O_CLOEXEC) != 0) {
     free(conf);
@@ -249,6 +255,7 @@ int bones_server_start_auth(enum bones_server_kind kind, const char *data_dir, c
   out->kind = kind;
   out->pid = pid;
   out->port = port;
+  out->durable = kind == BONES_SERVER_NATS ? nats_sync : durable;
   snprintf(out->url, sizeof out->url, kind == BONES_SERVER_NATS ? "nats://127.0.0.1:%d" : "redis://127.0.0.1:%d/0",
            port);
   return BONES_OK;

@@ -19,6 +19,7 @@ struct bones_server {
   pid_t pid;
   int port;
   char url[96]; /* nats://127.0.0.1:P or redis://127.0.0.1:P/0 */
+  int durable;  /* 1 when started to fsync every write (bones_server_start_with) */
 };
 
 /* Parses "nats" / "redis"; BONES_E_USAGE otherwise. */
@@ -46,13 +47,25 @@ int bones_port_free(int port);
 /* A TCP port on 127.0.0.1 that was free a moment ago. */
 int bones_free_port(int *port, struct bones_error *err);
 
-/* Like bones_server_start, and when secret is not NULL the server requires
- * it from every client: redis through `requirepass` in a 0600 config file
- * (data_dir/bones-redis.conf), nats through `authorization { token }` in
- * its 0600 config file (data_dir/bones-nats.conf).  The secret never
- * appears in the server's argv. */
-int bones_server_start_auth(enum bones_server_kind kind, const char *data_dir, const char *log_path, int port,
-                            int wait_ms, const char *secret, struct bones_server *out, struct bones_error *err);
+/* How bones_server_start_with starts a server (zero: like
+ * bones_server_start). */
+struct bones_server_opts {
+  /* when not NULL the server requires it from every client: redis through
+   * `requirepass` in a 0600 config file (data_dir/bones-redis.conf), nats
+   * through `authorization { token }` in its 0600 config file
+   * (data_dir/bones-nats.conf).  Never in the server's argv. */
+  const char *secret;
+  /* 1: fsync every acknowledged write: redis `appendfsync always` (else
+   * everysec); nats `jetstream { sync_interval: always }` when the program
+   * takes it (bones_nats_server_syncs_always), else started as without */
+  int durable;
+};
+
+/* Like bones_server_start, with opts (NULL: none).  out->durable tells
+ * whether the server was started to fsync every write. */
+int bones_server_start_with(enum bones_server_kind kind, const char *data_dir, const char *log_path, int port,
+                            int wait_ms, const struct bones_server_opts *opts, struct bones_server *out,
+                            struct bones_error *err);
 
 /* The program run for kind: $BONES_NATS_SERVER / $BONES_REDIS_SERVER, or
  * "nats-server" / "redis-server" (static or environment storage). */

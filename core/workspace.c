@@ -13,6 +13,7 @@
 #include "ids.h"
 #include "proc.h"
 #include "registry.h"
+#include "durability.h"
 #include "substrate.h"
 #include "url.h"
 #include "text.h"
@@ -84,6 +85,10 @@ int bones_substrate_resolve(const char *spec, const char *root, char **url, stru
   *url = NULL;
   if (spec == NULL || *spec == '\0')
     return bones_error_set(err, BONES_E_USAGE, "empty substrate");
+  if (strncmp(spec, "sqlite:", 7) == 0 && root && strchr(spec, '?') == NULL) { /* the workspace's durability */
+    *url = bones_xasprintf("%s%s", spec, bones_durability_sqlite_query(bones_workspace_durability(root)));
+    return BONES_OK;
+  }
   if (strchr(spec, ':')) {
     *url = bones_xstrdup(spec);
     return BONES_OK;
@@ -94,7 +99,8 @@ int bones_substrate_resolve(const char *spec, const char *root, char **url, stru
       bones_error_hint(err, "run `bones up` in a git repository, or pass --substrate=sqlite:PATH");
       return BONES_E_NOWORKSPACE;
     }
-    *url = bones_xasprintf("sqlite:%s/" BONES_DIR "/kv.sqlite", root);
+    *url = bones_xasprintf("sqlite:%s/" BONES_DIR "/kv.sqlite%s", root,
+                           bones_durability_sqlite_query(bones_workspace_durability(root)));
     return BONES_OK;
   }
   if (strcmp(spec, "nats") == 0 || strcmp(spec, "redis") == 0) {
@@ -208,6 +214,7 @@ void bones_up_result_clear(struct bones_up_result *res) {
   if (res == NULL) return;
   free(res->root);
   free(res->substrate);
+  free(res->durability);
   free(res->agent_id);
   memset(res, 0, sizeof *res);
 }
@@ -265,6 +272,11 @@ static const char *config_load(const char *path, json_t **cfg, char *buf, size_t
   if (!json_is_object(*cfg)) return "is not a JSON object";
   json_t *s = json_object_get(*cfg, "substrate");
   if (s && !(json_is_string(s) && json_string_length(s) > 0)) return "records a substrate that is not a string";
+  json_t *d = json_object_get(*cfg, "durability");
+  enum bones_durability mode;
+  struct bones_error e;
+  if (d && !(json_is_string(d) && bones_durability_parse(json_string_value(d), &mode, &e) == BONES_OK))
+    return "records a durability that is neither \"fast\" nor \"durable\"";
   return NULL;
 }
 
@@ -286,7 +298,8 @@ int bones_workspace_config_check(const char *root, struct bones_error *err) {
  * or a fresh one when there is none.  One that does not parse, is not an
  * object or records a substrate that is not a string is replaced only
  * when substrate (the new one) is given; else BONES_E_REFUSED. */
-static int load_config(const char *root, const char *substrate, json_t **out, struct bones_error *err) {
+static int load_config(const char *root, const char *substrate, const char *durability, json_t **out,
+                       struct bones_error *err) {
   *out = NULL;
   char *path = bones_ws_path(root, "config.json");
   json_t *cfg = NULL;
@@ -318,11 +331,13 @@ static int load_config(const char *root, const char *substrate, json_t **out, st
     }
     json_object_set_new(cfg, "substrate", s);
   }
+  if (durability) json_object_set_new(cfg, "durability", json_string(durability));
+  else if (json_object_get(cfg, "durability") == NULL) json_object_set_new(cfg, "durability", json_string("fast"));
   *out = cfg;
   return BONES_OK;
 }
 
-int bones_workspace_up(const char *start_dir, const char *substrate, struct bones_up_result *res,
+int bones_workspace_up(const char *start_dir, const char *substrate, const char *durability, struct bones_up_result *res,
                        struct bones_error *err) {
   memset(res, 0, sizeof *res);
   if (substrate && (*substrate == '\0' || !bones_text_plain(substrate, "")))
@@ -350,7 +365,7 @@ int bones_workspace_up(const char *start_dir, const char *substrate, struct bone
     return rc;
   }
   json_t *cfg = NULL;
-  rc = load_config(root, substrate, &cfg, err);
+  rc = load_config(root, substrate, durability, &cfg, err);
   if (rc != BONES_OK) {
     free(root);
     return rc;
@@ -407,6 +422,7 @@ int bones_workspace_up(const char *start_dir, const char *substrate, struct bone
     free(text);
   }
   res->substrate = bones_xstrdup(json_string_value(json_object_get(cfg, "substrate")));
+  res->durability = bones_xstrdup(json_string_value(json_object_get(cfg, "durability")));
   json_decref(cfg);
   free(cfg_path);
   if (rc == BONES_OK) { /* registered, no hub yet (unless one runs) */

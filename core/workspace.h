@@ -34,7 +34,10 @@ char *bones_workspace_config_substrate(const char *root);
 int bones_workspace_config_check(const char *root, struct bones_error *err);
 
 /* Turns a substrate spec into a URL a backend accepts:
- *   "sqlite"            -> "sqlite:<root>/.bones/kv.sqlite" (needs a workspace)
+ *   "sqlite"            -> "sqlite:<root>/.bones/kv.sqlite" (needs a workspace),
+ *                          with "?sync=full" when the workspace is durable
+ *   "sqlite:PATH"       -> the same, "?sync=full" added when root's workspace
+ *                          is durable and the spec has no query
  *   "nats" / "redis"    -> the managed server's URL from .bones/hub-kv-url
  *   anything with ':'   -> unchanged
  *   another bare name   -> unchanged (a third-party backend decides)
@@ -63,15 +66,18 @@ struct bones_up_result {
   char *root;      /* the workspace root */
   char *substrate; /* recorded substrate spec */
   char *agent_id;  /* the workspace agent id */
+  char *durability; /* recorded durability mode: "fast" or "durable" */
   int created;     /* 1 when .bones/ was made by this call */
 };
 
 /* `bones up`: makes start_dir's git work tree a workspace: .bones/ (0700),
  * agent.id, config.json (substrate, when given, is recorded; NULL keeps
- * the recorded one or "sqlite"), a .bones/ line in .gitignore, and a
+ * the recorded one or "sqlite"; durability likewise, "fast" or "durable",
+ * checked by the caller, NULL keeps the recorded one or "fast"), a .bones/
+ * line in .gitignore, and a
  * registry entry.  Idempotent.  res members are malloc'd; free with
  * bones_up_result_clear(). */
-int bones_workspace_up(const char *start_dir, const char *substrate, struct bones_up_result *res,
+int bones_workspace_up(const char *start_dir, const char *substrate, const char *durability, struct bones_up_result *res,
                        struct bones_error *err);
 void bones_up_result_clear(struct bones_up_result *res);
 

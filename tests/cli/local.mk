@@ -112,3 +112,6 @@ clean-local: clean-local-mcp-node
 clean-local-mcp-node:
 	-rm -rf tests/mcp-node
 .PHONY: clean-local-mcp-node
+# durability modes (issue 14 item 3)
+TESTS += tests/cli/durability.test
+EXTRA_DIST += tests/cli/durability.test

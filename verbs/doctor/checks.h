@@ -56,4 +56,9 @@ void doctor_harness(struct doctor_run *run);
 void doctor_kept(struct doctor_run *run);
 void doctor_recovery(struct doctor_run *run);
 
+/* check_durability.c: the durability mode recorded and what the substrate
+ * (and a running hub's managed server) does with it; warns when the
+ * running server was started with another mode or cannot keep it. */
+void doctor_durability(struct doctor_run *run);
+
 #endif

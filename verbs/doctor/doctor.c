@@ -64,6 +64,7 @@ static void check_workspace(struct doctor_run *run) {
   doctor_fossil(run);
   doctor_hub(run);
   doctor_substrate(run);
+  doctor_durability(run);
   doctor_slots(run);
   doctor_kept(run);
   doctor_recovery(run);
@@ -126,6 +127,9 @@ BONES_VERB_EXPORT(verb_doctor) = {
              "  hub.pid           hub.pid names a live process (stale: fixable)\n"
              "  hub.repo, hub.kv  a running hub's servers answer\n"
              "  substrate         the substrate answers a ping (bounded)\n"
+             "  durability        the mode recorded by `bones up` and what the\n"
+             "                    substrate does with it; warns when the running hub's\n"
+             "                    server has another mode or cannot fsync every write\n"
              "  slots             dead slots: --pid process (if any) gone, session gone or\n"
              "                    past lease + grace (docs/liveness.md) (fixable:\n"
              "                    pruned; an uncommitted worktree is moved to\n"
