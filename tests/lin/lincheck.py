@@ -4,6 +4,8 @@ contract (tests/lin/, docs/linearizability.md).  Python 3 standard library.
 
   lincheck.py check HISTORY.jsonl...   exit 0 linearizable, 1 not, 2 bad input
   lincheck.py self-test                hand-made legal and illegal histories
+  lincheck.py make-stale IN OUT        the control: IN with one read made stale
+                                       (exit 3 when IN has no read to spoil)
 
 A history line is one operation (tests/lin/lin_client.c, cli_client.py):
   {"c": client, "k": key, "f": "get|put|create|update|delete",
@@ -277,9 +279,38 @@ def self_test():
     return 1 if failed else 0
 
 
+def make_stale(src, dst):
+    """The control of a run: a copy of history src in which the last
+    successful read that follows a completed write of another value returns
+    a value older than that write.  Exit 0 when written, 3 when the history
+    has no such read."""
+    ops = [json.loads(line) for line in open(src) if line.strip()]
+    ops.sort(key=lambda o: o["t0"])
+    done = False
+    for i, o in enumerate(ops):
+        if done or o["f"] != "get" or o["r"] != "ok":
+            continue
+        # a completed write of another value to this key that ended before this read began
+        for w in reversed(ops[:i]):
+            if w["k"] == o["k"] and w["f"] in ("put", "create", "update") and w["r"] == "ok" and w.get("t1") \
+                    and w["t1"] < o["t0"] and w["v"] != o["ov"]:
+                olds = [x for x in ops if x["k"] == o["k"] and x.get("v") not in (None, o["ov"]) and x["r"] == "ok"
+                        and x.get("t1") and x["t1"] < w["t0"]]
+                if olds:
+                    o["ov"], o["orev"] = olds[-1]["v"], olds[-1]["orev"]
+                    done = True
+                break
+    with open(dst, "w") as fh:
+        for o in ops:
+            fh.write(json.dumps(o) + "\n")
+    return 0 if done else 3
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "self-test":
         return self_test()
+    if len(argv) == 4 and argv[1] == "make-stale":
+        return make_stale(argv[2], argv[3])
     if len(argv) >= 3 and argv[1] == "check":
         try:
             ops = load(argv[2:])

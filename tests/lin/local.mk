@@ -8,6 +8,10 @@ tests_lin_lin_client_LDADD = libbones_builtins.la libbones.la $(JANSSON_LIBS)
 TESTS += tests/lin/lincheck-self.test tests/lin/lin-sqlite.test tests/lin/lin-nats.test tests/lin/lin-redis.test
 EXTRA_DIST += tests/lin/lincheck-self.test tests/lin/lin-sqlite.test tests/lin/lin-nats.test tests/lin/lin-redis.test \
 	tests/lin/lin.sh tests/lin/lincheck.py tests/lin/cli_client.py
+# the same under faults (lin-fault.sh): servers killed -9 and hung, clients killed -9
+lin_fault_tests = tests/lin/lin-fault-sqlite.test tests/lin/lin-fault-nats.test tests/lin/lin-fault-redis.test
+TESTS += $(lin_fault_tests)
+EXTRA_DIST += $(lin_fault_tests) tests/lin/lin-fault.sh tests/lin/lin_fixup.py
 
 # `make soak`: the same runs, longer (BONES_LIN_OPS operations per API
 # client, default 3000; more clients and keys), on every backend; prints
