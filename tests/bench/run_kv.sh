@@ -37,3 +37,22 @@ for u in "sqlite:$tmp/race.db" $nats_url $redis_url; do
   cat "$tmp/race.${u%%:*}.txt"
   [ $_rc -eq 0 ] || echo "  bench-race reported a problem (above)"
 done
+
+# the cost of `bones up --durability=durable` (docs/durability.md): one
+# `bones kv put` process per operation in each mode, side by side
+echo
+echo "== durability: fast vs durable, one bones kv put process per operation"
+cli_row "bones kv put (sqlite fast: synchronous=NORMAL)" 200 -- "$bones" --substrate="sqlite:$tmp/dur-fast.db" kv put b k v
+fast=$med
+cli_row "bones kv put (sqlite durable: synchronous=FULL)" 200 -- "$bones" --substrate="sqlite:$tmp/dur-full.db?sync=full" kv put b k v
+echo "  ratio durable/fast (sqlite): $(ratio "$med" "$fast")"
+if [ -n "$redis_url" ] && command -v redis-cli >/dev/null 2>&1; then
+  redis-cli -u "$redis_url" config set appendfsync everysec >/dev/null
+  cli_row "bones kv put (redis fast: appendfsync everysec)" 200 -- "$bones" --substrate="$redis_url" kv put b k v
+  fast=$med
+  redis-cli -u "$redis_url" config set appendfsync always >/dev/null
+  cli_row "bones kv put (redis durable: appendfsync always)" 200 -- "$bones" --substrate="$redis_url" kv put b k v
+  redis-cli -u "$redis_url" config set appendfsync everysec >/dev/null
+  echo "  ratio durable/fast (redis): $(ratio "$med" "$fast")"
+fi
+echo "  nats: no durable mode on nats-server before 2.10 (no sync_interval); nothing to compare"
