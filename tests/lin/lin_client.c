@@ -7,7 +7,8 @@
  *
  * usage: lin_client --substrate S --bucket B --client ID [--keys N] [--ops N]
  *                   [--seed N] [--duration-ms N] [--pause-ms N] [--announce]
- *                   [--reads-only]
+ *                   [--reads-only] [--stop-file PATH]
+ * --stop-file: a timed run also ends as soon as PATH exists.
  * An outcome the contract does not name (unavailable, timeout, internal)
  * is "unknown": the operation may or may not have taken effect; the
  * client then reconnects (as the next CLI process would).
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -89,12 +91,14 @@ int main(int argc, char **argv) {
                                        {"announce", no_argument, NULL, 'a'},
                                        {"reads-only", no_argument, NULL, 'g'},
                                        {"pause-ms", required_argument, NULL, 'p'},
+                                       {"stop-file", required_argument, NULL, 'S'},
                                        {NULL, 0, NULL, 0}};
   const char *substrate = NULL, *bucket = "lin", *client = "c0";
   int keys = 3, ops = 200;
   long duration_ms = 0;
   int announce = 0, reads_only = 0;
   long pause_ms = 0;
+  const char *stop_file = NULL;
   unsigned seed = 1;
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -108,6 +112,7 @@ int main(int argc, char **argv) {
     else if (c == 'a') announce = 1;
     else if (c == 'g') reads_only = 1;
     else if (c == 'p') pause_ms = atol(optarg);
+    else if (c == 'S') stop_file = optarg;
     else return 2;
   }
   if (substrate == NULL || keys < 1 || keys > 100) {
@@ -125,7 +130,7 @@ int main(int argc, char **argv) {
   }
   uint64_t *seen = calloc((size_t)keys, sizeof *seen); /* the last revision this client saw, per key */
   int64_t end = duration_ms > 0 ? now_ns() + duration_ms * 1000000 : 0;
-  for (int i = 0; (end ? now_ns() < end : i < ops); i++) {
+  for (int i = 0; (end ? now_ns() < end : i < ops) && !(stop_file && access(stop_file, F_OK) == 0); i++) {
     if (b == NULL) { /* reconnecting after an unknown outcome (a server killed or hung) */
       if (open_bucket(substrate, bucket, &kv, &b, &err) != BONES_OK) {
         struct timespec pause = {0, 100000000L};
