@@ -7,3 +7,6 @@ TESTS += $(swarm_fault_tests)
 EXTRA_DIST += $(swarm_fault_tests)
 TESTS += tests/fault/broken-server.test
 EXTRA_DIST += tests/fault/broken-server.test tests/fault/broken_server.py
+partition_tests = tests/fault/partition-nats.test tests/fault/partition-redis.test
+TESTS += $(partition_tests)
+EXTRA_DIST += $(partition_tests) tests/fault/partition.sh
