@@ -229,7 +229,12 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
   }
   if (leased) {
     struct bones_error rerr;
-    bones_trunk_lease_release(s->kv, lease_rev, &rerr);
+    /* unreachable substrate (a partition): the lease stays until it expires */
+    if (bones_trunk_lease_release(s->kv, lease_rev, &rerr) == BONES_E_UNAVAILABLE)
+      fprintf(stderr,
+              "bones: swarm commit: the trunk lease could not be released (%s); other slots wait until it "
+              "expires (%d s after it was taken)\n",
+              rerr.message, BONES_TRUNK_LEASE_MS / 1000);
   }
   if (rc == BONES_OK) {
     struct bones_error rerr;
