@@ -11,7 +11,7 @@ libbones_la_SOURCES = \
 	core/durability.c core/durability.h \
 	core/cli.c core/ctx.h \
 	core/server.c core/server.h \
-	core/proc.c core/proc.h \
+	core/proc.c core/proc.h core/proc_lineage.c \
 	core/ids.c core/ids.h \
 	core/hublog.c core/hublog.h \
 	core/registry.c core/registry.h \

@@ -69,6 +69,10 @@ int bones_run(const char *const *argv, const char *dir, const char *const *env_a
     close(outp[0]), close(outp[1]), close(errp[0]), close(errp[1]);
     return bones_error_set(err, BONES_E_INTERNAL, "pipe: %s", strerror(errno));
   }
+  /* every program run carries who ran it (proc_lineage.c) */
+  char spawned_by[96];
+  struct bones_pid_record self = bones_pid_record_of(getpid());
+  int marked = self.start != 0 && bones_spawned_by_value(&self, spawned_by, sizeof spawned_by);
   pid_t pid = fork();
   if (pid < 0) {
     int e = errno;
@@ -86,6 +90,7 @@ int bones_run(const char *const *argv, const char *dir, const char *const *env_a
       if (write(execp[1], &e, sizeof e) < 0) _exit(126);
       _exit(126);
     }
+    if (marked) putenv(spawned_by);
     for (size_t i = 0; env_add && env_add[i]; i++) putenv((char *)env_add[i]);
     execvp(argv[0], (char *const *)argv);
     int e = errno;

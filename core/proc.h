@@ -107,4 +107,26 @@ enum bones_pid_state bones_terminate_recorded(const struct bones_pid_record *r, 
 /* A stable word for a state: "gone", "stale", "ours" (static). */
 const char *bones_pid_state_name(enum bones_pid_state s);
 
+/* ---- lineage: what a dead process left running (proc_lineage.c) ----
+ *
+ * bones_run gives every program it starts BONES_SPAWNED_BY=PID-START (the
+ * record of the process that ran it); the program's own children inherit
+ * it.  So a survivor can tell whether the programs a dead process started
+ * (a fossil push, and the `fossil http` that push runs) still run. */
+#define BONES_SPAWNED_BY_ENV "BONES_SPAWNED_BY"
+
+/* Formats "BONES_SPAWNED_BY=PID-START" for r into buf; 1 when it fits. */
+int bones_spawned_by_value(const struct bones_pid_record *r, char *buf, size_t len);
+
+/* 1 when a live process other than r itself (and the caller) carries r's
+ * BONES_SPAWNED_BY entry: something r started still runs.  A process whose
+ * environment cannot be read (another user's) is not counted; when /proc
+ * cannot be listed at all the answer is 1 (cannot tell). */
+int bones_pid_descendants_alive(const struct bones_pid_record *r);
+
+/* The scope a pid record means something in: this boot of this host and
+ * this pid namespace, as "BOOT_ID/pid:[INODE]" into buf (96 bytes are
+ * enough).  1 when known; 0 (buf "") when /proc cannot tell. */
+int bones_pid_scope(char *buf, size_t len);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "proc.h"
 #include "trunk.h"
 #include "text.h"
 #include "util.h"
@@ -19,14 +20,37 @@ static int open_bucket(bones_kv *kv, bones_kv_bucket **b, struct bones_error *er
   return bones_kv_bucket_open(kv, BONES_HUB_BUCKET, &cfg, b, NULL, err);
 }
 
+/* The lease record: who holds it until when, and the holder's process
+ * (pid, start time, the host and pid namespace they mean something in). */
 static char *lease_value(const char *holder, int64_t lease_ms) {
-  char now[40];
+  char now[40], scope[128];
   bones_format_time(bones_now_ms(), now, sizeof now);
+  struct bones_pid_record self = bones_pid_record_of(getpid());
   json_t *v = json_pack("{s:o, s:s, s:I, s:i}", "holder", bones_utf8_json(holder), "acquired_at", now, "expires_ms",
                         (json_int_t)(bones_now_ms() + lease_ms), "pid", (int)getpid());
+  if (self.start != 0 && bones_pid_scope(scope, sizeof scope)) {
+    json_object_set_new(v, "start", json_integer((json_int_t)self.start));
+    json_object_set_new(v, "scope", json_string(scope));
+  }
   char *text = json_dumps(v, JSON_COMPACT);
   json_decref(v);
   return text;
+}
+
+/* 1 when the lease j was taken by a process of this host and pid namespace
+ * that is gone, and nothing it started (a fossil push) still runs: its
+ * lease protects nothing any more.  0 when it lives, or cannot be told
+ * (another host, an old record without a start time). */
+static int holder_is_dead(json_t *j) {
+  json_int_t pid = json_integer_value(json_object_get(j, "pid"));
+  json_int_t start = json_integer_value(json_object_get(j, "start"));
+  const char *scope = json_string_value(json_object_get(j, "scope"));
+  char here[128];
+  if (pid <= 0 || pid == (json_int_t)getpid() || start <= 0 || scope == NULL || !bones_pid_scope(here, sizeof here) ||
+      strcmp(scope, here) != 0)
+    return 0;
+  struct bones_pid_record r = {(pid_t)pid, (unsigned long long)start};
+  return bones_pid_check(&r, NULL) != BONES_PID_OURS && !bones_pid_descendants_alive(&r);
 }
 
 int bones_trunk_lease_take(bones_kv *kv, const char *holder, int64_t lease_ms, int64_t wait_ms, uint64_t *rev,
@@ -48,10 +72,15 @@ int bones_trunk_lease_take(bones_kv *kv, const char *holder, int64_t lease_ms, i
         int64_t expires = j ? (int64_t)json_integer_value(json_object_get(j, "expires_ms")) : 0;
         const char *h = j ? json_string_value(json_object_get(j, "holder")) : NULL;
         snprintf(last_holder, sizeof last_holder, "%s", h ? h : "?");
+        int dead = expires >= bones_now_ms() && j && holder_is_dead(j);
+        long long dead_pid = dead ? (long long)json_integer_value(json_object_get(j, "pid")) : 0;
         json_decref(j);
-        rc = expires < bones_now_ms()
-                 ? bones_kv_update(b, TRUNK_KEY, value, strlen(value), cur.rev, rev, err) /* expired or corrupt */
-                 : BONES_E_CONFLICT;
+        /* expired, corrupt, or its holder died here: take it over by CAS */
+        rc = expires < bones_now_ms() || dead ? bones_kv_update(b, TRUNK_KEY, value, strlen(value), cur.rev, rev, err)
+                                              : BONES_E_CONFLICT;
+        if (rc == BONES_OK && dead)
+          bones_term_printf(stderr, "bones: took over the trunk lease of %s: its process %lld is gone\n", last_holder,
+                            dead_pid);
         bones_kv_value_free(&cur);
       } else if (rc == BONES_E_NOTFOUND) {
         rc = BONES_E_CONFLICT; /* released between our create and get: go again */
@@ -62,7 +91,10 @@ int bones_trunk_lease_take(bones_kv *kv, const char *holder, int64_t lease_ms, i
     if (bones_monotonic_ms() > deadline) {
       rc = bones_error_set(err, BONES_E_CONFLICT, "the trunk is busy: %s holds the trunk lease (waited %lld ms)",
                            last_holder, (long long)wait_ms);
-      bones_error_hint(err, "retry; a crashed holder's lease expires within %d s", BONES_TRUNK_LEASE_MS / 1000);
+      bones_error_hint(err,
+                       "retry; a holder that died on this host is taken over once the programs it started are gone, "
+                       "one elsewhere expires within %d s",
+                       BONES_TRUNK_LEASE_MS / 1000);
       break;
     }
     unsigned r = (unsigned)bones_now_ms() * 2654435761u ^ (unsigned)getpid() * 40503u;
