@@ -60,6 +60,8 @@ int bones_trunk_lease_take(bones_kv *kv, const char *holder, int64_t lease_ms, i
   if (rc != BONES_OK) return rc;
   int64_t deadline = bones_monotonic_ms() + wait_ms;
   char last_holder[128] = "?";
+  uint64_t dead_rev = 0; /* the lease revision whose holder was seen dead, since when */
+  int64_t dead_since = 0;
   for (int attempt = 0;; attempt++) {
     char *value = lease_value(holder, lease_ms);
     rc = bones_kv_create(b, TRUNK_KEY, value, strlen(value), rev, err);
@@ -75,6 +77,11 @@ int bones_trunk_lease_take(bones_kv *kv, const char *holder, int64_t lease_ms, i
         int dead = expires >= bones_now_ms() && j && holder_is_dead(j);
         long long dead_pid = dead ? (long long)json_integer_value(json_object_get(j, "pid")) : 0;
         json_decref(j);
+        /* a dead holder's last request may still be at the hub: its lease
+         * is taken over once it has been seen dead for the grace period */
+        if (!dead) dead_rev = 0;
+        else if (dead_rev != cur.rev) dead_rev = cur.rev, dead_since = bones_monotonic_ms();
+        dead = dead && bones_monotonic_ms() - dead_since >= BONES_TRUNK_DEAD_GRACE_MS;
         /* expired, corrupt, or its holder died here: take it over by CAS */
         rc = expires < bones_now_ms() || dead ? bones_kv_update(b, TRUNK_KEY, value, strlen(value), cur.rev, rev, err)
                                               : BONES_E_CONFLICT;
@@ -114,4 +121,29 @@ int bones_trunk_lease_release(bones_kv *kv, uint64_t rev, struct bones_error *er
     rc = bones_error_set(err, BONES_E_CONFLICT, "the trunk lease was taken over before we released it");
   bones_kv_bucket_close(b);
   return rc;
+}
+
+int bones_trunk_lease_look(bones_kv *kv, struct bones_trunk_lease *out, struct bones_error *err) {
+  memset(out, 0, sizeof *out);
+  bones_kv_bucket *b = NULL;
+  int rc = open_bucket(kv, &b, err);
+  if (rc != BONES_OK) return rc;
+  struct bones_kv_value cur;
+  rc = bones_kv_get(b, TRUNK_KEY, &cur, err);
+  bones_kv_bucket_close(b);
+  if (rc == BONES_E_NOTFOUND) return BONES_OK;
+  if (rc != BONES_OK) return rc;
+  json_error_t jerr;
+  json_t *j = json_loadb((const char *)cur.value, cur.len, 0, &jerr);
+  const char *h = j ? json_string_value(json_object_get(j, "holder")) : NULL;
+  out->held = 1;
+  out->rev = cur.rev;
+  snprintf(out->holder, sizeof out->holder, "%s", h ? h : "?");
+  out->pid = j ? (long long)json_integer_value(json_object_get(j, "pid")) : 0;
+  out->expires_ms = j ? (int64_t)json_integer_value(json_object_get(j, "expires_ms")) : 0;
+  out->expired = out->expires_ms < bones_now_ms();
+  out->dead = !out->expired && holder_is_dead(j);
+  json_decref(j);
+  bones_kv_value_free(&cur);
+  return BONES_OK;
 }

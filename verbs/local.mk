@@ -32,7 +32,7 @@ bones_SOURCES += verbs/harness/harness.c verbs/harness/harness_verbs.h \
 	verbs/hook/hook.c verbs/hook/hook_common.c verbs/hook/hook_common.h \
 	verbs/hook/heartbeat.c verbs/hook/pre_tool_use.c verbs/hook/pre_commit.c
 bones_SOURCES += verbs/doctor/check_harness.c
-bones_SOURCES += verbs/doctor/check_durability.c
+bones_SOURCES += verbs/doctor/check_durability.c verbs/doctor/check_trunk_lease.c
 bones_SOURCES += verbs/prime.c verbs/prime_verb.h
 bones_SOURCES += verbs/tasks/claim_next.c
 # issue 12 item 1: `bones plan validate` (core/plan.h)

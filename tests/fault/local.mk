@@ -10,3 +10,7 @@ EXTRA_DIST += tests/fault/broken-server.test tests/fault/broken_server.py
 partition_tests = tests/fault/partition-nats.test tests/fault/partition-redis.test
 TESTS += $(partition_tests)
 EXTRA_DIST += $(partition_tests) tests/fault/partition.sh
+# the swarm under kill -9: committers killed at chosen points (swarm-campaign.sh)
+campaign_tests = tests/fault/swarm-campaign-sqlite.test
+TESTS += $(campaign_tests)
+EXTRA_DIST += $(campaign_tests) tests/fault/swarm-campaign.sh tests/fault/lease_monitor.py

@@ -42,6 +42,7 @@ for verb in verbs:
         continue
     src = open(page, encoding="utf-8").read()
     text = src.replace("\\-", "-").replace("\\e", "\\")
+    text = re.sub(r"\bFl -(?=[a-z])", "--", text)  # mdoc: ".Fl -fix" renders --fix
     helps = {verb: run(verb, "--help")}
     for sub in listed(helps[verb], "sub-verbs:"):
         helps["%s %s" % (verb, sub)] = run(verb, sub, "--help")

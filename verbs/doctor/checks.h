@@ -61,4 +61,9 @@ void doctor_recovery(struct doctor_run *run);
  * running server was started with another mode or cannot keep it. */
 void doctor_durability(struct doctor_run *run);
 
+/* check_trunk_lease.c: the trunk lease free or held by a live holder;
+ * expired or held by a holder that died on this host is a warning, and
+ * --fix removes it at its revision. */
+void doctor_trunk_lease(struct doctor_run *run);
+
 #endif

@@ -69,6 +69,7 @@ static void check_workspace(struct doctor_run *run) {
   doctor_kept(run);
   doctor_recovery(run);
   doctor_trunk(run);
+  doctor_trunk_lease(run);
   doctor_registry_entry(run);
   doctor_orphans(run);
   doctor_harness(run);
@@ -139,6 +140,9 @@ BONES_VERB_EXPORT(verb_doctor) = {
              "  recovery          copies in .bones/recovery/: count, bytes, oldest (never\n"
              "                    deleted; docs/recovery.md)\n"
              "  trunk             .bones/hub.fossil has one open trunk leaf (a fork fails)\n"
+             "  trunk.lease       free, or held by a live holder; warns when it expired or\n"
+             "                    its holder died on this host (fixable: removed; the next\n"
+             "                    `swarm commit` would take it over anyway)\n"
              "  registry.entry    this workspace's registry entry matches its hub (fixable)\n"
              "  registry.orphans  hubs still running for vanished workspaces (fixable: stopped)\n"
              "  modes             .bones/ and its directories 0700, its files 0600 (fixable)\n"
