@@ -14,3 +14,15 @@ EXTRA_DIST += $(partition_tests) tests/fault/partition.sh
 campaign_tests = tests/fault/swarm-campaign-sqlite.test
 TESTS += $(campaign_tests)
 EXTRA_DIST += $(campaign_tests) tests/fault/swarm-campaign.sh tests/fault/lease_monitor.py
+# `make soak`: tests/lin/local.mk's soak-lin, then longer kill -9
+# campaigns on the swarm (BONES_CAMPAIGN_COMMITS, default 300) on sqlite and
+# on a nats-server the test starts.  Not part of `make check`.
+EXTRA_DIST += tests/fault/swarm-campaign-nats.test
+soak-fault: all $(check_PROGRAMS)
+	@for t in swarm-campaign-sqlite swarm-campaign-nats; do \
+	  echo "== soak: $$t"; \
+	  $(AM_TESTS_ENVIRONMENT) BONES_CAMPAIGN_COMMITS=$${BONES_CAMPAIGN_COMMITS:-300} \
+	    $(SHELL) $(srcdir)/tests/fault/$$t.test || exit 1; \
+	done
+soak: soak-lin soak-fault
+.PHONY: soak soak-fault

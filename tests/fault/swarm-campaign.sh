@@ -18,7 +18,7 @@
 # The figures (kills per point, outcomes, the longest a dead committer's
 # lease stayed) are printed as TAP comments.
 [ -n "$FOSSIL" ] || tap_skip_backend fossil "fossil not found"
-tap_tmpdir
+[ -n "$TAP_TMPDIR" ] || tap_tmpdir
 export BONES_HOME="$TAP_TMPDIR/home"
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -54,23 +54,27 @@ awk -v seed="$SEED" -v n="$NCOMMITS" -v slots="$SLOTS" 'BEGIN {
   }
 }' > "$TAP_TMPDIR/schedule"
 
-# phase_of PID: the fossil command PID's child runs now ("changes", "pull",
-# ...), "bones" when it runs none, "" when PID is gone.  No fork: read(1)
-# drops the NULs between the words of a command line.
+# phase_of PID: sets $ph to the fossil command PID's child runs now
+# ("changes", "pull", ...), "bones" when it runs none, "" when PID has
+# ended.
+# No fork (it runs every 10 ms): read(1) drops the NULs between the words
+# of a command line.
 phase_of() {
-  [ -r "/proc/$1/task/$1/children" ] || return 0
+  ph= _st=
+  read -r _st 2>/dev/null < "/proc/$1/stat" || return 0
+  _st=${_st##*) }
+  case $_st in Z* | X*) return 0 ;; esac # ended, not yet waited for
   _kids=
   read -r _kids 2>/dev/null < "/proc/$1/task/$1/children"
-  _ph=bones
+  ph=bones
   for _k in $_kids; do
     _cl=
     IFS= read -r _cl 2>/dev/null < "/proc/$_k/cmdline"
     case $_cl in
-      *fossilchanges*) _ph=changes ;; *fossilpull*) _ph=pull ;; *fossilupdate*) _ph=update ;;
-      *fossilcommit*) _ph=commit ;; *fossilpush*) _ph=push ;; *fossil*) _ph=other ;;
+      *fossilchanges*) ph=changes ;; *fossilpull*) ph=pull ;; *fossilupdate*) ph=update ;;
+      *fossilcommit*) ph=commit ;; *fossilpush*) ph=push ;; *fossil*) ph=other ;;
     esac
   done
-  echo "$_ph"
 }
 
 # worker SLOT: runs its attempts; one line per attempt in $out/SLOT.results:
@@ -90,13 +94,13 @@ worker() {
       none) ;;
       delay)
         sleep "$(awk "BEGIN { print $delay / 1000 }")"
-        ph=$(phase_of $cp)
+        phase_of $cp
         kill_ms=$(now_ms) # before the kill: a bound on the time after it
         if [ -n "$ph" ] && kill -9 $cp 2>/dev/null; then killed=$ph; else kill_ms=0; fi ;;
       *) # the first time its fossil child runs that command
         n=0
         while [ $n -lt 3000 ]; do
-          ph=$(phase_of $cp)
+          phase_of $cp
           [ -n "$ph" ] || break
           if [ "$ph" = "$mode" ]; then
             kill_ms=$(now_ms)

@@ -13,14 +13,20 @@ lin_fault_tests = tests/lin/lin-fault-sqlite.test tests/lin/lin-fault-nats.test 
 TESTS += $(lin_fault_tests)
 EXTRA_DIST += $(lin_fault_tests) tests/lin/lin-fault.sh tests/lin/lin_fixup.py
 
-# `make soak`: the same runs, longer (BONES_LIN_OPS operations per API
-# client, default 3000; more clients and keys), on every backend; prints
-# each run's figures.  Not part of `make check`.
-soak: all $(check_PROGRAMS)
+# `make soak` (with tests/fault/local.mk's soak-fault): the same runs,
+# longer (BONES_LIN_OPS operations per API client, default 3000; more
+# clients and keys), on every backend, then the fault runs with a longer
+# tail; prints each run's figures.  Not part of `make check`.
+soak-lin: all $(check_PROGRAMS)
 	@for t in lin-sqlite lin-nats lin-redis; do \
 	  echo "== soak: $$t"; \
 	  $(AM_TESTS_ENVIRONMENT) BONES_LIN_OPS=$${BONES_LIN_OPS:-3000} BONES_LIN_CLIENTS=$${BONES_LIN_CLIENTS:-6} \
 	    BONES_LIN_CLI=$${BONES_LIN_CLI:-3} BONES_LIN_CLI_OPS=$${BONES_LIN_CLI_OPS:-200} BONES_LIN_KEYS=$${BONES_LIN_KEYS:-3} \
 	    $(SHELL) $(srcdir)/tests/lin/$$t.test || exit 1; \
 	done
-.PHONY: soak
+	@for t in lin-fault-sqlite lin-fault-nats lin-fault-redis; do \
+	  echo "== soak: $$t"; \
+	  $(AM_TESTS_ENVIRONMENT) BONES_LIN_FAULT_TAIL=$${BONES_LIN_FAULT_TAIL:-10} BONES_LIN_KEYS=$${BONES_LIN_KEYS:-3} \
+	    $(SHELL) $(srcdir)/tests/lin/$$t.test || exit 1; \
+	done
+.PHONY: soak-lin

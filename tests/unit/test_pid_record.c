@@ -1,6 +1,7 @@
 /* test_pid_record.c: unit tests of the pid records of core/proc.c (issue
  * 10, item 1): a pid is signalled only when its start time and command
- * line still match. */
+ * line still match; and of core/proc_lineage.c: what a process started
+ * carries its mark, found while it runs. */
 #include "config.h"
 
 #include <signal.h>
@@ -121,6 +122,61 @@ static void records_round_trip_privately(void **state) {
   rmdir(dir);
 }
 
+/* bones_run marks what it runs with BONES_SPAWNED_BY=PID-START of the
+ * caller (proc_lineage.c). */
+static void programs_run_carry_their_runner(void **state) {
+  (void)state;
+  const char *argv[] = {"sh", "-c", "printf %s \"$BONES_SPAWNED_BY\"", NULL};
+  struct bones_run_result res;
+  struct bones_error err;
+  assert_int_equal(bones_run(argv, NULL, NULL, 5000, &res, &err), BONES_OK);
+  char want[64];
+  snprintf(want, sizeof want, "%ld-%llu", (long)getpid(), bones_pid_start_time(getpid()));
+  assert_string_equal(res.out, want);
+  bones_run_result_free(&res);
+}
+
+/* A process carrying a record's mark counts as something it started,
+ * until it ends; a record nobody carries has none. */
+static void descendants_are_found_by_their_mark(void **state) {
+  (void)state;
+  struct bones_pid_record gone = {4190001, 42}; /* a made-up dead runner */
+  assert_false(bones_pid_descendants_alive(&gone));
+  pid_t kid = fork();
+  assert_true(kid >= 0);
+  if (kid == 0) {
+    char mark[64];
+    assert_true(bones_spawned_by_value(&gone, mark, sizeof mark));
+    putenv(mark);
+    execlp("sleep", "sleep", "30", (char *)NULL);
+    _exit(127);
+  }
+  int seen = 0;
+  for (int i = 0; i < 200 && !seen; i++) { /* its environment shows once it ran exec */
+    seen = bones_pid_descendants_alive(&gone);
+    if (!seen) nanosleep(&(struct timespec){0, 10000000L}, NULL);
+  }
+  assert_true(seen);
+  struct bones_pid_record other = {4190001, 43}; /* same pid, another start: not its mark */
+  assert_false(bones_pid_descendants_alive(&other));
+  kill(kid, SIGKILL);
+  waitpid(kid, NULL, 0);
+  assert_false(bones_pid_descendants_alive(&gone));
+}
+
+static void scope_names_boot_and_pid_namespace(void **state) {
+  (void)state;
+  char scope[128], again[128];
+  assert_true(bones_pid_scope(scope, sizeof scope));
+  assert_non_null(strstr(scope, "/pid:["));
+  assert_true(strlen(scope) > 36 + 6);
+  assert_true(bones_pid_scope(again, sizeof again));
+  assert_string_equal(scope, again);
+  char tiny[8];
+  assert_false(bones_pid_scope(tiny, sizeof tiny)); /* does not fit: "" */
+  assert_string_equal(tiny, "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(records_parse),
@@ -128,6 +184,9 @@ int main(void) {
       cmocka_unit_test(check_needs_start_time_and_command_line),
       cmocka_unit_test(only_our_own_process_is_signalled),
       cmocka_unit_test(records_round_trip_privately),
+      cmocka_unit_test(programs_run_carry_their_runner),
+      cmocka_unit_test(descendants_are_found_by_their_mark),
+      cmocka_unit_test(scope_names_boot_and_pid_namespace),
   };
   return cmocka_run_group_tests_name("pid_record", tests, NULL, NULL);
 }
