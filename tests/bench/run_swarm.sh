@@ -5,6 +5,9 @@
 #   one `bones swarm commit` of a one-file change vs raw `fossil commit` +
 #   `fossil push` of the same change in another slot's worktree (a fossil
 #   clone of the served hub, autosync on); BONES_BENCH_SWARM_RUNS (20)
+#   a committer killed -9 holding the trunk lease: ms from the kill to the
+#   end of another slot's next commit (BONES_BENCH_KILL_RUNS, 5), vs the
+#   commit median; target 2000 ms
 #   16 slots committing in parallel (3 commits each): commits/s vs serial raw
 #   BONES_BENCH_AGENTS (100) agents: join, 3 commits, close; p50/p99 per
 #   verb, bounded by BONES_BENCH_AGENTS_LIMIT seconds (900)
@@ -14,6 +17,7 @@ if [ -z "$FOSSIL" ]; then
 else
   sw=$tmp/sw
   runs=${BONES_BENCH_SWARM_RUNS:-20} nslots=${BONES_BENCH_SLOTS:-16} nagents=${BONES_BENCH_AGENTS:-100}
+  kruns=${BONES_BENCH_KILL_RUNS:-5}
   limit=${BONES_BENCH_AGENTS_LIMIT:-900}
   export BONES_HOME=$sw/home HOME=$sw/fhome GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@b GIT_COMMITTER_NAME=b \
     GIT_COMMITTER_EMAIL=b@b
@@ -78,7 +82,38 @@ else
     cat "$sw/out/$1".*.t >> "$sw/out/$1.t" 2>/dev/null
     cat "$sw/out/$1".*.bad >> "$sw/out/$1.bad" 2>/dev/null
   }
-  # swarm_figures: the three measurements and the summary table
+  # kill_figure: $kruns times, a committer of a big change is killed -9 as
+  # soon as the trunk lease names it; another slot commits a one-file
+  # change at once: ms from the kill to that commit's end, in $sw/out/k.t;
+  # sets kmed and kmax
+  kill_figure() {
+    tk=$(sb -q tasks create "bench killed") && tw=$(sb -q tasks create "bench waiter") &&
+      wk=$(sb -q swarm join --slot kh --task "$tk" --pid $$) && ww=$(sb -q swarm join --slot kw --task "$tw" --pid $$) ||
+      { echo "  (tasks create / swarm join failed)"; kmed= kmax=; return; }
+    : > "$sw/out/k.t"
+    _k=0
+    while [ $_k -lt "$kruns" ]; do
+      _k=$((_k + 1))
+      head -c 4000000 /dev/urandom > "$wk/big-$_k.bin"
+      "$bones" -C "$ws" swarm commit --slot kh -m "big $_k" >/dev/null 2>&1 &
+      _cp=$!
+      _n=0
+      until sb kv get bones-hub trunk 2>/dev/null | grep -q "\"pid\":$_cp," || [ $_n -ge 500 ] || ! kill -0 $_cp 2>/dev/null; do
+        _n=$((_n + 1))
+      done
+      _t=$(now_ms)
+      kill -9 $_cp 2>/dev/null || { wait $_cp; echo "  (run $_k: the commit ended before the kill)"; continue; }
+      echo "$_k" >> "$ww/w.txt"
+      "$bones" -C "$ws" swarm commit --slot kw -m "after kill $_k" >/dev/null 2>>"$sw/out/k.bad" &&
+        echo "next $(( $(now_ms) - _t ))" >> "$sw/out/k.t"
+      wait $_cp 2>/dev/null
+    done
+    set -- $(awk '$1 == "next" { print $2 }' "$sw/out/k.t" | sort -n |
+      awk '{ a[n++] = $1 } END { if (n == 0) print "- -"; else print a[int(n / 2)], a[n - 1] }')
+    kmed=$1 kmax=$2
+    echo "  $(wc -l < "$sw/out/k.t" | tr -d ' ') of $kruns runs: median ${kmed} ms, max ${kmax} ms from the kill to the next commit's end"
+  }
+  # swarm_figures: the measurements and the summary table
   swarm_figures() {
     deadline=$(( $(now_ms) + limit * 1000 ))
     tl=$(sb -q tasks create "bench latency") && tr=$(sb -q tasks create "bench raw") &&
@@ -96,6 +131,9 @@ else
     cli_row "bones swarm commit" "$runs" -- sh -c 'cd "$0" && echo "$1" >> f.txt && exec "$2" -q swarm commit -m "c$1"' \
       "$wl" "{i}" "$bones"
     bm=$med bp=$p99
+    echo
+    echo "== a committer killed -9 holding the trunk lease: the next commit of another slot ($kruns runs; target <= 2000 ms)"
+    kill_figure 2>> "$sw/out/k.shell" # the shell's "Killed" notices
     echo
     echo "== $nslots slots committing in parallel (3 commits each, joined beforehand)"
     pw=$(close_too=0 prejoin=1 many s "$nslots" 3)
@@ -121,6 +159,8 @@ else
     printf '%-44s %10s %10s %10s %8s\n' "commit median (bones vs raw commit+push)" "$bm" "$rawm" "$(ratio "$bm" "$rawm")" \
       "<=1.5 $(target "$(ratio "$bm" "$rawm")" 1.5)"
     printf '%-44s %10s %10s %10s\n' "commit p99 (bones vs raw)" "$bp" "$rawp" "$(ratio "$bp" "$rawp")"
+    printf '%-44s %10s %10s %10s %8s\n' "killed lease holder: next commit, max ms" "$kmax" "$bm" "$(ratio "$kmax" "$bm")" \
+      "<=2000 $(target "$kmax" 2000)"
     _r=$(ratio "$prate" "$srate")
     printf '%-44s %10s %10s %10s %8s\n' "$nslots slots: commits/s vs serial raw" "$prate" "$srate" "$_r" ">=0.8 $(target_min "$_r" 0.8)"
     printf '%-44s %10s %10s\n' "$nagents agents: completed / wall ms" "$an/$nagents" "$aw"
