@@ -583,6 +583,7 @@ static int start_detached(const char *root, int wait_ms, struct bones_error *err
     setsid();
     if (fork() > 0) _exit(0); /* the grandchild is reparented: no zombie for our caller */
     setpgid(0, 0);            /* the hub leads its own group: its servers join it */
+    unsetenv(BONES_SPAWNED_BY_ENV); /* a daemon: no run program of whoever started it */
     int in = open("/dev/null", O_RDONLY);
     char *outpath = bones_ws_path(root, "hub.out");
     int out = open(outpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
