@@ -18,6 +18,8 @@
 # The figures (kills per point, outcomes, the longest a dead committer's
 # lease stayed) are printed as TAP comments.
 [ -n "$FOSSIL" ] || tap_skip_backend fossil "fossil not found"
+# the kill points are found through the committer's children
+[ -r "/proc/$$/task/$$/children" ] || tap_skip_all "no /proc/PID/task/PID/children here (kernel CONFIG_PROC_CHILDREN)"
 [ -n "$TAP_TMPDIR" ] || tap_tmpdir
 export BONES_HOME="$TAP_TMPDIR/home"
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t
