@@ -199,8 +199,13 @@ static const struct bones_subverb swarm_subverbs[] = {
      "usage: bones swarm commit -m MSG [--slot NAME] [--wait DURATION] [FILES...]\n"
      "Takes the trunk lease, merges the newest trunk into the worktree (a conflict\n"
      "stops with exit 4 and the files listed, nothing committed), refuses files held\n"
-     "by another agent (on the file or a directory above it), commits what changed (adds, edits, deletions; only FILES\n"
-     "when given), pushes, checks trunk has one leaf, releases the lease.\n",
+     "by another agent (on the file or a directory above it), commits what changed\n"
+     "(adds, edits, deletions; only FILES when given), pushes, checks trunk has one\n"
+     "leaf, releases the lease.  --wait (default 5m) bounds the wait for another\n"
+     "holder (then exit 4, naming it).  A holder that died on this host is taken\n"
+     "over 0.5 s after it and the programs it started are gone; one on another host\n"
+     "when its lease expires (60 s).  Killed midway, a commit leaves its change in\n"
+     "the worktree, or on trunk if its push went out: commit again.\n",
      swarm_commit_run, 0},
     {"close", "end the slot",
      "usage: bones swarm close --result success|fail|fork [--slot NAME] [--no-artifact REASON] [--keep-wt]\n"
