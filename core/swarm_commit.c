@@ -1,6 +1,7 @@
 /* swarm_commit.c: committing a slot's work onto a linear trunk (swarm.h). */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,94 @@ struct checkin {
   int found;
 };
 
+/* 1 when repo has the optional leaf_land. */
+static int has_leaf_land(const struct bones_repo_backend_v1 *repo) {
+  return repo->size >= offsetof(struct bones_repo_backend_v1, leaf_land) + sizeof repo->leaf_land &&
+         repo->leaf_land != NULL;
+}
+
+/* Appends a conflicted path to the JSON array arg. */
+static int collect_conflict(void *arg, int change, const char *path) {
+  (void)change;
+  return collect_change(arg, BONES_REPO_CONFLICT, path);
+}
+
+/* The message for conflicts (an array of {path}) met while merging trunk. */
+static int merge_conflict_error(const char *slot, json_t *conflicts, struct bones_error *err) {
+  char names[300] = "";
+  size_t i;
+  json_t *c;
+  json_array_foreach(conflicts, i, c) {
+    if (str(c, "path") == NULL) continue;
+    if (strlen(names) + strlen(str(c, "path")) + 3 >= sizeof names) break;
+    if (*names) strcat(names, ", ");
+    strcat(names, str(c, "path"));
+  }
+  bones_error_set(err, BONES_E_CONFLICT, "slot %s: merging the newest trunk conflicts in %s; nothing committed", slot,
+                  names);
+  return bones_error_hint(err, "resolve the conflict markers in the worktree, then commit again");
+}
+
+/* Under the trunk lease, with a backend that has leaf_land: the changes
+ * (as leaf_changes listed them) go onto trunk in one call. */
+static int land(struct bones_swarm *s, const struct bones_commit_opts *o, const char *wt, const char *agent,
+                json_t *changes, json_t *conflicts, char checkin[BONES_REPO_ID_MAX], int *leaves, struct bones_error *err) {
+  size_t n = json_array_size(changes);
+  struct bones_repo_pending *pending = bones_xcalloc(n + 1, sizeof *pending);
+  for (size_t i = 0; i < n; i++) {
+    json_t *c = json_array_get(changes, i);
+    pending[i] = (struct bones_repo_pending){str(c, "change")[0], str(c, "path")};
+  }
+  char *hub = bones_ws_path(s->root, "hub.fossil");
+  struct bones_repo_land in = {wt, o->message, agent, pending, n, o->files != NULL,
+                               bones_path_is_file(hub) ? hub : NULL, collect_conflict, conflicts};
+  struct bones_repo_landed out;
+  int rc = s->repo->leaf_land(s->repo_handle, &in, &out, err);
+  snprintf(checkin, BONES_REPO_ID_MAX, "%s", out.id);
+  *leaves = out.trunk_leaves;
+  if (rc == BONES_E_CONFLICT && json_array_size(conflicts)) rc = merge_conflict_error(o->slot, conflicts, err);
+  else if (rc == BONES_E_UNAVAILABLE && *checkin)
+    bones_error_hint(err, "check-in %s is safe in the slot's leaf; the next `swarm commit` or `swarm close` pushes it",
+                     checkin);
+  free(hub);
+  free(pending);
+  return rc;
+}
+
+/* Under the trunk lease, with a backend without leaf_land: sync, commit,
+ * push, then count trunk's leaves. */
+static int sync_commit_push(struct bones_swarm *s, const struct bones_commit_opts *o, const char *wt, const char *agent,
+                            const char **paths, size_t npaths, json_t *conflicts, char checkin[BONES_REPO_ID_MAX],
+                            int *leaves, struct bones_error *err) {
+  int rc = BONES_OK;
+  for (int attempt = 0; rc == BONES_OK && attempt < 3; attempt++) {
+    json_array_clear(conflicts);
+    rc = s->repo->leaf_sync(s->repo_handle, wt, collect_change, conflicts, err);
+    if (rc == BONES_E_CONFLICT) {
+      merge_conflict_error(o->slot, conflicts, err);
+      break;
+    }
+    if (rc != BONES_OK) break;
+    rc = s->repo->leaf_commit(s->repo_handle, wt, o->message, o->files ? paths : NULL, o->files ? npaths : 0, agent,
+                              checkin, err);
+    if (rc == BONES_E_CONFLICT) continue; /* "would fork": someone bypassed the lease; sync again */
+    if (rc == BONES_OK) {
+      rc = s->repo->leaf_push(s->repo_handle, wt, err);
+      if (rc != BONES_OK)
+        bones_error_hint(err, "check-in %s is safe in the slot's leaf; the next `swarm commit` or `swarm close` pushes it",
+                         checkin);
+    }
+    break;
+  }
+  if (rc == BONES_OK) {
+    char *hub = bones_ws_path(s->root, "hub.fossil");
+    struct bones_error lerr;
+    if (s->repo->trunk_leaves(s->repo_handle, hub, leaves, &lerr) != BONES_OK) *leaves = 0;
+    free(hub);
+  }
+  return rc;
+}
+
 int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o, json_t **result,
                        struct bones_error *err) {
   *result = NULL;
@@ -188,45 +277,14 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
   }
   json_t *conflicts = json_array();
   char checkin[BONES_REPO_ID_MAX] = "";
-  for (int attempt = 0; rc == BONES_OK && attempt < 3; attempt++) {
-    json_array_clear(conflicts);
-    rc = s->repo->leaf_sync(s->repo_handle, wt, collect_change, conflicts, err);
-    if (rc == BONES_E_CONFLICT) {
-      char names[300] = "";
-      size_t i;
-      json_t *c;
-      json_array_foreach(conflicts, i, c) {
-        if (str(c, "path") == NULL) continue;
-        if (strlen(names) + strlen(str(c, "path")) + 3 >= sizeof names) break;
-        if (*names) strcat(names, ", ");
-        strcat(names, str(c, "path"));
-      }
-      bones_error_set(err, BONES_E_CONFLICT, "slot %s: merging the newest trunk conflicts in %s; nothing committed",
-                      o->slot, names);
-      bones_error_hint(err, "resolve the conflict markers in the worktree, then commit again");
-      break;
-    }
-    if (rc != BONES_OK) break;
-    rc = s->repo->leaf_commit(s->repo_handle, wt, o->message, o->files ? paths : NULL, o->files ? npaths : 0, agent,
-                              checkin, err);
-    if (rc == BONES_E_CONFLICT) continue; /* "would fork": someone bypassed the lease; sync again */
-    if (rc == BONES_OK) {
-      rc = s->repo->leaf_push(s->repo_handle, wt, err);
-      if (rc != BONES_OK)
-        bones_error_hint(err, "check-in %s is safe in the slot's leaf; the next `swarm commit` or `swarm close` pushes it",
-                         checkin);
-    }
-    break;
-  }
   int leaves = 0;
-  if (rc == BONES_OK) {
-    char *hub = bones_ws_path(s->root, "hub.fossil");
-    struct bones_error lerr;
-    if (s->repo->trunk_leaves(s->repo_handle, hub, &leaves, &lerr) == BONES_OK && leaves > 1)
-      rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: committed %s, but trunk now has %d leaves (a fork)", o->slot,
-                           checkin, leaves);
-    free(hub);
-  }
+  if (rc == BONES_OK && has_leaf_land(s->repo))
+    rc = land(s, o, wt, agent, changes, conflicts, checkin, &leaves, err);
+  else if (rc == BONES_OK)
+    rc = sync_commit_push(s, o, wt, agent, paths, npaths, conflicts, checkin, &leaves, err);
+  if (rc == BONES_OK && leaves > 1)
+    rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: committed %s, but trunk now has %d leaves (a fork)", o->slot,
+                         checkin, leaves);
   if (leased) {
     struct bones_error rerr;
     /* unreachable substrate (a partition): the lease stays until it expires */

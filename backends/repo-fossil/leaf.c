@@ -17,25 +17,13 @@
 #include <unistd.h>
 
 #include "fossil.h"
+#include "leaf.h"
 #include "repo_fossil.h"
 #include "util.h"
 
 #define PATH_BATCH 256 /* file names per `fossil add` / `fossil rm` */
 
-enum raw { RAW_OTHER, RAW_EXTRA, RAW_MISSING };
-
-struct chg {
-  int kind;     /* enum bones_repo_change */
-  enum raw raw; /* how fossil saw it */
-  char *path;
-};
-
-struct chgs {
-  struct chg *v;
-  size_t n, cap;
-};
-
-static void chgs_add(struct chgs *c, int kind, enum raw raw, const char *path, size_t len) {
+void rf_chgs_add(struct chgs *c, int kind, enum raw raw, const char *path, size_t len) {
   if (c->n == c->cap) {
     c->cap = c->cap ? c->cap * 2 : 16;
     c->v = bones_xrealloc(c->v, c->cap * sizeof *c->v);
@@ -43,7 +31,7 @@ static void chgs_add(struct chgs *c, int kind, enum raw raw, const char *path, s
   c->v[c->n++] = (struct chg){kind, raw, bones_xstrndup(path, len)};
 }
 
-static void chgs_free(struct chgs *c) {
+void rf_chgs_free(struct chgs *c) {
   for (size_t i = 0; i < c->n; i++) free(c->v[i].path);
   free(c->v);
   memset(c, 0, sizeof *c);
@@ -54,7 +42,7 @@ static int chg_cmp(const void *a, const void *b) {
 }
 
 /* Sorts c by path and drops repeated paths (the first kept). */
-static void chgs_sort_unique(struct chgs *c) {
+void rf_chgs_sort_unique(struct chgs *c) {
   if (c->n == 0) return;
   qsort(c->v, c->n, sizeof *c->v, chg_cmp);
   size_t k = 1;
@@ -66,7 +54,7 @@ static void chgs_sort_unique(struct chgs *c) {
 }
 
 /* Runs a command in worktree; any non-zero exit is an error. */
-static int wt_run(struct rf_repo *f, const char *wt, struct rf_argv *a, struct bones_error *err) {
+int rf_wt_run(struct rf_repo *f, const char *wt, struct rf_argv *a, struct bones_error *err) {
   struct rf_call c = {.cwd = wt};
   struct rf_run_result r;
   int rc = rf_fossil_ok(f, &c, a, &r, err);
@@ -76,7 +64,7 @@ static int wt_run(struct rf_repo *f, const char *wt, struct rf_argv *a, struct b
 }
 
 /* Runs a command that talks to the hub in worktree; checks its output. */
-static int wt_sync(struct rf_repo *f, const char *wt, struct rf_argv *a, struct bones_error *err) {
+int rf_wt_sync(struct rf_repo *f, const char *wt, struct rf_argv *a, struct bones_error *err) {
   struct rf_call c = {.cwd = wt};
   struct rf_run_result r;
   int rc = rf_fossil(f, &c, a, &r, err);
@@ -89,7 +77,7 @@ static int wt_sync(struct rf_repo *f, const char *wt, struct rf_argv *a, struct 
 }
 
 /* Checks that worktree is an open check-out. */
-static int need_worktree(const char *wt, struct bones_error *err) {
+int rf_need_worktree(const char *wt, struct bones_error *err) {
   if (wt == NULL || *wt == '\0') return bones_error_set(err, BONES_E_USAGE, "no worktree given");
   char *ck = bones_xasprintf("%s/.fslckout", wt);
   int ok = bones_path_is_file(ck);
@@ -178,7 +166,7 @@ static int check_names(const char *wt, struct bones_error *err) {
 /* The worktree's pending changes, extras and missing files included.
  * Versioned settings (.fossil-settings/ignore-glob, dotfiles) cannot hide
  * a file: every unmanaged file, dot files too, is an extra. */
-static int changes(struct rf_repo *f, const char *wt, struct chgs *out, struct bones_error *err) {
+int rf_worktree_changes(struct rf_repo *f, const char *wt, struct chgs *out, struct bones_error *err) {
   int rc = check_names(wt, err);
   if (rc != BONES_OK) return rc;
   struct rf_argv a = {0};
@@ -198,18 +186,18 @@ static int changes(struct rf_repo *f, const char *wt, struct chgs *out, struct b
     if (plen > 2 && strncmp(path, "./", 2) == 0) path += 2, plen -= 2;
     enum raw raw;
     int kind = classify(p, t, &raw);
-    if (kind > 0 && plen > 0) chgs_add(out, kind, raw, path, plen);
+    if (kind > 0 && plen > 0) rf_chgs_add(out, kind, raw, path, plen);
     p += n;
     if (*p == '\n') p++;
   }
   rf_run_result_free(&r);
-  chgs_sort_unique(out);
+  rf_chgs_sort_unique(out);
   return BONES_OK;
 }
 
 /* Runs `fossil verb -- paths` for the changes of c with raw kind, in
  * batches. */
-static int record(struct rf_repo *f, const char *wt, const char *verb, const struct chgs *c, enum raw raw,
+int rf_record(struct rf_repo *f, const char *wt, const char *verb, const struct chgs *c, enum raw raw,
                   struct bones_error *err) {
   struct rf_argv a = {0};
   size_t batch = 0;
@@ -222,9 +210,9 @@ static int record(struct rf_repo *f, const char *wt, const char *verb, const str
       rf_av(&a, verb, "-f", "--dotfiles", "--ignore", "", "--allow-reserved", "--", NULL);
     else if (batch == 0) rf_av(&a, verb, "--", NULL);
     rf_av_list(&a, (const char *const *)&c->v[i].path, 1);
-    if (++batch == PATH_BATCH) rc = wt_run(f, wt, &a, err), batch = 0;
+    if (++batch == PATH_BATCH) rc = rf_wt_run(f, wt, &a, err), batch = 0;
   }
-  if (rc == BONES_OK && batch) rc = wt_run(f, wt, &a, err);
+  if (rc == BONES_OK && batch) rc = rf_wt_run(f, wt, &a, err);
   rf_av_free(&a);
   return rc;
 }
@@ -396,7 +384,7 @@ static int leaf_make(struct rf_repo *f, const char *hub_path, const char *hub_ur
   }
   if (rc == BONES_OK) {
     rf_av(&a, "settings", "autosync", "on", NULL);
-    rc = wt_run(f, wt, &a, err);
+    rc = rf_wt_run(f, wt, &a, err);
   }
   /* dotfiles: new files starting with '.' count as extras too;
    * mtime-changes off: detect edits by hash, so an edit in the same
@@ -405,7 +393,7 @@ static int leaf_make(struct rf_repo *f, const char *hub_path, const char *hub_ur
   static const char *const settings[][2] = {{"dotfiles", "on"}, {"mtime-changes", "off"}};
   for (size_t i = 0; rc == BONES_OK && i < sizeof settings / sizeof *settings; i++) {
     rf_av(&a, "settings", settings[i][0], settings[i][1], NULL);
-    rc = wt_run(f, wt, &a, err);
+    rc = rf_wt_run(f, wt, &a, err);
   }
   if (rc != BONES_OK) { /* leave nothing half made: both were absent (or wt empty) */
     static const char *const sidecars[] = {"", "-journal", "-wal", "-shm"};
@@ -437,7 +425,7 @@ int rf_leaf_clone_local(void *repo, const char *hub_path, const char *hub_url, c
 }
 
 /* Adds to conflicts the paths `fossil update` reports as conflicts. */
-static void update_conflicts(const char *out, struct chgs *conflicts) {
+void rf_update_conflicts(const char *out, struct chgs *conflicts) {
   static const struct {
     const char *pre, *post;
   } pats[] = {{"CONFLICT ", " - edited locally but deleted by update"},
@@ -453,13 +441,13 @@ static void update_conflicts(const char *out, struct chgs *conflicts) {
       size_t pl = strlen(pats[i].pre), sl = pats[i].post ? strlen(pats[i].post) : 0;
       if (n <= pl + sl || strncmp(p, pats[i].pre, pl) != 0) continue;
       if (sl && strncmp(p + n - sl, pats[i].post, sl) != 0) continue;
-      chgs_add(conflicts, 'C', RAW_OTHER, p + pl, n - pl - sl);
+      rf_chgs_add(conflicts, 'C', RAW_OTHER, p + pl, n - pl - sl);
       break;
     }
     if (n > 6 && strncmp(p, "***** ", 6) == 0) { /* "***** N merge conflicts in PATH" */
       const char *in = strstr(p, " merge conflict");
       const char *at = in && in < p + n ? strstr(in, " in ") : NULL;
-      if (at && at < p + n) chgs_add(conflicts, 'C', RAW_OTHER, at + 4, (size_t)(p + n - at - 4));
+      if (at && at < p + n) rf_chgs_add(conflicts, 'C', RAW_OTHER, at + 4, (size_t)(p + n - at - 4));
     }
     p += n;
     while (*p == '\r' || *p == '\n') p++;
@@ -467,26 +455,26 @@ static void update_conflicts(const char *out, struct chgs *conflicts) {
 }
 
 /* Adds the files of c with conflict markers to conflicts. */
-static void marked(const struct chgs *c, struct chgs *conflicts) {
+void rf_marked(const struct chgs *c, struct chgs *conflicts) {
   for (size_t i = 0; i < c->n; i++)
-    if (c->v[i].kind == BONES_REPO_CONFLICT) chgs_add(conflicts, 'C', RAW_OTHER, c->v[i].path, strlen(c->v[i].path));
+    if (c->v[i].kind == BONES_REPO_CONFLICT) rf_chgs_add(conflicts, 'C', RAW_OTHER, c->v[i].path, strlen(c->v[i].path));
 }
 
 int rf_leaf_sync(void *repo, const char *worktree, bones_repo_change_fn fn, void *arg, struct bones_error *err) {
   struct rf_repo *f = repo;
-  int rc = need_worktree(worktree, err);
+  int rc = rf_need_worktree(worktree, err);
   if (rc != BONES_OK) return rc;
   struct chgs pending = {0}, conflicts = {0};
-  rc = changes(f, worktree, &pending, err);
-  if (rc == BONES_OK) marked(&pending, &conflicts);
+  rc = rf_worktree_changes(f, worktree, &pending, err);
+  if (rc == BONES_OK) rf_marked(&pending, &conflicts);
   /* unresolved conflicts stop here: merging again would nest markers */
   if (rc == BONES_OK && conflicts.n == 0) {
-    rc = record(f, worktree, "add", &pending, RAW_EXTRA, err);
-    if (rc == BONES_OK) rc = record(f, worktree, "rm", &pending, RAW_MISSING, err);
+    rc = rf_record(f, worktree, "add", &pending, RAW_EXTRA, err);
+    if (rc == BONES_OK) rc = rf_record(f, worktree, "rm", &pending, RAW_MISSING, err);
     struct rf_argv a = {0};
     if (rc == BONES_OK) {
       rf_av(&a, "pull", NULL);
-      rc = wt_sync(f, worktree, &a, err);
+      rc = rf_wt_sync(f, worktree, &a, err);
     }
     if (rc == BONES_OK) {
       rf_av(&a, "update", "--nosync", "trunk", NULL);
@@ -495,15 +483,15 @@ int rf_leaf_sync(void *repo, const char *worktree, bones_repo_change_fn fn, void
       rc = rf_fossil_ok(f, &c, &a, &r, err);
       rf_av_free(&a);
       if (rc == BONES_OK) {
-        update_conflicts(r.out, &conflicts);
+        rf_update_conflicts(r.out, &conflicts);
         rf_run_result_free(&r);
       }
     }
-    chgs_free(&pending);
-    if (rc == BONES_OK) rc = changes(f, worktree, &pending, err);
-    if (rc == BONES_OK) marked(&pending, &conflicts);
+    rf_chgs_free(&pending);
+    if (rc == BONES_OK) rc = rf_worktree_changes(f, worktree, &pending, err);
+    if (rc == BONES_OK) rf_marked(&pending, &conflicts);
   }
-  chgs_sort_unique(&conflicts);
+  rf_chgs_sort_unique(&conflicts);
   if (rc == BONES_OK && conflicts.n) {
     for (size_t i = 0; i < conflicts.n; i++)
       if (fn && fn(arg, BONES_REPO_CONFLICT, conflicts.v[i].path) != 0) break;
@@ -511,25 +499,25 @@ int rf_leaf_sync(void *repo, const char *worktree, bones_repo_change_fn fn, void
                          conflicts.n == 1 ? "" : "s", conflicts.v[0].path);
     bones_error_hint(err, "resolve them in the worktree, then sync or commit again");
   }
-  chgs_free(&pending);
-  chgs_free(&conflicts);
+  rf_chgs_free(&pending);
+  rf_chgs_free(&conflicts);
   return rc;
 }
 
 int rf_leaf_changes(void *repo, const char *worktree, bones_repo_change_fn fn, void *arg, struct bones_error *err) {
   struct rf_repo *f = repo;
-  int rc = need_worktree(worktree, err);
+  int rc = rf_need_worktree(worktree, err);
   if (rc != BONES_OK) return rc;
   struct chgs c = {0};
-  rc = changes(f, worktree, &c, err);
+  rc = rf_worktree_changes(f, worktree, &c, err);
   for (size_t i = 0; rc == BONES_OK && i < c.n; i++)
     if (fn(arg, c.v[i].kind, c.v[i].path) != 0) break;
-  chgs_free(&c);
+  rf_chgs_free(&c);
   return rc;
 }
 
 /* Keeps in c only the changes whose path is one of files. */
-static void select_files(struct chgs *c, const char *const *files, size_t nfiles) {
+void rf_select_files(struct chgs *c, const char *const *files, size_t nfiles) {
   size_t k = 0;
   for (size_t i = 0; i < c->n; i++) {
     int want = 0;
@@ -541,7 +529,7 @@ static void select_files(struct chgs *c, const char *const *files, size_t nfiles
 }
 
 /* Maps a failed `fossil commit` (no New_Version) to a result. */
-static int commit_failed(const struct rf_run_result *r, struct bones_error *err) {
+int rf_commit_failed(const struct rf_run_result *r, struct bones_error *err) {
   if (rf_said(r, "Would fork") || rf_said(r, "Might fork") || rf_said(r, "check-in race") ||
       rf_said(r, "Parent check-in locked")) {
     rf_fail(err, BONES_E_CONFLICT, "commit", r);
@@ -596,7 +584,7 @@ int rf_leaf_commit(void *repo, const char *worktree, const char *message, const 
                    const char *user, char id[BONES_REPO_ID_MAX], struct bones_error *err) {
   struct rf_repo *f = repo;
   id[0] = '\0';
-  int rc = need_worktree(worktree, err);
+  int rc = rf_need_worktree(worktree, err);
   if (rc != BONES_OK) return rc;
   if (message == NULL || *message == '\0') return bones_error_set(err, BONES_E_USAGE, "commit: empty message");
   if (!rf_text_ok(message))
@@ -605,8 +593,8 @@ int rf_leaf_commit(void *repo, const char *worktree, const char *message, const 
   for (size_t i = 0; files && i < nfiles; i++)
     if (!rf_path_ok(files[i])) return bones_error_set(err, BONES_E_USAGE, "commit: bad path '%s'", files[i]);
   struct chgs c = {0};
-  rc = changes(f, worktree, &c, err);
-  if (rc == BONES_OK && files) select_files(&c, files, nfiles);
+  rc = rf_worktree_changes(f, worktree, &c, err);
+  if (rc == BONES_OK && files) rf_select_files(&c, files, nfiles);
   for (size_t i = 0; rc == BONES_OK && i < c.n; i++)
     if (c.v[i].kind == BONES_REPO_CONFLICT) {
       rc = bones_error_set(err, BONES_E_CONFLICT, "commit: unresolved merge conflict in %s", c.v[i].path);
@@ -615,10 +603,10 @@ int rf_leaf_commit(void *repo, const char *worktree, const char *message, const 
   if (rc == BONES_OK && c.n == 0) rc = bones_error_set(err, BONES_E_REFUSED, "commit: nothing to commit");
   /* checked before fossil takes the hub's check-in lock, which a failed
    * commit would otherwise hold for lock-timeout */
-  if (rc == BONES_OK) rc = record(f, worktree, "add", &c, RAW_EXTRA, err);
-  if (rc == BONES_OK) rc = record(f, worktree, "rm", &c, RAW_MISSING, err);
+  if (rc == BONES_OK) rc = rf_record(f, worktree, "add", &c, RAW_EXTRA, err);
+  if (rc == BONES_OK) rc = rf_record(f, worktree, "rm", &c, RAW_MISSING, err);
   if (rc != BONES_OK) {
-    chgs_free(&c);
+    rf_chgs_free(&c);
     return rc;
   }
   struct rf_argv a = {0};
@@ -633,7 +621,7 @@ int rf_leaf_commit(void *repo, const char *worktree, const char *message, const 
   rc = rf_fossil(f, &call, &a, &r, err);
   rf_av_free(&a);
   if (rc != BONES_OK) {
-    chgs_free(&c);
+    rf_chgs_free(&c);
     return rc;
   }
   const char *nv = strstr(r.out, "New_Version: ");
@@ -643,24 +631,24 @@ int rf_leaf_commit(void *repo, const char *worktree, const char *message, const 
     if (n == 0 || n >= BONES_REPO_ID_MAX) rc = rf_fail(err, BONES_E_INTERNAL, "commit", &r);
     else memcpy(id, nv, n), id[n] = '\0';
   } else {
-    rc = commit_failed(&r, err);
+    rc = rf_commit_failed(&r, err);
   }
   rf_run_result_free(&r);
   if (rc == BONES_OK) rc = verify_commit(f, worktree, id, &c, err);
-  chgs_free(&c);
+  rf_chgs_free(&c);
   if (rc != BONES_OK && rc != BONES_E_UNAVAILABLE) { /* frees a check-in lock the attempt may hold */
     struct bones_error ignored;
     rf_av(&a, "pull", NULL);
-    wt_sync(f, worktree, &a, &ignored);
+    rf_wt_sync(f, worktree, &a, &ignored);
   }
   return rc;
 }
 
 int rf_leaf_push(void *repo, const char *worktree, struct bones_error *err) {
   struct rf_repo *f = repo;
-  int rc = need_worktree(worktree, err);
+  int rc = rf_need_worktree(worktree, err);
   if (rc != BONES_OK) return rc;
   struct rf_argv a = {0};
   rf_av(&a, "push", NULL);
-  return wt_sync(f, worktree, &a, err);
+  return rf_wt_sync(f, worktree, &a, err);
 }

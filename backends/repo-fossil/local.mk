@@ -7,3 +7,9 @@ libbones_builtins_la_SOURCES += \
 	backends/repo-fossil/fossil.c backends/repo-fossil/fossil.h \
 	backends/repo-fossil/run.c backends/repo-fossil/run.h
 libbones_builtins_la_SOURCES += backends/repo-fossil/hub_commit.c
+# leaf_land reads repository files directly with SQLite (the kv-sqlite
+# dependency); without it callers take the sync + commit + push path
+if BUILD_KV_SQLITE
+libbones_builtins_la_SOURCES += backends/repo-fossil/land.c backends/repo-fossil/peek.c
+endif
+libbones_builtins_la_SOURCES += backends/repo-fossil/leaf.h

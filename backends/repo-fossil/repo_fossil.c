@@ -94,4 +94,7 @@ BONES_REPO_BACKEND_EXPORT(repo_fossil) = {
     .export_files = rf_export_files,
     .leaf_clone_local = rf_leaf_clone_local,
     .hub_commit = rf_hub_commit,
+#if BONES_BUILTIN_SQLITE
+    .leaf_land = rf_leaf_land, /* reads repository files with SQLite (peek.c) */
+#endif
 };

@@ -48,6 +48,33 @@ typedef int (*bones_repo_change_fn)(void *arg, int change, const char *path);
 typedef int (*bones_repo_checkin_fn)(void *arg, const char *id, const char *user,
                                      const char *when, const char *comment);
 
+/* A pending change of a worktree (enum bones_repo_change, path), as
+ * leaf_changes reported it. */
+struct bones_repo_pending {
+  int change;
+  const char *path;
+};
+
+/* What leaf_land lands (every string borrowed for the call). */
+struct bones_repo_land {
+  const char *worktree;
+  const char *message;
+  const char *user;                         /* NULL: the clone's user */
+  const struct bones_repo_pending *pending; /* leaf_changes' report just before (or the part to commit) */
+  size_t npending;
+  int only_these;                           /* 1: commit only the pending files; 0: every pending change */
+  const char *hub_path;                     /* the hub's repository file on this host, or NULL */
+  bones_repo_change_fn conflict_fn;         /* each conflicted file ('C', path); may be NULL */
+  void *conflict_arg;
+};
+
+/* What leaf_land did. */
+struct bones_repo_landed {
+  char id[BONES_REPO_ID_MAX]; /* the new check-in ("" when none was made) */
+  int trunk_leaves;           /* open trunk leaves of the hub after the push (0: not counted, no hub_path) */
+  int merged;                 /* 1 when trunk had moved and was merged into the worktree first */
+};
+
 struct bones_repo_backend_v1 {
   uint32_t abi;  /* BONES_REPO_ABI */
   uint32_t size; /* sizeof(struct bones_repo_backend_v1) */
@@ -166,6 +193,22 @@ struct bones_repo_backend_v1 {
   int (*hub_commit)(void *repo, const char *hub_path, const char *src_dir, const char *const *files,
                     size_t nfiles, const char *const *removed, size_t nremoved, const char *user,
                     const char *message, char id[BONES_REPO_ID_MAX], struct bones_error *err);
+
+  /* Optional (NULL, or a backend built before it: callers run leaf_sync,
+   * leaf_commit, leaf_push and trunk_leaves in turn).  For a caller that
+   * holds the trunk lease: lands in->pending on trunk with as few tool
+   * calls as the backend can.  New files are added and removed ones
+   * recorded; when trunk moved since the worktree's last sync it is merged
+   * in first (as leaf_sync: conflicts go to conflict_fn, the result is
+   * BONES_E_CONFLICT, nothing is committed, the worktree keeps the markers
+   * and every edit); then one check-in is made, checked to hold exactly
+   * the pending changes, and pushed.  BONES_OK: out->id is on the hub
+   * (out->trunk_leaves counted when hub_path is given).  BONES_E_REFUSED:
+   * nothing to commit.  BONES_E_UNAVAILABLE with out->id set: the check-in
+   * is safe in the leaf but the push failed (leaf_push sends it later);
+   * with out->id empty: nothing was committed. */
+  int (*leaf_land)(void *repo, const struct bones_repo_land *in, struct bones_repo_landed *out,
+                   struct bones_error *err);
 };
 
 #ifdef __cplusplus

@@ -1,0 +1,220 @@
+/* land.c: leaf_land, a slot's changes onto trunk in as few fossil calls
+ * as it takes (repo.h).  The caller holds the trunk lease.  When the hub
+ * file is on this host, its trunk tip and the worktree's check-out are
+ * read directly (peek.c): a worktree on the tip goes straight to one
+ * `fossil commit`, whose autosync pulls, commits and pushes; only a
+ * worktree behind trunk pulls and merges first.  The check-in is then
+ * checked to hold exactly the changes, and to be on the hub. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leaf.h"
+#include "repo_fossil.h"
+#include "util.h"
+
+/* The changes to land: in->pending, with what commit must record first
+ * (new files added, removed ones deleted: both harmless when fossil has
+ * them already). */
+static void pending_to_chgs(const struct bones_repo_land *in, struct chgs *c) {
+  for (size_t i = 0; i < in->npending; i++) {
+    int k = in->pending[i].change;
+    rf_chgs_add(c, k, k == BONES_REPO_ADDED ? RAW_EXTRA : k == BONES_REPO_DELETED ? RAW_MISSING : RAW_OTHER,
+                in->pending[i].path, strlen(in->pending[i].path));
+  }
+  rf_chgs_sort_unique(c);
+}
+
+/* Reports the conflicts of c (sorted) through in->conflict_fn and
+ * returns BONES_E_CONFLICT. */
+static int report_conflicts(const struct bones_repo_land *in, struct chgs *conflicts, struct bones_error *err) {
+  rf_chgs_sort_unique(conflicts);
+  for (size_t i = 0; i < conflicts->n; i++)
+    if (in->conflict_fn && in->conflict_fn(in->conflict_arg, BONES_REPO_CONFLICT, conflicts->v[i].path) != 0) break;
+  bones_error_set(err, BONES_E_CONFLICT, "sync: %zu file%s with merge conflicts (first: %s)", conflicts->n,
+                  conflicts->n == 1 ? "" : "s", conflicts->v[0].path);
+  return bones_error_hint(err, "resolve them in the worktree, then sync or commit again");
+}
+
+/* Brings trunk's new check-ins into the worktree (pull unless pulled,
+ * then update, merging local edits) and re-reads the changes into c
+ * (only in->pending's paths when in->only_these). */
+static int merge_trunk(struct rf_repo *f, const struct bones_repo_land *in, int pulled, struct chgs *c,
+                       struct bones_error *err) {
+  struct rf_argv a = {0};
+  int rc = BONES_OK;
+  if (!pulled) {
+    rf_av(&a, "pull", NULL);
+    rc = rf_wt_sync(f, in->worktree, &a, err);
+  }
+  struct chgs conflicts = {0};
+  if (rc == BONES_OK) {
+    rf_av(&a, "update", "--nosync", "trunk", NULL);
+    struct rf_call call = {.cwd = in->worktree};
+    struct rf_run_result r;
+    rc = rf_fossil_ok(f, &call, &a, &r, err);
+    rf_av_free(&a);
+    if (rc == BONES_OK) {
+      rf_update_conflicts(r.out, &conflicts);
+      rf_run_result_free(&r);
+    }
+  }
+  if (rc == BONES_OK) {
+    rf_chgs_free(c);
+    rc = rf_worktree_changes(f, in->worktree, c, err);
+  }
+  if (rc == BONES_OK && in->only_these) {
+    const char **files = bones_xcalloc(in->npending + 1, sizeof *files);
+    for (size_t i = 0; i < in->npending; i++) files[i] = in->pending[i].path;
+    rf_select_files(c, files, in->npending);
+    free(files);
+  }
+  if (rc == BONES_OK) rf_marked(c, &conflicts);
+  if (rc == BONES_OK && conflicts.n) rc = report_conflicts(in, &conflicts, err);
+  rf_chgs_free(&conflicts);
+  return rc;
+}
+
+/* One `fossil commit` of c (autosync: it pulls first, pushes after);
+ * BONES_E_CONFLICT when trunk moved ("would fork"). */
+static int commit_once(struct rf_repo *f, const struct bones_repo_land *in, const struct chgs *c,
+                       char id[BONES_REPO_ID_MAX], struct bones_error *err) {
+  struct rf_argv a = {0};
+  rf_av(&a, "commit", "-m", in->message, "--no-warnings", "--no-prompt", "--nosign", "--ignore-oversize", NULL);
+  if (in->user && *in->user) rf_av(&a, "--user-override", in->user, NULL);
+  if (in->only_these) {
+    rf_av(&a, "--", NULL);
+    for (size_t i = 0; i < c->n; i++) rf_av_list(&a, (const char *const *)&c->v[i].path, 1);
+  }
+  struct rf_call call = {.cwd = in->worktree};
+  struct rf_run_result r;
+  int rc = rf_fossil(f, &call, &a, &r, err);
+  rf_av_free(&a);
+  if (rc != BONES_OK) return rc;
+  const char *nv = strstr(r.out, "New_Version: ");
+  if (nv) {
+    nv += strlen("New_Version: ");
+    size_t n = strspn(nv, "0123456789abcdef");
+    if (n == 0 || n >= BONES_REPO_ID_MAX) rc = rf_fail(err, BONES_E_INTERNAL, "commit", &r);
+    else memcpy(id, nv, n), id[n] = '\0';
+  } else {
+    rc = rf_commit_failed(&r, err);
+  }
+  rf_run_result_free(&r);
+  return rc;
+}
+
+struct verify {
+  const struct chgs *want;
+  unsigned char *seen; /* per want entry: 1 when the check-in has it as wanted */
+};
+
+static int verify_one(void *arg, int kind, const char *path) {
+  struct verify *v = arg;
+  for (size_t i = 0; i < v->want->n; i++)
+    if (strcmp(v->want->v[i].path, path) == 0)
+      v->seen[i] = (kind == BONES_REPO_DELETED) == (v->want->v[i].kind == BONES_REPO_DELETED);
+  return 0;
+}
+
+/* Checks that check-in id holds every change of c as it was meant (an
+ * edit or addition as content, a deletion as one): a commit that left a
+ * change out is an error, never a success. */
+static int verify_checkin(struct rf_repo *f, const char *wt, const char *id, const struct chgs *c,
+                          struct bones_error *err) {
+  struct verify v = {c, bones_xcalloc(c->n + 1, 1)};
+  int rc = rf_peek_checkin_files(f, wt, id, verify_one, &v, err);
+  if (rc != BONES_OK) rc = bones_error_prefix(err, "commit %.10s made, but it cannot be verified", id);
+  size_t missed = 0;
+  const char *first = NULL;
+  for (size_t i = 0; rc == BONES_OK && i < c->n; i++)
+    if (!v.seen[i]) {
+      if (!first) first = c->v[i].path;
+      missed++;
+    }
+  if (missed) {
+    char *shown = rf_name_escape(first);
+    rc = bones_error_set(err, BONES_E_INTERNAL, "commit %.10s left out %zu of %zu change(s) (first: %s)", id, missed,
+                         c->n, shown);
+    bones_error_hint(err, "the check-in is incomplete and was not pushed; see `fossil changes` in the worktree");
+    free(shown);
+  }
+  free(v.seen);
+  return rc;
+}
+
+/* Makes sure check-in id reached the hub: there already (commit's
+ * autosync pushed it), or pushed now; counts trunk's leaves. */
+static int confirm_pushed(struct rf_repo *f, const struct bones_repo_land *in, const char *id,
+                          struct bones_repo_landed *out, struct bones_error *err) {
+  int has = 0;
+  char tip[BONES_REPO_ID_MAX];
+  if (in->hub_path && rf_peek_has(f, in->hub_path, id, &has, err) == BONES_OK && has)
+    return rf_peek_trunk(f, in->hub_path, &out->trunk_leaves, tip, err);
+  struct rf_argv a = {0};
+  rf_av(&a, "push", NULL);
+  int rc = rf_wt_sync(f, in->worktree, &a, err);
+  if (rc == BONES_OK && in->hub_path) rc = rf_peek_trunk(f, in->hub_path, &out->trunk_leaves, tip, err);
+  return rc;
+}
+
+int rf_leaf_land(void *repo, const struct bones_repo_land *in, struct bones_repo_landed *out, struct bones_error *err) {
+  struct rf_repo *f = repo;
+  memset(out, 0, sizeof *out);
+  int rc = rf_need_worktree(in->worktree, err);
+  if (rc != BONES_OK) return rc;
+  if (in->message == NULL || *in->message == '\0') return bones_error_set(err, BONES_E_USAGE, "commit: empty message");
+  if (!rf_text_ok(in->message))
+    return bones_error_set(err, BONES_E_USAGE,
+                           "commit: the message is not valid UTF-8 or holds control characters (tab and newline are fine)");
+  for (size_t i = 0; i < in->npending; i++)
+    if (in->pending[i].path == NULL || !rf_path_ok(in->pending[i].path))
+      return bones_error_set(err, BONES_E_USAGE, "commit: bad path '%s'", in->pending[i].path ? in->pending[i].path : "");
+  struct chgs c = {0}, conflicts = {0};
+  pending_to_chgs(in, &c);
+  rf_marked(&c, &conflicts);
+  if (conflicts.n) rc = report_conflicts(in, &conflicts, err); /* merging again would nest markers */
+  rf_chgs_free(&conflicts);
+  if (rc == BONES_OK && c.n == 0) rc = bones_error_set(err, BONES_E_REFUSED, "commit: nothing to commit");
+  if (rc == BONES_OK) rc = rf_record(f, in->worktree, "add", &c, RAW_EXTRA, err);
+  if (rc == BONES_OK) rc = rf_record(f, in->worktree, "rm", &c, RAW_MISSING, err);
+  /* behind trunk? (unknown without the hub file: commit's "would fork" tells) */
+  int behind = 0;
+  if (rc == BONES_OK && in->hub_path) {
+    char tip[BONES_REPO_ID_MAX], cur[BONES_REPO_ID_MAX];
+    int leaves = 0;
+    struct bones_error perr;
+    behind = rf_peek_trunk(f, in->hub_path, &leaves, tip, &perr) != BONES_OK ||
+             rf_peek_checkout(f, in->worktree, cur, &perr) != BONES_OK || strcmp(tip, cur) != 0;
+  }
+  int committed = 0, pulled = 0;
+  for (int attempt = 0; rc == BONES_OK && !committed && attempt < 3; attempt++) {
+    if (behind) {
+      rc = merge_trunk(f, in, pulled, &c, err);
+      out->merged = 1;
+      if (rc == BONES_OK && c.n == 0)
+        rc = bones_error_set(err, BONES_E_REFUSED, "commit: nothing to commit (trunk already has these changes)");
+      if (rc != BONES_OK) break;
+    }
+    rc = commit_once(f, in, &c, out->id, err);
+    if (rc == BONES_OK) committed = 1;
+    else if (rc == BONES_E_CONFLICT) rc = BONES_OK, behind = 1, pulled = 1; /* would fork: it pulled */
+  }
+  if (rc == BONES_OK && !committed) {
+    rc = bones_error_set(err, BONES_E_CONFLICT, "commit: trunk kept moving (3 attempts)");
+    bones_error_hint(err, "another writer bypasses the trunk lease; commit again");
+  }
+  if (rc == BONES_OK) rc = verify_checkin(f, in->worktree, out->id, &c, err);
+  if (rc == BONES_OK) rc = confirm_pushed(f, in, out->id, out, err);
+  else if (rc != BONES_E_UNAVAILABLE && !committed) { /* frees a check-in lock the attempt may hold */
+    struct bones_error ignored;
+    struct rf_argv a = {0};
+    rf_av(&a, "pull", NULL);
+    rf_wt_sync(f, in->worktree, &a, &ignored);
+  }
+  if (rc != BONES_OK && !committed) out->id[0] = '\0';
+  rf_chgs_free(&c);
+  return rc;
+}
