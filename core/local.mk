@@ -20,7 +20,7 @@ libbones_la_SOURCES = \
 	core/events.c core/events.h \
 	core/tasks.c core/tasks.h \
 	core/sessions.c core/sessions.h \
-	core/trunk.c core/trunk.h \
+	core/trunk.c core/trunk_gate.c core/trunk.h \
 	core/swarm.h core/swarm_join.c core/swarm_commit.c core/swarm_close.c
 libbones_la_SOURCES += core/down.c core/down.h core/doctor.c core/doctor.h
 libbones_la_CFLAGS = $(AM_CFLAGS)
@@ -40,7 +40,7 @@ libbones_builtins_la_LIBADD =
 bin_PROGRAMS += bones
 bones_SOURCES = core/main.c
 bones_LDADD = libbones_builtins.la libbones.la $(JANSSON_LIBS)
-libbones_la_SOURCES += core/agent.c core/agent.h core/presence.c core/presence.h \
+libbones_la_SOURCES += core/agent.c core/agent.h core/presence.c core/presence_lazy.c core/presence.h \
 	core/holds.c core/holds.h core/holds_int.h core/holds_key.c core/holds_query.c
 libbones_la_SOURCES += core/apply.c core/apply.h core/apply_int.h core/apply_check.c
 libbones_la_SOURCES += core/coord.c core/coord.h core/coord_barrier.c core/coord_handoff.c core/coord_broadcast.c

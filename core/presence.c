@@ -150,6 +150,7 @@ int bones_presence_list(bones_kv *kv, json_t **agents, struct bones_error *err) 
 
 int bones_presence_remove(bones_kv *kv, const char *agent, struct bones_error *err) {
   if (bones_agent_check(agent, err) != BONES_OK) return BONES_E_USAGE;
+  bones_presence_forget(kv, agent); /* the next verb writes presence again */
   char key[96];
   bones_kv_bucket *b = NULL;
   int rc = presence_bucket(kv, 0, &b, err);

@@ -21,6 +21,18 @@
  * shell).  slot may be NULL. */
 int bones_presence_touch(bones_kv *kv, const char *agent, const char *slot, pid_t pid, struct bones_error *err);
 
+/* bones_presence_touch (no pid), skipped when this user touched the same
+ * agent with the same slot on the same substrate less than half a
+ * heartbeat ago (a stamp under ~/.bones/presence/, 0600 in a 0700 dir,
+ * named by a hash of the substrate URL and the agent): the verbs an agent
+ * runs in a tight loop write presence about once per heartbeat, not once
+ * per call.  BONES_OK when skipped. */
+int bones_presence_touch_lazy(bones_kv *kv, const char *agent, const char *slot, struct bones_error *err);
+
+/* Drops the stamp of bones_presence_touch_lazy for agent on kv, so the
+ * next lazy touch writes. */
+void bones_presence_forget(bones_kv *kv, const char *agent);
+
 /* 1 when agent has a live presence record, 0 when not; -1 and err on a
  * substrate error. */
 int bones_presence_live(bones_kv *kv, const char *agent, struct bones_error *err);

@@ -270,9 +270,12 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
     }
   }
   uint64_t lease_rev = 0;
-  int leased = 0;
+  int leased = 0, gate = -1;
   if (rc == BONES_OK) {
-    rc = bones_trunk_lease_take(s->kv, agent, BONES_TRUNK_LEASE_MS, o->wait_ms ? o->wait_ms : 300000, &lease_rev, err);
+    int64_t wait = o->wait_ms ? o->wait_ms : 300000, t0 = bones_monotonic_ms();
+    bones_trunk_gate_enter(s->root, wait, &gate); /* this host's committers queue here, not at the substrate */
+    wait -= bones_monotonic_ms() - t0;
+    rc = bones_trunk_lease_take(s->kv, agent, BONES_TRUNK_LEASE_MS, wait > 1 ? wait : 1, &lease_rev, err);
     leased = rc == BONES_OK;
   }
   json_t *conflicts = json_array();
@@ -294,6 +297,7 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
               "expires (%d s after it was taken)\n",
               rerr.message, BONES_TRUNK_LEASE_MS / 1000);
   }
+  bones_trunk_gate_leave(gate);
   if (rc == BONES_OK) {
     struct bones_error rerr;
     if (renew_slot(s, o->slot, sessions, 1, NULL, &rerr) != BONES_OK) {

@@ -278,6 +278,14 @@ static int on_prefix(void *arg, const char *key, const void *value, size_t len, 
   return json_array_size(st->matches) > 8;
 }
 
+char *bones_task_whole_id(const char *id_or_prefix) {
+  if (id_or_prefix == NULL) return NULL;
+  char *id = strncmp(id_or_prefix, "t-", 2) == 0 ? bones_xstrdup(id_or_prefix) : bones_xasprintf("t-%s", id_or_prefix);
+  if (strlen(id) == 10 && bones_kv_key_valid(id)) return id;
+  free(id);
+  return NULL;
+}
+
 int bones_task_resolve(struct bones_tasks *t, const char *id_or_prefix, char **id, struct bones_error *err) {
   *id = NULL;
   if (id_or_prefix == NULL || *id_or_prefix == '\0') return bones_error_set(err, BONES_E_USAGE, "no task id given");

@@ -50,6 +50,12 @@ int bones_task_create(struct bones_tasks *t, const struct bones_task_spec *spec,
  * several match.  *id is malloc'd. */
 int bones_task_resolve(struct bones_tasks *t, const char *id_or_prefix, char **id, struct bones_error *err);
 
+/* id_or_prefix as a whole task id ("t-" added) when it has an id's full
+ * length, unread: for an operation that reads the task anyway and says
+ * "no task ..." when it is absent (one round trip less than resolve).
+ * NULL when it is shorter or not a valid key (resolve it).  malloc'd. */
+char *bones_task_whole_id(const char *id_or_prefix);
+
 /* The record of id: BONES_E_NOTFOUND, BONES_E_CORRUPT ("corrupt record
  * bones-tasks/<id>: ..."). */
 int bones_task_get(struct bones_tasks *t, const char *id, json_t **task, struct bones_error *err);

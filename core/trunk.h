@@ -40,6 +40,20 @@ struct bones_trunk_lease {
  * free or held; the substrate's error otherwise. */
 int bones_trunk_lease_look(bones_kv *kv, struct bones_trunk_lease *out, struct bones_error *err);
 
+/* This host's queue in front of the lease (trunk_gate.c): committers of
+ * the workspace at root take an exclusive flock on .bones/trunk.gate
+ * before they ask the substrate, so while one of them holds the lease the
+ * others wait in the kernel instead of polling the substrate (a hundred
+ * pollers eat the CPU the holder needs).  Waits up to min(wait_ms,
+ * BONES_TRUNK_LEASE_MS): a holder that hangs is passed by after one lease
+ * period, as the lease itself would be.  Returns 1 with *fd to hand to
+ * bones_trunk_gate_leave (not inherited by programs started meanwhile),
+ * 0 when the gate was not taken (busy past the wait, or no file): the
+ * lease alone still excludes. */
+int bones_trunk_gate_enter(const char *root, int64_t wait_ms, int *fd);
+/* Leaves the gate taken by bones_trunk_gate_enter (fd -1: nothing). */
+void bones_trunk_gate_leave(int fd);
+
 /* Releases the lease taken at rev.  BONES_E_CONFLICT when it was taken
  * over meanwhile (ours had expired). */
 int bones_trunk_lease_release(bones_kv *kv, uint64_t rev, struct bones_error *err);

@@ -138,8 +138,10 @@ static int kv_bucket_open(void *conn, const char *name, const struct bones_kv_bu
                            k->url.safe, name, ttl_text((int64_t)ttl, a, sizeof a),
                            ttl_text(want_ttl, b2, sizeof b2));
   }
-  if (create) {
-    /* register the name for buckets() (idempotent; repairs a lost SADD) */
+  if (create && status == 2) {
+    /* just made: register the name for buckets() (a separate command: the
+     * registry key is in another hash slot; a process killed between the
+     * two leaves the bucket intact but unlisted by buckets()) */
     const char *sadd[3] = {"SADD", KVR_REGISTRY, name};
     redisReply *s = NULL;
     rc = kvr_command(k, 3, sadd, NULL, KVR_RETRY, &s, what, err);

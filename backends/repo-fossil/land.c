@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "leaf.h"
 #include "repo_fossil.h"
@@ -25,6 +26,34 @@ static void pending_to_chgs(const struct bones_repo_land *in, struct chgs *c) {
                 in->pending[i].path, strlen(in->pending[i].path));
   }
   rf_chgs_sort_unique(c);
+}
+
+#define LOCKED_TRIES 6 /* a hub busy with other writers (joins adding users, pushes) */
+
+/* 1 when err says a repository database was locked: another process
+ * was writing it; another try a little later goes through. */
+static int db_locked(const struct bones_error *err) {
+  return strstr(err->message, "database is locked") != NULL || strstr(err->message, "database is busy") != NULL;
+}
+
+/* Sleeps before try number `tries` (1, 2, ...) after a locked database. */
+static void locked_pause(int tries) {
+  struct timespec ts = {0, 40000000L * tries};
+  nanosleep(&ts, NULL);
+}
+
+/* `fossil verb` (pull or push) in the worktree, tried again while the
+ * hub's database is locked. */
+static int sync_verb(struct rf_repo *f, const char *wt, const char *verb, struct bones_error *err) {
+  int rc;
+  for (int tries = 1;; tries++) {
+    struct rf_argv a = {0};
+    rf_av(&a, verb, NULL);
+    rc = rf_wt_sync(f, wt, &a, err);
+    if (rc == BONES_OK || !db_locked(err) || tries == LOCKED_TRIES) break;
+    locked_pause(tries);
+  }
+  return rc;
 }
 
 /* Reports the conflicts of c (sorted) through in->conflict_fn and
@@ -44,11 +73,7 @@ static int report_conflicts(const struct bones_repo_land *in, struct chgs *confl
 static int merge_trunk(struct rf_repo *f, const struct bones_repo_land *in, int pulled, struct chgs *c,
                        struct bones_error *err) {
   struct rf_argv a = {0};
-  int rc = BONES_OK;
-  if (!pulled) {
-    rf_av(&a, "pull", NULL);
-    rc = rf_wt_sync(f, in->worktree, &a, err);
-  }
+  int rc = pulled ? BONES_OK : sync_verb(f, in->worktree, "pull", err);
   struct chgs conflicts = {0};
   if (rc == BONES_OK) {
     rf_av(&a, "update", "--nosync", "trunk", NULL);
@@ -153,9 +178,7 @@ static int confirm_pushed(struct rf_repo *f, const struct bones_repo_land *in, c
   char tip[BONES_REPO_ID_MAX];
   if (in->hub_path && rf_peek_has(f, in->hub_path, id, &has, err) == BONES_OK && has)
     return rf_peek_trunk(f, in->hub_path, &out->trunk_leaves, tip, err);
-  struct rf_argv a = {0};
-  rf_av(&a, "push", NULL);
-  int rc = rf_wt_sync(f, in->worktree, &a, err);
+  int rc = sync_verb(f, in->worktree, "push", err);
   if (rc == BONES_OK && in->hub_path) rc = rf_peek_trunk(f, in->hub_path, &out->trunk_leaves, tip, err);
   return rc;
 }
@@ -189,7 +212,7 @@ int rf_leaf_land(void *repo, const struct bones_repo_land *in, struct bones_repo
     behind = rf_peek_trunk(f, in->hub_path, &leaves, tip, &perr) != BONES_OK ||
              rf_peek_checkout(f, in->worktree, cur, &perr) != BONES_OK || strcmp(tip, cur) != 0;
   }
-  int committed = 0, pulled = 0;
+  int committed = 0, pulled = 0, locked = 0;
   for (int attempt = 0; rc == BONES_OK && !committed && attempt < 3; attempt++) {
     if (behind) {
       rc = merge_trunk(f, in, pulled, &c, err);
@@ -199,6 +222,11 @@ int rf_leaf_land(void *repo, const struct bones_repo_land *in, struct bones_repo
       if (rc != BONES_OK) break;
     }
     rc = commit_once(f, in, &c, out->id, err);
+    if (rc != BONES_OK && db_locked(err) && ++locked < LOCKED_TRIES) { /* its autosync pull met a busy hub */
+      locked_pause(locked);
+      rc = BONES_OK, attempt--;
+      continue;
+    }
     if (rc == BONES_OK) committed = 1;
     else if (rc == BONES_E_CONFLICT) rc = BONES_OK, behind = 1, pulled = 1; /* would fork: it pulled */
   }

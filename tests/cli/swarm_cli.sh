@@ -142,6 +142,26 @@ echo "h's edit" > "$(wt h)/held.txt"
 tap_run "the holder commits it" b swarm commit --slot h -m held
 rm "$(wt b)/held.txt" && (cd "$(wt b)" && HOME=$TAP_TMPDIR/fhome "$FOSSIL" revert held.txt >/dev/null 2>&1)
 
+# the trunk gate: this host's committers queue on .bones/trunk.gate (an
+# flock) instead of polling the substrate; it is never needed for
+# correctness: one held past --wait is passed by, the lease still excludes
+gate=$w/.bones/trunk.gate
+tap_is "$(stat -c %a "$gate" 2>/dev/null)" "600" ".bones/trunk.gate exists, mode 0600"
+if command -v flock >/dev/null 2>&1; then
+  echo "past the gate" >> "$(wt h)/held.txt"
+  flock "$gate" sleep 3 &
+  gate_pid=$!
+  sleep 0.3
+  t0=$(date +%s%N)
+  tap_run "a commit while another process holds the gate, --wait 1s" b swarm commit --slot h -m "past the gate" --wait 1s
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  [ "$ms" -ge 900 ] && [ "$ms" -lt 2900 ]; tap_check $? "it queued at the gate for its --wait, then went through ($ms ms)"
+  tap_is "$(trunk_file held.txt | tail -n 1)" "past the gate" "and landed"
+  kill "$gate_pid" 2>/dev/null; wait "$gate_pid" 2>/dev/null
+else
+  for d in "commit past a held gate" "queued for its --wait" "and landed"; do tap_skip "flock(1) not installed" "$d"; done
+fi
+
 # status, cwd, heartbeat --json
 tap_run "status --json" b --json swarm status
 tap_like "$TAP_OUT" '^\{"schema":"bones.swarm.status/v1","data":\{"sessions":\[' "status schema"

@@ -51,6 +51,8 @@ void concurrent_commits_stay_linear(void **state);
 void hung_or_dead_hub_is_unavailable(void **state);
 void a_fork_is_detected(void **state);
 void missing_fossil_is_unavailable(void **state);
+/* Case of test_land.c. */
+void leaf_land_lands_merges_and_refuses(void **state);
 /* Case of test_hub_commit.c. */
 void hub_commit_writes_trunk(void **state);
 

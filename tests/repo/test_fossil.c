@@ -338,6 +338,7 @@ int main(void) {
       cmocka_unit_test(a_fork_is_detected),
       cmocka_unit_test(missing_fossil_is_unavailable),
       cmocka_unit_test(hub_commit_writes_trunk),
+      cmocka_unit_test(leaf_land_lands_merges_and_refuses), /* last: it moves trunk the others check */
   };
   return cmocka_run_group_tests_name("repo-fossil", tests, setup, teardown);
 }

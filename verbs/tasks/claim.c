@@ -57,7 +57,8 @@ static int run_op(struct bones_ctx *ctx, int argc, char **argv, enum claim_op op
   json_t *task = NULL;
   int wrote = 1;
   int rc = tasks_open(ctx, &t, NULL, &err);
-  if (rc == BONES_OK) rc = tasks_resolve(t, argv[optind], &id, &err);
+  /* a whole id is read once, by the operation itself */
+  if (rc == BONES_OK && (id = bones_task_whole_id(argv[optind])) == NULL) rc = tasks_resolve(t, argv[optind], &id, &err);
   if (rc == BONES_OK) {
     if (op == OP_CLAIM) rc = bones_task_claim(t, id, ttl, takeover, &task, &wrote, &err);
     else if (op == OP_RENEW) rc = bones_task_renew(t, id, ttl, &task, &err);

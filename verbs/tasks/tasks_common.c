@@ -24,7 +24,7 @@ int tasks_open(struct bones_ctx *ctx, struct bones_tasks **t, char **agent_out, 
   rc = bones_agent_resolve(bones_ctx_workspace(ctx), NULL, &agent, &slot, &src, err);
   if (rc != BONES_OK) return rc;
   struct bones_error perr;
-  bones_presence_touch(kv, agent, slot, 0, &perr); /* best effort: a heartbeat */
+  bones_presence_touch_lazy(kv, agent, slot, &perr); /* best effort: a heartbeat, at most one per half heartbeat */
   if (slot) bones_session_touch(kv, slot, &perr);  /* a verb run as the slot renews its session lease */
   free(slot);
   rc = bones_tasks_open(kv, agent, t, err);
