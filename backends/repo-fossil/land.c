@@ -67,36 +67,75 @@ static int report_conflicts(const struct bones_repo_land *in, struct chgs *confl
   return bones_error_hint(err, "resolve them in the worktree, then sync or commit again");
 }
 
-/* Brings trunk's new check-ins into the worktree (pull unless pulled,
- * then update, merging local edits) and re-reads the changes into c
- * (only in->pending's paths when in->only_these). */
+/* 1 when `fossil update`'s report out names a path of c (merged into,
+ * conflicted, removed...): the pending changes must be read again.
+ * Files it only brought from trunk are not pending ones. */
+static int touches_pending(const char *out, const struct chgs *c) {
+  for (const char *p = out; *p;) {
+    size_t n = strcspn(p, "\r\n");
+    if (n >= 3 && strncmp(p, "---", 3) == 0) break; /* the summary follows */
+    for (size_t i = 0; i < c->n; i++) {
+      size_t pl = strlen(c->v[i].path);
+      /* "VERB path" or "VERB path - why" or "***** N merge conflicts in path" */
+      for (const char *q = p; q + pl <= p + n; q++)
+        if (memcmp(q, c->v[i].path, pl) == 0 && q > p && q[-1] == ' ' &&
+            (q + pl == p + n || q[pl] == ' '))
+          return 1;
+    }
+    p += n;
+    while (*p == '\r' || *p == '\n') p++;
+  }
+  return 0;
+}
+
+/* `fossil update trunk` in the worktree; its autosync pulls first unless
+ * pulled (then --nosync).  A failed pull (the reasons are on stderr) is
+ * mapped as for a sync; a hub database that is locked is tried again. */
+static int update_trunk(struct rf_repo *f, const char *wt, int pulled, struct rf_run_result *r,
+                        struct bones_error *err) {
+  int rc;
+  for (int tries = 1;; tries++) {
+    struct rf_argv a = {0};
+    rf_av(&a, "update", pulled ? "--nosync" : "trunk", pulled ? "trunk" : NULL, NULL);
+    struct rf_call call = {.cwd = wt};
+    rc = rf_fossil(f, &call, &a, r, err);
+    rf_av_free(&a);
+    if (rc != BONES_OK || r->status == 0) return rc;
+    char none[1] = "";
+    struct rf_run_result why = {r->status, none, 0, r->err, r->err_len}; /* stdout names files: not searched */
+    rc = rf_sync_check("update", &why, err);
+    rf_run_result_free(r);
+    if (rc == BONES_OK) rc = bones_error_set(err, BONES_E_INTERNAL, "fossil update failed");
+    if (!db_locked(err) || tries == LOCKED_TRIES) return rc;
+    locked_pause(tries);
+  }
+}
+
+/* Brings trunk's new check-ins into the worktree (update, merging local
+ * edits; pulling first unless pulled) and, when the update touched a
+ * pending file, reads the changes into c again (only in->pending's paths
+ * when in->only_these). */
 static int merge_trunk(struct rf_repo *f, const struct bones_repo_land *in, int pulled, struct chgs *c,
                        struct bones_error *err) {
-  struct rf_argv a = {0};
-  int rc = pulled ? BONES_OK : sync_verb(f, in->worktree, "pull", err);
   struct chgs conflicts = {0};
+  struct rf_run_result r;
+  int rc = update_trunk(f, in->worktree, pulled, &r, err), reread = 0;
   if (rc == BONES_OK) {
-    rf_av(&a, "update", "--nosync", "trunk", NULL);
-    struct rf_call call = {.cwd = in->worktree};
-    struct rf_run_result r;
-    rc = rf_fossil_ok(f, &call, &a, &r, err);
-    rf_av_free(&a);
-    if (rc == BONES_OK) {
-      rf_update_conflicts(r.out, &conflicts);
-      rf_run_result_free(&r);
-    }
+    rf_update_conflicts(r.out, &conflicts);
+    reread = touches_pending(r.out, c);
+    rf_run_result_free(&r);
   }
-  if (rc == BONES_OK) {
+  if (rc == BONES_OK && reread) {
     rf_chgs_free(c);
     rc = rf_worktree_changes(f, in->worktree, c, err);
+    if (rc == BONES_OK && in->only_these) {
+      const char **files = bones_xcalloc(in->npending + 1, sizeof *files);
+      for (size_t i = 0; i < in->npending; i++) files[i] = in->pending[i].path;
+      rf_select_files(c, files, in->npending);
+      free(files);
+    }
+    if (rc == BONES_OK) rf_marked(c, &conflicts);
   }
-  if (rc == BONES_OK && in->only_these) {
-    const char **files = bones_xcalloc(in->npending + 1, sizeof *files);
-    for (size_t i = 0; i < in->npending; i++) files[i] = in->pending[i].path;
-    rf_select_files(c, files, in->npending);
-    free(files);
-  }
-  if (rc == BONES_OK) rf_marked(c, &conflicts);
   if (rc == BONES_OK && conflicts.n) rc = report_conflicts(in, &conflicts, err);
   rf_chgs_free(&conflicts);
   return rc;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "suite.h"
 #include "util.h"
@@ -134,6 +136,28 @@ void leaf_land_lands_merges_and_refuses(void **state) {
   EXPECT(land(T.wt_b, NULL, "b: nothing", T.hub, &out, &conflicts, &err), BONES_E_REFUSED, err);
   assert_string_equal(out.id, "");
   EXPECT(land(T.wt_a, "y.txt", "a: y", T.hub, &out, &conflicts, &err), BONES_OK, err);
+  /* the hub down: on the tip (commit's own pull fails) and behind (the
+   * update's pull fails): unavailable, nothing committed, nothing lost */
+  if (T.server > 0) {
+    kill(T.server, SIGTERM);
+    waitpid(T.server, NULL, 0);
+    T.server = 0;
+  }
+  char *tip = bones_xstrdup(head_id());
+  fx_write(T.wt_a, "down-a.txt", "a\n", 0644);
+  EXPECT(land(T.wt_a, NULL, "a: hub down", T.hub, &out, &conflicts, &err), BONES_E_UNAVAILABLE, err);
+  assert_string_equal(out.id, "");
+  assert_string_equal(changes_of(T.wt_a), "A down-a.txt");
+  fx_write(T.wt_b, "down-b.txt", "b\n", 0644);
+  EXPECT(land(T.wt_b, NULL, "b: hub down", T.hub, &out, &conflicts, &err), BONES_E_UNAVAILABLE, err);
+  assert_string_equal(out.id, "");
+  assert_string_equal(changes_of(T.wt_b), "A down-b.txt");
+  assert_string_equal(head_id(), tip);
+  serve();
+  EXPECT(land(T.wt_b, NULL, "b: hub back", T.hub, &out, &conflicts, &err), BONES_OK, err);
+  assert_int_equal(out.merged, 1);
+  assert_string_equal(changes_of(T.wt_b), "");
+  free(tip);
   free((char *)before);
   free(after_b);
   fx_list_reset(&conflicts);
