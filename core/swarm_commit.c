@@ -277,6 +277,16 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
     wait -= bones_monotonic_ms() - t0;
     rc = bones_trunk_lease_take(s->kv, agent, BONES_TRUNK_LEASE_MS, wait > 1 ? wait : 1, &lease_rev, err);
     leased = rc == BONES_OK;
+    struct bones_trunk_lease l;
+    struct bones_error lerr;
+    if (rc == BONES_E_CONFLICT && bones_trunk_lease_look(s->kv, &l, &lerr) == BONES_OK) { /* say the whole wait */
+      bones_error_set(err, BONES_E_CONFLICT, "the trunk is busy: %s holds the trunk lease (waited %lld ms)",
+                      l.held ? l.holder : "another commit of this host", (long long)(bones_monotonic_ms() - t0));
+      bones_error_hint(err,
+                       "retry; a holder that died on this host is taken over once the programs it started are gone, "
+                       "one elsewhere expires within %d s",
+                       BONES_TRUNK_LEASE_MS / 1000);
+    }
   }
   json_t *conflicts = json_array();
   char checkin[BONES_REPO_ID_MAX] = "";
