@@ -141,35 +141,6 @@ static int merge_trunk(struct rf_repo *f, const struct bones_repo_land *in, int 
   return rc;
 }
 
-/* One `fossil commit` of c (autosync: it pulls first, pushes after);
- * BONES_E_CONFLICT when trunk moved ("would fork"). */
-static int commit_once(struct rf_repo *f, const struct bones_repo_land *in, const struct chgs *c,
-                       char id[BONES_REPO_ID_MAX], struct bones_error *err) {
-  struct rf_argv a = {0};
-  rf_av(&a, "commit", "-m", in->message, "--no-warnings", "--no-prompt", "--nosign", "--ignore-oversize", NULL);
-  if (in->user && *in->user) rf_av(&a, "--user-override", in->user, NULL);
-  if (in->only_these) {
-    rf_av(&a, "--", NULL);
-    for (size_t i = 0; i < c->n; i++) rf_av_list(&a, (const char *const *)&c->v[i].path, 1);
-  }
-  struct rf_call call = {.cwd = in->worktree};
-  struct rf_run_result r;
-  int rc = rf_fossil(f, &call, &a, &r, err);
-  rf_av_free(&a);
-  if (rc != BONES_OK) return rc;
-  const char *nv = strstr(r.out, "New_Version: ");
-  if (nv) {
-    nv += strlen("New_Version: ");
-    size_t n = strspn(nv, "0123456789abcdef");
-    if (n == 0 || n >= BONES_REPO_ID_MAX) rc = rf_fail(err, BONES_E_INTERNAL, "commit", &r);
-    else memcpy(id, nv, n), id[n] = '\0';
-  } else {
-    rc = rf_commit_failed(&r, err);
-  }
-  rf_run_result_free(&r);
-  return rc;
-}
-
 struct verify {
   const struct chgs *want;
   unsigned char *seen; /* per want entry: 1 when the check-in has it as wanted */
@@ -198,13 +169,7 @@ static int verify_checkin(struct rf_repo *f, const char *wt, const char *id, con
       if (!first) first = c->v[i].path;
       missed++;
     }
-  if (missed) {
-    char *shown = rf_name_escape(first);
-    rc = bones_error_set(err, BONES_E_INTERNAL, "commit %.10s left out %zu of %zu change(s) (first: %s)", id, missed,
-                         c->n, shown);
-    bones_error_hint(err, "the check-in is incomplete and was not pushed; see `fossil changes` in the worktree");
-    free(shown);
-  }
+  if (missed) rc = rf_left_out(id, missed, c->n, first, err);
   free(v.seen);
   return rc;
 }
@@ -260,7 +225,7 @@ int rf_leaf_land(void *repo, const struct bones_repo_land *in, struct bones_repo
         rc = bones_error_set(err, BONES_E_REFUSED, "commit: nothing to commit (trunk already has these changes)");
       if (rc != BONES_OK) break;
     }
-    rc = commit_once(f, in, &c, out->id, err);
+    rc = rf_commit_run(f, in->worktree, in->message, in->user, &c, in->only_these, out->id, err);
     if (rc != BONES_OK && db_locked(err) && ++locked < LOCKED_TRIES) { /* its autosync pull met a busy hub */
       locked_pause(locked);
       rc = BONES_OK, attempt--;

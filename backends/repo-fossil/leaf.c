@@ -544,6 +544,16 @@ int rf_commit_failed(const struct rf_run_result *r, struct bones_error *err) {
   return rc != BONES_OK ? rc : rf_fail(err, BONES_E_INTERNAL, "commit", r);
 }
 
+int rf_left_out(const char *id, size_t missed, size_t total, const char *first, struct bones_error *err) {
+  char *shown = rf_name_escape(first);
+  bones_error_set(err, BONES_E_INTERNAL, "commit %.10s left out %zu of %zu change(s) (first: %s)", id, missed, total,
+                  shown);
+  bones_error_hint(err, "the check-in may be on trunk without them; they stay pending in the worktree (see `fossil "
+                        "changes` there): commit again");
+  free(shown);
+  return BONES_E_INTERNAL;
+}
+
 /* Checks that check-in id (in the worktree's leaf) holds every added or
  * edited file of c and none of its deleted ones: a commit that left a
  * change out is an error, never a success. */
@@ -569,14 +579,36 @@ static int verify_commit(struct rf_repo *f, const char *wt, const char *id, cons
       missed++;
     }
   }
-  if (missed) {
-    char *shown = rf_name_escape(first);
-    rc = bones_error_set(err, BONES_E_INTERNAL, "commit %.10s left out %zu of %zu change(s) (first: %s)", id, missed,
-                         c->n, shown);
-    bones_error_hint(err, "the check-in is incomplete and was not pushed; see `fossil changes` in the worktree");
-    free(shown);
-  }
+  if (missed) rc = rf_left_out(id, missed, c->n, first, err);
   json_decref(rows);
+  return rc;
+}
+
+int rf_commit_run(struct rf_repo *f, const char *wt, const char *message, const char *user, const struct chgs *c,
+                  int only_these, char id[BONES_REPO_ID_MAX], struct bones_error *err) {
+  id[0] = '\0';
+  struct rf_argv a = {0};
+  rf_av(&a, "commit", "-m", message, "--no-warnings", "--no-prompt", "--nosign", "--ignore-oversize", NULL);
+  if (user && *user) rf_av(&a, "--user-override", user, NULL);
+  if (only_these) {
+    rf_av(&a, "--", NULL);
+    for (size_t i = 0; i < c->n; i++) rf_av_list(&a, (const char *const *)&c->v[i].path, 1);
+  }
+  struct rf_call call = {.cwd = wt};
+  struct rf_run_result r;
+  int rc = rf_fossil(f, &call, &a, &r, err);
+  rf_av_free(&a);
+  if (rc != BONES_OK) return rc;
+  const char *nv = strstr(r.out, "New_Version: ");
+  if (nv) {
+    nv += strlen("New_Version: ");
+    size_t n = strspn(nv, "0123456789abcdef");
+    if (n == 0 || n >= BONES_REPO_ID_MAX) rc = rf_fail(err, BONES_E_INTERNAL, "commit", &r);
+    else memcpy(id, nv, n), id[n] = '\0';
+  } else {
+    rc = rf_commit_failed(&r, err);
+  }
+  rf_run_result_free(&r);
   return rc;
 }
 
@@ -609,35 +641,12 @@ int rf_leaf_commit(void *repo, const char *worktree, const char *message, const 
     rf_chgs_free(&c);
     return rc;
   }
-  struct rf_argv a = {0};
-  rf_av(&a, "commit", "-m", message, "--no-warnings", "--no-prompt", "--nosign", "--ignore-oversize", NULL);
-  if (user && *user) rf_av(&a, "--user-override", user, NULL);
-  if (files) {
-    rf_av(&a, "--", NULL);
-    for (size_t i = 0; i < c.n; i++) rf_av_list(&a, (const char *const *)&c.v[i].path, 1);
-  }
-  struct rf_call call = {.cwd = worktree};
-  struct rf_run_result r;
-  rc = rf_fossil(f, &call, &a, &r, err);
-  rf_av_free(&a);
-  if (rc != BONES_OK) {
-    rf_chgs_free(&c);
-    return rc;
-  }
-  const char *nv = strstr(r.out, "New_Version: ");
-  if (nv) {
-    nv += strlen("New_Version: ");
-    size_t n = strspn(nv, "0123456789abcdef");
-    if (n == 0 || n >= BONES_REPO_ID_MAX) rc = rf_fail(err, BONES_E_INTERNAL, "commit", &r);
-    else memcpy(id, nv, n), id[n] = '\0';
-  } else {
-    rc = rf_commit_failed(&r, err);
-  }
-  rf_run_result_free(&r);
+  rc = rf_commit_run(f, worktree, message, user, &c, files != NULL, id, err);
   if (rc == BONES_OK) rc = verify_commit(f, worktree, id, &c, err);
   rf_chgs_free(&c);
   if (rc != BONES_OK && rc != BONES_E_UNAVAILABLE) { /* frees a check-in lock the attempt may hold */
     struct bones_error ignored;
+    struct rf_argv a = {0};
     rf_av(&a, "pull", NULL);
     rf_wt_sync(f, worktree, &a, &ignored);
   }

@@ -50,6 +50,15 @@ int rf_wt_run(struct rf_repo *f, const char *wt, struct rf_argv *a, struct bones
 /* Runs a command that talks to the hub in wt and checks its output
  * (rf_sync_check); frees a. */
 int rf_wt_sync(struct rf_repo *f, const char *wt, struct rf_argv *a, struct bones_error *err);
+/* One `fossil commit -m message` in wt as user (NULL: the clone's), of
+ * c's files when only_these, else of every pending change; id gets the
+ * new check-in ("" when none).  BONES_E_CONFLICT when trunk moved ("would
+ * fork") or markers remain; rf_commit_failed's mapping otherwise. */
+int rf_commit_run(struct rf_repo *f, const char *wt, const char *message, const char *user, const struct chgs *c,
+                  int only_these, char id[BONES_REPO_ID_MAX], struct bones_error *err);
+/* Sets err for a check-in id that left out missed of total changes
+ * (first names one); returns BONES_E_INTERNAL. */
+int rf_left_out(const char *id, size_t missed, size_t total, const char *first, struct bones_error *err);
 /* Maps a failed `fossil commit` (no New_Version in r) to a result. */
 int rf_commit_failed(const struct rf_run_result *r, struct bones_error *err);
 
