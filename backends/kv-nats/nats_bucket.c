@@ -133,7 +133,9 @@ static int create_bucket(struct kvn_conn *c, const char *name, const struct bone
   kc.TTL = ttl * NS_PER_MS;
   kc.MaxValueSize = mms;
   kc.StorageType = js_FileStorage;
-  kc.Replicas = 1;
+  kc.Replicas = c->replicas;
+  int rc = kvn_check_replicas(c, name, c->replicas, err);
+  if (rc != BONES_OK) return rc;
   kvStore *kv = NULL;
   natsStatus s = js_CreateKeyValue(&kv, c->js, &kc);
   kvStore_Destroy(kv);
@@ -188,6 +190,7 @@ int kvn_bucket_open(struct kvn_conn *c, const char *name, const struct bones_kv_
       }
       config_of(c, si->Config, &real);
       bool direct = si->Config->AllowDirect;
+      int replicas = (int)si->Config->Replicas;
       int64_t created = si->Created;
       int64_t have_ns = si->Config->MaxAge > 0 ? si->Config->MaxAge : 0;
       jsStreamInfo_Destroy(si);
@@ -197,6 +200,10 @@ int kvn_bucket_open(struct kvn_conn *c, const char *name, const struct bones_kv_
         bones_error_hint(err, "open it with the same TTL, or delete the bucket (stream %s) to change it", stream);
         return BONES_E_CONFLICT;
       }
+      /* a replicated bucket made by someone else is used only where its
+       * compare-and-set is safe */
+      int rc = kvn_check_replicas(c, name, replicas, err);
+      if (rc != BONES_OK) return rc;
       settle(c, name, created, direct);
       *out = bucket_new(c, name, &real, direct);
       break;

@@ -1,8 +1,10 @@
 /* nats_conn.c: the URL, the credentials and the connection of kv-nats.
  *
  * URL: nats://[user:password@|token@]host[:port][,host[:port]...][/][?opts]
- * with opts timeout=DURATION (overrides the caller's timeout) and
- * tls=yes|no; $BONES_NATS_CA names a CA file to verify a TLS server with.  Credentials, first found wins: the URL's user info, then
+ * with opts timeout=DURATION (overrides the caller's timeout), tls=yes|no
+ * and replicas=N (1-5: the replicas of a bucket bones creates; more than 1
+ * needs a cluster and nats-server >= 2.9.21, see nats_version.c);
+ * $BONES_NATS_CA names a CA file to verify a TLS server with.  Credentials, first found wins: the URL's user info, then
  * $BONES_NATS_CREDS (a .creds file), then $BONES_NATS_TOKEN.  nats.c gets
  * them through options only, so no credential ever appears in a URL it
  * could echo, and our messages use the address without them.
@@ -48,6 +50,7 @@ struct kvn_url {
   char *user, *pass, *token; /* percent-decoded, NULL when absent */
   int timeout_ms;  /* 0: not given */
   int tls;
+  int replicas;    /* 0: not given (1) */
   char *redacted;  /* "nats://host:port[,...]" */
 };
 
@@ -99,7 +102,8 @@ static char *pct_decode(const char *s, size_t n) {
 static int parse_option(const char *opt, size_t n, struct kvn_url *u, struct bones_error *err) {
   const char *eq = memchr(opt, '=', n);
   if (eq == NULL)
-    return bones_error_set(err, BONES_E_USAGE, "nats URL option '%.*s' has no value (use timeout=2s or tls=yes)",
+    return bones_error_set(err, BONES_E_USAGE,
+                           "nats URL option '%.*s' has no value (use timeout=2s, tls=yes or replicas=3)",
                            (int)n, opt);
   size_t kl = (size_t)(eq - opt);
   char *val = bones_xstrndup(eq + 1, n - kl - 1);
@@ -118,8 +122,14 @@ static int parse_option(const char *opt, size_t n, struct kvn_url *u, struct bon
       u->tls = 0;
     else
       rc = bones_error_set(err, BONES_E_USAGE, "nats URL tls=%s: use yes or no", val);
+  } else if (kl == 8 && strncmp(opt, "replicas", 8) == 0) {
+    if (strlen(val) == 1 && val[0] >= '1' && val[0] <= '5')
+      u->replicas = val[0] - '0';
+    else
+      rc = bones_error_set(err, BONES_E_USAGE, "nats URL replicas=%s: use a number from 1 to 5", val);
   } else {
-    rc = bones_error_set(err, BONES_E_USAGE, "unknown nats URL option '%.*s' (known: timeout, tls)", (int)kl, opt);
+    rc = bones_error_set(err, BONES_E_USAGE, "unknown nats URL option '%.*s' (known: timeout, tls, replicas)",
+                         (int)kl, opt);
   }
   free(val);
   return rc;
@@ -276,6 +286,7 @@ int kvn_connect(const char *url, const struct bones_kv_options *opts, struct kvn
   }
   struct kvn_conn *c = bones_xcalloc(1, sizeof *c);
   c->url = bones_xstrdup(u.redacted);
+  c->replicas = u.replicas > 0 ? u.replicas : 1;
   c->timeout_ms = u.timeout_ms > 0 ? u.timeout_ms
                   : (opts && opts->timeout_ms > 0 ? opts->timeout_ms : BONES_KV_DEFAULT_TIMEOUT_MS);
   lib_retain();

@@ -77,7 +77,11 @@ int kvn_fail(const struct kvn_conn *c, natsStatus s, jsErrCode jerr, const char 
   }
   if (s == NATS_TIMEOUT) {
     bones_error_set(err, BONES_E_UNAVAILABLE, "%s: %s: no answer within %d ms", url, what, tmo);
-    bones_error_hint(err, "is nats-server running and responsive at %s?", url);
+    if (strchr(url, ','))
+      bones_error_hint(err, "is the cluster at %s up?  A bucket with one replica answers only while the node "
+                            "that holds it runs (docs/multi-host.md)", url);
+    else
+      bones_error_hint(err, "is nats-server running and responsive at %s?", url);
     return BONES_E_UNAVAILABLE;
   }
   if (s == NATS_INSUFFICIENT_BUFFER || s == NATS_CONNECTION_DISCONNECTED) {

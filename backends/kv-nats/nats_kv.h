@@ -30,6 +30,7 @@ struct kvn_conn {
   jsCtx *js;
   char *url;       /* "nats://host:port", no credentials; for messages */
   int timeout_ms;  /* bound on every round trip */
+  int replicas;    /* replicas of the buckets this connection creates (1-5) */
 };
 
 struct kvn_bucket {
@@ -59,6 +60,15 @@ int kvn_ping(struct kvn_conn *c, struct bones_error *err);
  * tests/fuzz/fuzz_nats_url.c): BONES_OK with *redacted (may be NULL; the
  * URL without credentials, malloc'd) or BONES_E_USAGE. */
 int kvn_url_check(const char *url, char **redacted, struct bones_error *err);
+
+/* ---- nats_version.c: replicated buckets and the server's version ---- */
+
+/* BONES_OK when a bucket with `replicas` replicas may be used through c:
+ * always for 1; for more, every server that answers (the connected one and
+ * the peers it announces) runs nats-server >= 2.9.21.  BONES_E_UNSUPPORTED
+ * naming the version and the bug otherwise, BONES_E_UNAVAILABLE when no
+ * server tells its version within the timeout. */
+int kvn_check_replicas(const struct kvn_conn *c, const char *bucket, int replicas, struct bones_error *err);
 
 /* ---- nats_err.c: mapping nats.c failures onto bones result codes ---- */
 

@@ -115,3 +115,6 @@ clean-local-mcp-node:
 # durability modes (issue 14 item 3)
 TESTS += tests/cli/durability.test
 EXTRA_DIST += tests/cli/durability.test
+# issue 16: a three-node nats cluster (seed list, replicas, node loss)
+TESTS += tests/cli/nats-cluster.test
+EXTRA_DIST += tests/cli/nats-cluster.test

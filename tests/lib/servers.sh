@@ -142,3 +142,72 @@ bones_stop_server() {
   wait "$1" 2>/dev/null
   return 0
 }
+
+# bones_start_nats_cluster DIR: starts a three-node nats-server cluster on
+# 127.0.0.1 (JetStream on each node, cluster "bones", node I's files in
+# DIR/nI*), waits for its JetStream metadata leader and exports
+# BONES_NATS_CLUSTER_URL (the three client addresses, a seed list) and, for
+# I in 1 2 3, BONES_NATS_PID_I, BONES_NATS_PORT_I (client) and
+# BONES_NATS_MON_I (HTTP monitoring).  Stop with bones_stop_nats_cluster.
+bones_start_nats_cluster() {
+  [ -n "$NATS_SERVER" ] || { echo "bones: nats-server not found" >&2; return 1; }
+  _bc_dir=$1
+  mkdir -p "$_bc_dir" || return 1
+  _bc_used=
+  _bc_routes=
+  for _bc_i in 1 2 3; do
+    for _bc_what in PORT ROUTE MON; do
+      _bc_p=$(bones_free_port) || return 1
+      while case " $_bc_used " in *" $_bc_p "*) true ;; *) false ;; esac; do _bc_p=$(bones_free_port) || return 1; done
+      _bc_used="$_bc_used $_bc_p"
+      eval "_bc_${_bc_what}_$_bc_i=$_bc_p"
+    done
+    eval "_bc_routes=\"\$_bc_routes\${_bc_routes:+, }nats-route://127.0.0.1:\$_bc_ROUTE_$_bc_i\""
+  done
+  BONES_NATS_CLUSTER_URL=nats://
+  for _bc_i in 1 2 3; do
+    eval "_bc_port=\$_bc_PORT_$_bc_i _bc_route=\$_bc_ROUTE_$_bc_i _bc_mon=\$_bc_MON_$_bc_i"
+    mkdir -p "$_bc_dir/n$_bc_i" || return 1
+    cat > "$_bc_dir/n$_bc_i.conf" <<EOC || return 1
+server_name: n$_bc_i
+listen: 127.0.0.1:$_bc_port
+http: 127.0.0.1:$_bc_mon
+max_payload: 2MB
+jetstream { store_dir: "$_bc_dir/n$_bc_i" }
+cluster { name: bones, listen: 127.0.0.1:$_bc_route, routes: [$_bc_routes] }
+EOC
+    eval "BONES_NATS_PORT_$_bc_i=$_bc_port BONES_NATS_MON_$_bc_i=$_bc_mon"
+    export BONES_NATS_PORT_$_bc_i BONES_NATS_MON_$_bc_i
+    [ $_bc_i -eq 1 ] || BONES_NATS_CLUSTER_URL=$BONES_NATS_CLUSTER_URL,
+    BONES_NATS_CLUSTER_URL=${BONES_NATS_CLUSTER_URL}127.0.0.1:$_bc_port
+  done
+  export BONES_NATS_CLUSTER_URL
+  for _bc_i in 1 2 3; do bones_start_nats_node "$_bc_dir" $_bc_i || return 1; done
+  # JetStream answers once the nodes have elected a metadata leader
+  _bc_n=0
+  while [ $_bc_n -lt "$BONES_SERVER_WAIT" ]; do
+    cat "$_bc_dir"/n?.log 2>/dev/null | grep -q 'JetStream cluster new metadata leader\|Self is new JetStream cluster metadata leader' && return 0
+    sleep 0.1
+    _bc_n=$((_bc_n + 1))
+  done
+  echo "bones: the nats cluster in $_bc_dir elected no JetStream leader" >&2
+  return 1
+}
+
+# bones_start_nats_node DIR I: (re)starts node I of the cluster in DIR with
+# its own config, port and store (a restarted node catches up from its
+# peers); sets BONES_NATS_PID_I.
+bones_start_nats_node() {
+  eval "_bnn_port=\$BONES_NATS_PORT_$2"
+  _bones_start "n$2" "$1" "$_bnn_port" 'Server is ready' "$NATS_SERVER" -c "$1/n$2.conf" || return 1
+  eval "BONES_NATS_PID_$2=$_bs_pid"
+  export BONES_NATS_PID_$2
+}
+
+# bones_stop_nats_cluster: stops the nodes bones_start_nats_cluster started.
+bones_stop_nats_cluster() {
+  for _bsc_i in 1 2 3; do
+    eval "_bsc_pid=\${BONES_NATS_PID_$_bsc_i:-}"
+    bones_stop_server "$_bsc_pid"
+  done
+}
