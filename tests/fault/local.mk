@@ -26,3 +26,6 @@ soak-fault: all $(check_PROGRAMS)
 	done
 soak: soak-lin soak-fault
 .PHONY: soak soak-fault
+# issue 16: three hosts as network namespaces over a nats cluster (root only)
+TESTS += tests/fault/multihost-nats.test
+EXTRA_DIST += tests/fault/multihost-nats.test
