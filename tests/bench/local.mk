@@ -56,4 +56,4 @@ bench: all $(EXTRA_PROGRAMS)
 	BONES_TEST_BUILDDIR='$(abs_top_builddir)' BONES_TEST_SRCDIR='$(abs_top_srcdir)' \
 	  $(SHELL) $(top_srcdir)/tests/bench/run.sh
 .PHONY: bench
-EXTRA_DIST += tests/bench/run_prime.sh
+EXTRA_DIST += tests/bench/run_prime.sh tests/bench/run_multihost.sh

@@ -13,6 +13,8 @@
 #                 coord` (issue 10 item 18: figures, not test bounds)
 #   run_swarm.sh  `bones swarm commit` vs raw fossil, 16 slots, 100
 #                 agents (issue 6; needs fossil)
+#   run_multihost.sh  claims on one host vs three simulated hosts over a
+#                 three-node nats cluster (issue 16; root only)
 set -u
 b=$BONES_TEST_BUILDDIR
 here=$BONES_TEST_SRCDIR/tests/bench
@@ -32,7 +34,7 @@ export BONES_PLUGIN_PATH="$b/backends/kv-nats:$b/backends/kv-redis"
 cli="$b/tests/bench/bench-cli"
 bones="$b/bones"
 [ -x "$b/.libs/bones" ] && bones="$b/.libs/bones" && export LD_LIBRARY_PATH="$b/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-sections=${BONES_BENCH_ONLY:-kv tasks prime coord swarm}
+sections=${BONES_BENCH_ONLY:-kv tasks prime coord swarm multihost}
 
 # private servers on 127.0.0.1 (a backend without its server is skipped)
 nats_url= redis_url=

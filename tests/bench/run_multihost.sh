@@ -1,0 +1,90 @@
+# run_multihost.sh: the multihost section of `make bench` (issue 16;
+# sourced by run.sh).  Root only (network namespaces, tests/lib/netns.sh):
+# three simulated hosts.  One host: a lone nats-server on h1, every agent
+# on h1.  Three hosts: a three-node cluster (a node per host), agents on
+# every host, each listing its own node first.  Figures: one `bones tasks
+# claim` process (median, from h1 where the bucket lives and from h2, one
+# hop away) and claims/s of 6 agents looping `claim --next --another` over
+# 120 tasks.  The hub (and so commit latency across hosts) is not measured:
+# it serves 127.0.0.1 only (docs/multi-host.md).
+section "multihost (issue 16)"
+. "$BONES_TEST_SRCDIR/tests/lib/netns.sh"
+mh_rows=
+if [ "$BUILD_KV_NATS" != yes ] || [ -z "$NATS_SERVER" ]; then
+  echo "(multihost: nats backend or nats-server missing; skipped)"
+elif ! bones_netns_up 3; then
+  echo "(multihost: needs root and network namespaces; skipped)"
+else
+  mh_net=$BONES_NET
+  # mh_url N I: host I's seed list on an N-node setup
+  mh_url() {
+    if [ "$1" = 1 ]; then echo "nats://$mh_net.1:4222"; return; fi
+    case $2 in 1) echo "nats://$mh_net.1:4222,$mh_net.2:4222,$mh_net.3:4222" ;;
+      2) echo "nats://$mh_net.2:4222,$mh_net.3:4222,$mh_net.1:4222" ;;
+      *) echo "nats://$mh_net.3:4222,$mh_net.1:4222,$mh_net.2:4222" ;; esac
+  }
+  # mh_run NODES: one setup's figures (appends a row to mh_rows)
+  mh_run() {
+    _mn=$1
+    _md=$tmp/mh$_mn
+    mkdir -p "$_md"
+    _i=1
+    while [ $_i -le "$_mn" ]; do bones_nats_node_in "$_md" $_i "$_mn" || { echo "  (cannot start node $_i)"; return; }; _i=$((_i + 1)); done
+    [ "$_mn" = 1 ] || bones_nats_wait_leader "$_md" || { echo "  (no JetStream leader)"; return; }
+    _u1=$(mh_url "$_mn" 1)
+    : > "$_md/ids"
+    _i=0
+    while [ $_i -lt 200 ]; do
+      bones_netns_run 1 env BONES_AGENT_ID=maker "$bones" -q --substrate="$_u1" tasks create "mh $_i" >> "$_md/ids" || break
+      _i=$((_i + 1))
+    done
+    head -n 40 "$_md/ids" > "$_md/ids.1"
+    sed -n 41,80p "$_md/ids" > "$_md/ids.2"
+    echo
+    echo "== $_mn node(s): one \`bones tasks claim\` process from h1 and from h2 (40 runs each),"
+    echo "   less the floor of entering a namespace (ip netns exec ... /bin/true)"
+    cli_row "floor: ip netns exec h1 /bin/true" 40 -- ip netns exec "$(bones_netns_name 1)" /bin/true
+    _fl=$med
+    BENCH_CLI_LINES="$_md/ids.1" cli_row "claim from h1 ($_mn node(s))" 40 -- \
+      ip netns exec "$(bones_netns_name 1)" env BONES_AGENT_ID=a1 "$bones" --substrate="$_u1" tasks claim "{line}"
+    _m1=$(awk -v a="$med" -v f="$_fl" 'BEGIN { if (a == "" || f == "") print ""; else printf "%.2f", a - f }')
+    _h2=
+    if [ "$_mn" = 1 ]; then _u2=$_u1; else _u2=$(mh_url "$_mn" 2); fi
+    BENCH_CLI_LINES="$_md/ids.2" cli_row "claim from h2 ($_mn node(s))" 40 -- \
+      ip netns exec "$(bones_netns_name 2)" env BONES_AGENT_ID=a2 "$bones" --substrate="$_u2" tasks claim "{line}"
+    _m2=$(awk -v a="$med" -v f="$_fl" 'BEGIN { if (a == "" || f == "") print ""; else printf "%.2f", a - f }')
+    echo "== $_mn node(s): 6 agents (2 per host) loop \`claim --next --another\` over the other 120 tasks"
+    _s=$(date +%s%N)
+    _pids=
+    for _a in 1 2 3 4 5 6; do
+      _h=$(( (_a - 1) % 3 + 1 ))
+      [ "$_mn" = 1 ] && _h=1
+      (
+        _ua=$(mh_url "$_mn" $_h)
+        while bones_netns_run $_h env BONES_AGENT_ID=loop$_a "$bones" -q --substrate="$_ua" tasks claim --next --another >> "$_md/won.$_a" 2>/dev/null; do :; done
+      ) &
+      _pids="$_pids $!"
+    done
+    for _p in $_pids; do wait "$_p"; done
+    _ms=$(( ($(date +%s%N) - _s) / 1000000 ))
+    _won=$(cat "$_md"/won.* | wc -l | tr -d ' ')
+    _dup=$(cat "$_md"/won.* | sort | uniq -d | wc -l | tr -d ' ')
+    _cps=$(awk -v n="$_won" -v ms="$_ms" 'BEGIN { printf "%.1f", (ms > 0 ? n * 1000 / ms : 0) }')
+    echo "  $_won claims in $_ms ms: $_cps claims/s, duplicates $_dup"
+    mh_rows="$mh_rows$(printf '%-22s %10s %10s %10s %6s' "$_mn node(s)" "$_m1" "$_m2" "$_cps" "$_dup")
+"
+    eval "mh_cps_$_mn=$_cps mh_m1_$_mn=$_m1 mh_m2_$_mn=$_m2"
+    _i=1
+    while [ $_i -le "$_mn" ]; do eval "bones_stop_server \${BONES_NATS_PID_$_i:-}"; _i=$((_i + 1)); done
+  }
+  mh_run 1
+  mh_run 3
+  bones_netns_down
+  echo
+  echo "== multihost summary (1 node: everything on h1; 3 nodes: a node per host, agents on every host)"
+  echo "(h1 ms, h2 ms: median of one claim process, less the namespace floor)"
+  printf '%-22s %10s %10s %10s %6s\n' setup "h1 ms" "h2 ms" claims/s dups
+  printf '%s' "$mh_rows"
+  echo "3 nodes vs 1: claim from h1 $(ratio "${mh_m1_3:-}" "${mh_m1_1:-}")x, from h2 $(ratio "${mh_m2_3:-}" "${mh_m2_1:-}")x, claims/s $(ratio "${mh_cps_3:-}" "${mh_cps_1:-}")x"
+  echo "commit latency across hosts: not measured (the hub serves 127.0.0.1 only; issue 16 item 2 not built)"
+fi
