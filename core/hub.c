@@ -1,9 +1,11 @@
 /* hub.c: starting, running, stopping the hub of a workspace (hub.h). */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,40 @@ static int port_of(const char *url) {
   return p ? atoi(p + 10) : 0;
 }
 
+/* The port of the hub's repo URL "http://ADDR:PORT" (0 when none). */
+static int repo_port_of(const char *url) {
+  const char *p = url ? strrchr(url, ':') : NULL;
+  return p && p > url + 5 ? atoi(p + 1) : 0;
+}
+
+/* The address the hub serves its repository on: .bones/hub-listen
+ * (bones_hub_set_listen) or 127.0.0.1.  Malloc'd. */
+static char *listen_addr(const char *root) {
+  char *a = read_line_file(root, "hub-listen");
+  struct in_addr ia;
+  if (a == NULL || inet_pton(AF_INET, a, &ia) != 1) {
+    free(a);
+    return bones_xstrdup("127.0.0.1");
+  }
+  return a;
+}
+
+int bones_hub_set_listen(const char *root, const char *addr, struct bones_error *err) {
+  struct in_addr ia;
+  if (addr == NULL || inet_pton(AF_INET, addr, &ia) != 1)
+    return bones_error_set(err, BONES_E_USAGE, "--listen takes an IPv4 address such as 10.0.0.1, not '%s'",
+                           addr ? addr : "");
+  if (strcmp(addr, "127.0.0.1") == 0) {
+    char *path = bones_ws_path(root, "hub-listen");
+    int rc = unlink(path) == 0 || errno == ENOENT
+                 ? BONES_OK
+                 : bones_error_set(err, BONES_E_INTERNAL, "cannot remove %s: %s", path, strerror(errno));
+    free(path);
+    return rc;
+  }
+  return write_line_file(root, "hub-listen", addr, err);
+}
+
 /* 1 when the workspace's substrate is a managed one; fills *kind. */
 static int managed_kind(const char *substrate, enum bones_server_kind *kind) {
   struct bones_error err;
@@ -124,6 +160,7 @@ struct hub_run {
   enum bones_server_kind kv_kind;
   struct bones_server kv;
   char *repo_url;
+  char *listen; /* the address the repository is served on (listen_addr) */
   char kv_secret[BONES_KV_SECRET_LEN + 1]; /* managed servers' credential */
   enum bones_durability durability;        /* the workspace's mode, read at start */
   dev_t state_dev; /* .bones/ as it was at start: gone or replaced = stop */
@@ -273,11 +310,24 @@ static int seed_hub(struct hub_run *h, struct bones_error *err) {
   return rc;
 }
 
+/* 1 when repo has the optional hub_serve_at. */
+static int has_serve_at(const struct bones_repo_backend_v1 *repo) {
+  return repo->size >= offsetof(struct bones_repo_backend_v1, hub_serve_at) + sizeof repo->hub_serve_at &&
+         repo->hub_serve_at != NULL;
+}
+
 static int start_repo_server(struct hub_run *h, struct bones_error *err) {
+  const char *addr = h->listen;
+  int loopback = strcmp(addr, "127.0.0.1") == 0;
+  if (!loopback && !has_serve_at(h->repo))
+    return bones_error_set(err, BONES_E_UNSUPPORTED, "the %s repo backend serves its hub on 127.0.0.1 only, not %s",
+                           h->repo->name, addr);
   char *logpath = bones_ws_path(h->root, "fossil.log");
   int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   free(logpath);
-  int rc = h->repo->hub_serve(h->repo_handle, h->hub_path, h->repo_port, logfd, &h->repo_pid, err);
+  int rc = loopback ? h->repo->hub_serve(h->repo_handle, h->hub_path, h->repo_port, logfd, &h->repo_pid, err)
+                    : h->repo->hub_serve_at(h->repo_handle, h->hub_path, addr, h->repo_port, logfd, &h->repo_pid,
+                                            err);
   if (logfd >= 0) close(logfd);
   return rc;
 }
@@ -494,14 +544,15 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
   if (rc == BONES_OK) rc = h.repo->open(&ro, &h.repo_handle, err);
   free(state);
   if (rc == BONES_OK) rc = seed_hub(&h, err);
+  h.listen = listen_addr(root);
   if (rc == BONES_OK) {
     char *old = read_line_file(root, "hub-repo-url");
-    h.repo_port = port_of(old);
+    h.repo_port = repo_port_of(old);
     free(old);
-    if (!port_free(h.repo_port)) rc = bones_free_port(&h.repo_port, err);
+    if (!bones_port_free_at(h.listen, h.repo_port)) rc = bones_free_port(&h.repo_port, err);
   }
   if (rc == BONES_OK) {
-    h.repo_url = bones_xasprintf("http://127.0.0.1:%d", h.repo_port);
+    h.repo_url = bones_xasprintf("http://%s:%d", h.listen, h.repo_port);
     rc = start_repo_server(&h, err);
   }
   char *spec = bones_workspace_config_substrate(root);
@@ -558,6 +609,7 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
   if (h.repo_handle) h.repo->close(h.repo_handle);
   free(h.hub_path);
   free(h.repo_url);
+  free(h.listen);
   release_lock(&h);
   return rc;
 }

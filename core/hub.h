@@ -38,6 +38,11 @@ struct bones_hub_start_options {
   int ready_fd;  /* internal: the detached child reports here; -1 */
 };
 
+/* Records the IPv4 address the hub serves its repository on from its next
+ * start (.bones/hub-listen, 0600): "127.0.0.1" (the default) removes the
+ * record.  BONES_E_USAGE when addr is not an IPv4 literal. */
+int bones_hub_set_listen(const char *root, const char *addr, struct bones_error *err);
+
 /* Starts the hub of root.  Idempotent: *already is set when it was
  * running.  Without detach this call IS the hub and returns after a
  * SIGTERM/SIGINT, or once root/.bones is gone or replaced (another device

@@ -219,11 +219,15 @@ int bones_registry_list(struct bones_registry_entry **entries, size_t *n, size_t
 
 int bones_http_answers(const char *url, int timeout_ms) {
   int port = 0;
-  if (url == NULL || sscanf(url, "http://127.0.0.1:%d", &port) != 1 || port <= 0 || port > 65535) return 0;
+  char host[16] = "";
+  struct in_addr ia;
+  if (url == NULL || sscanf(url, "http://%15[0-9.]:%d", host, &port) != 2 || port <= 0 || port > 65535 ||
+      inet_pton(AF_INET, host, &ia) != 1)
+    return 0;
+  if (ia.s_addr == htonl(INADDR_ANY)) ia.s_addr = htonl(INADDR_LOOPBACK); /* "every interface" answers there */
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return 0;
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = ia};
   int ok = 0;
   int64_t deadline = bones_monotonic_ms() + timeout_ms;
   if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) goto out;

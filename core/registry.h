@@ -56,8 +56,8 @@ int bones_registry_alive(const struct bones_registry_entry *e);
 /* 1 when the hub pid is alive but the workspace (cwd/.bones) is gone. */
 int bones_registry_orphan(const struct bones_registry_entry *e);
 
-/* 1 when something answers HTTP at url ("http://127.0.0.1:P/...") within
- * timeout_ms. */
+/* 1 when something answers HTTP at url ("http://A.B.C.D:P/...", an IPv4
+ * literal; 0.0.0.0 is asked on loopback) within timeout_ms. */
 int bones_http_answers(const char *url, int timeout_ms);
 
 /* The hub the entry records ({hub_pid, hub_pid_start}). */

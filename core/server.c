@@ -26,14 +26,16 @@ int bones_server_kind_parse(const char *name, enum bones_server_kind *kind, stru
   return BONES_OK;
 }
 
-int bones_port_free(int port) {
-  if (port <= 0 || port > 65535) return 0;
+int bones_port_free(int port) { return bones_port_free_at("127.0.0.1", port); }
+
+int bones_port_free_at(const char *addr, int port) {
+  struct in_addr ia;
+  if (port <= 0 || port > 65535 || addr == NULL || inet_pton(AF_INET, addr, &ia) != 1) return 0;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return 0;
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = ia};
   int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
   close(fd);
   return ok;

@@ -43,6 +43,8 @@ int bones_server_stop(pid_t pid, int grace_ms, struct bones_error *err);
 
 /* 1 when 127.0.0.1:port can be bound now (nothing listens there). */
 int bones_port_free(int port);
+/* 1 when addr:port (addr an IPv4 literal) can be bound now. */
+int bones_port_free_at(const char *addr, int port);
 
 /* A TCP port on 127.0.0.1 that was free a moment ago. */
 int bones_free_port(int *port, struct bones_error *err);

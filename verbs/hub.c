@@ -42,7 +42,9 @@ static int hub_start_run(struct bones_ctx *ctx, int argc, char **argv) {
                                        {"log-level", required_argument, NULL, 'l'},
                                        {"wait", required_argument, NULL, 'w'},
                                        {"ready-fd", required_argument, NULL, 'r'},
+                                       {"listen", required_argument, NULL, 'L'},
                                        {NULL, 0, NULL, 0}};
+  const char *listen = NULL;
   struct bones_hub_start_options o = {0, 0, -1};
   optind = 0;
   opterr = 0;
@@ -61,6 +63,8 @@ static int hub_start_run(struct bones_ctx *ctx, int argc, char **argv) {
       if (bones_parse_duration_in("--wait", optarg, 0, BONES_WAIT_MAX_MS, &ms, &err) != BONES_OK)
         return bones_ctx_fail(ctx, &err);
       o.wait_ms = (int)ms;
+    } else if (c == 'L') {
+      listen = optarg;
     } else if (c == 'r') {
       uint64_t fd = 0;
       if (bones_parse_uint("--ready-fd", optarg, 0, INT_MAX, &fd, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
@@ -71,6 +75,7 @@ static int hub_start_run(struct bones_ctx *ctx, int argc, char **argv) {
   }
   if (optind < argc) return bones_ctx_usage(ctx, "hub start takes no arguments");
   const char *root = bones_ctx_workspace(ctx);
+  if (listen && bones_hub_set_listen(root, listen, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   int already = 0;
   if (!o.detach && o.ready_fd < 0 && !bones_ctx_json(ctx))
     printf("hub starting in the foreground (Ctrl-C stops it; --detach runs it in the background)\n");
@@ -185,9 +190,11 @@ static int hub_sync_run(struct bones_ctx *ctx, int argc, char **argv) {
 
 static const struct bones_subverb hub_subverbs[] = {
     {"start", "start the hub (repo server and managed substrate); idempotent",
-     "usage: bones hub start [--detach] [--log-level LEVEL] [--wait DURATION] [--json]\n"
+     "usage: bones hub start [--detach] [--listen ADDR] [--log-level LEVEL] [--wait DURATION] [--json]\n"
      "Creates and seeds .bones/hub.fossil from the git-tracked files the first time\n"
-     "(never again: the hub is not wiped), serves it on 127.0.0.1, starts the\n"
+     "(never again: the hub is not wiped), serves it on 127.0.0.1 (or on the IPv4\n"
+     "--listen ADDR, kept for later starts, for slots on other hosts: HTTP in clear,\n"
+     "each slot logs in with its own password; --listen 127.0.0.1 goes back), starts the\n"
      "managed nats-server or redis-server when the substrate is `nats` or `redis`,\n"
      "and runs the lease watcher.  --detach returns once everything answers.\n"
      "A second start is a no-op; a concurrent one exits 4 naming the lock holder.\n"

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -303,18 +304,33 @@ out:
 }
 
 int rf_hub_serve(void *repo, const char *hub_path, int port, int log_fd, pid_t *pid, struct bones_error *err) {
+  return rf_hub_serve_at(repo, hub_path, "127.0.0.1", port, log_fd, pid, err);
+}
+
+int rf_hub_serve_at(void *repo, const char *hub_path, const char *addr, int port, int log_fd, pid_t *pid,
+                    struct bones_error *err) {
   struct rf_repo *f = repo;
   int rc = rf_need_repo(hub_path, err);
   if (rc != BONES_OK) return rc;
   if (port <= 0 || port > 65535) return bones_error_set(err, BONES_E_USAGE, "hub_serve: bad port %d", port);
-  char port_s[16];
+  struct in_addr ia;
+  if (addr == NULL || inet_pton(AF_INET, addr, &ia) != 1)
+    return bones_error_set(err, BONES_E_USAGE, "hub_serve: '%s' is not an IPv4 address", addr ? addr : "");
+  int loopback = strcmp(addr, "127.0.0.1") == 0;
+  /* readiness is asked where the server answers: "every interface" answers on loopback */
+  const char *ask = strcmp(addr, "0.0.0.0") == 0 ? "127.0.0.1" : addr;
+  char port_s[16], bind_s[64];
   snprintf(port_s, sizeof port_s, "%d", port);
-  if (http_answers("127.0.0.1", port_s, 200))
-    return bones_error_set(err, BONES_E_CONFLICT, "port %d on 127.0.0.1 is already in use", port);
+  snprintf(bind_s, sizeof bind_s, "%s:%d", addr, port);
+  if (http_answers(ask, port_s, 200))
+    return bones_error_set(err, BONES_E_CONFLICT, "port %d on %s is already in use", port, addr);
   char *prog = rf_program(err);
   if (prog == NULL) return BONES_E_UNAVAILABLE;
   char *hub = rf_abs(hub_path);
-  const char *argv[] = {"fossil", "server", "--localhost", "--port", port_s, hub, NULL};
+  /* fossil 2.21 binds one address with --port ADDR:PORT */
+  const char *argv_lo[] = {"fossil", "server", "--localhost", "--port", port_s, hub, NULL};
+  const char *argv_at[] = {"fossil", "server", "--port", bind_s, hub, NULL};
+  const char *const *argv = loopback ? argv_lo : argv_at;
   char **env = rf_env(f, NULL);
   struct rf_run_opts o = {.cwd = "/", .envp = env};
   pid_t child = 0;
@@ -327,11 +343,11 @@ int rf_hub_serve(void *repo, const char *hub_path, int port, int log_fd, pid_t *
                            WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
       break;
     }
-    if (http_answers("127.0.0.1", port_s, 200)) break;
+    if (http_answers(ask, port_s, 200)) break;
     if (bones_monotonic_ms() > deadline) {
       kill(child, SIGKILL);
       waitpid(child, NULL, 0);
-      rc = bones_error_set(err, BONES_E_UNAVAILABLE, "fossil server did not answer on 127.0.0.1:%d", port);
+      rc = bones_error_set(err, BONES_E_UNAVAILABLE, "fossil server did not answer on %s:%d", ask, port);
       break;
     }
     struct timespec ts = {0, 10 * 1000000L};

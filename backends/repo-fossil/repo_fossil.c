@@ -73,7 +73,7 @@ BONES_REPO_BACKEND_EXPORT(repo_fossil) = {
     .abi = BONES_REPO_ABI,
     .size = sizeof(struct bones_repo_backend_v1),
     .name = "fossil",
-    .description = "Fossil SCM through the fossil binary (hub served over HTTP on loopback)",
+    .description = "Fossil SCM through the fossil binary (hub served over HTTP, on loopback unless asked)",
     .caps = 0,
     .open = rf_open,
     .close = rf_close,
@@ -97,4 +97,5 @@ BONES_REPO_BACKEND_EXPORT(repo_fossil) = {
 #if BONES_BUILTIN_SQLITE
     .leaf_land = rf_leaf_land, /* reads repository files with SQLite (peek.c) */
 #endif
+    .hub_serve_at = rf_hub_serve_at,
 };

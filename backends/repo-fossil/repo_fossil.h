@@ -13,6 +13,8 @@ int rf_hub_init(void *repo, const char *hub_path, const char *seed_dir, const ch
                 struct bones_error *err);
 int rf_hub_user(void *repo, const char *hub_path, const char *user, const char *password, struct bones_error *err);
 int rf_hub_serve(void *repo, const char *hub_path, int port, int log_fd, pid_t *pid, struct bones_error *err);
+int rf_hub_serve_at(void *repo, const char *hub_path, const char *addr, int port, int log_fd, pid_t *pid,
+                    struct bones_error *err);
 
 int rf_leaf_clone(void *repo, const char *hub_url, const char *user, const char *password, const char *leaf_path,
                   const char *worktree, struct bones_error *err);

@@ -209,6 +209,13 @@ struct bones_repo_backend_v1 {
    * with out->id empty: nothing was committed. */
   int (*leaf_land)(void *repo, const struct bones_repo_land *in, struct bones_repo_landed *out,
                    struct bones_error *err);
+
+  /* Optional (NULL, or a backend built before it: the hub then serves on
+   * 127.0.0.1 only).  hub_serve on the IPv4 address addr (a literal such
+   * as "10.0.0.1"; "0.0.0.0" for every interface) instead of loopback, for
+   * slots on other hosts; the hub still refuses anonymous access. */
+  int (*hub_serve_at)(void *repo, const char *hub_path, const char *addr, int port, int log_fd, pid_t *pid,
+                      struct bones_error *err);
 };
 
 #ifdef __cplusplus

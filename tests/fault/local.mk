@@ -29,3 +29,5 @@ soak: soak-lin soak-fault
 # issue 16: three hosts as network namespaces over a nats cluster (root only)
 TESTS += tests/fault/multihost-nats.test
 EXTRA_DIST += tests/fault/multihost-nats.test
+TESTS += tests/fault/multihost-swarm.test
+EXTRA_DIST += tests/fault/multihost-swarm.test
