@@ -182,7 +182,15 @@ int kvn_bucket_open(struct kvn_conn *c, const char *name, const struct bones_kv_
   for (int attempt = 0;; attempt++) {
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
+    kvn_await_link(c, bones_monotonic_ms() + c->timeout_ms);
     natsStatus s = js_GetStreamInfo(&si, c->js, stream, NULL, &jerr);
+    if (s != NATS_OK && c->nservers > 1 && kvn_link_lost(s)) { /* a read: ask the next node */
+      jsStreamInfo_Destroy(si);
+      si = NULL;
+      jerr = 0;
+      kvn_await_link(c, bones_monotonic_ms() + c->timeout_ms);
+      s = js_GetStreamInfo(&si, c->js, stream, NULL, &jerr);
+    }
     if (s == NATS_OK) {
       if (!is_kv_stream(si->Config, name)) {
         jsStreamInfo_Destroy(si);

@@ -287,6 +287,7 @@ int kvn_connect(const char *url, const struct bones_kv_options *opts, struct kvn
   struct kvn_conn *c = bones_xcalloc(1, sizeof *c);
   c->url = bones_xstrdup(u.redacted);
   c->replicas = u.replicas > 0 ? u.replicas : 1;
+  c->nservers = u.nservers;
   c->timeout_ms = u.timeout_ms > 0 ? u.timeout_ms
                   : (opts && opts->timeout_ms > 0 ? opts->timeout_ms : BONES_KV_DEFAULT_TIMEOUT_MS);
   lib_retain();
@@ -367,6 +368,21 @@ int kvn_ping(struct kvn_conn *c, struct bones_error *err) {
   natsStatus s = natsConnection_FlushTimeout(c->nc, c->timeout_ms);
   if (s == NATS_OK) return BONES_OK;
   return kvn_fail(c, s, 0, "ping", err);
+}
+
+int kvn_await_link(const struct kvn_conn *c, int64_t deadline) {
+  natsConnStatus st = natsConnection_Status(c->nc);
+  if (c->nservers < 2) return st == NATS_CONN_STATUS_CONNECTED;
+  while (st != NATS_CONN_STATUS_CONNECTED && st != NATS_CONN_STATUS_CLOSED && bones_monotonic_ms() < deadline) {
+    nats_Sleep(5);
+    st = natsConnection_Status(c->nc);
+  }
+  return st == NATS_CONN_STATUS_CONNECTED;
+}
+
+int kvn_link_lost(natsStatus s) {
+  return s == NATS_CONNECTION_DISCONNECTED || s == NATS_INSUFFICIENT_BUFFER || s == NATS_STALE_CONNECTION ||
+         s == NATS_IO_ERROR;
 }
 
 int kvn_url_check(const char *url, char **redacted, struct bones_error *err) {

@@ -31,6 +31,7 @@ struct kvn_conn {
   char *url;       /* "nats://host:port", no credentials; for messages */
   int timeout_ms;  /* bound on every round trip */
   int replicas;    /* replicas of the buckets this connection creates (1-5) */
+  int nservers;    /* servers in the URL's seed list */
 };
 
 struct kvn_bucket {
@@ -56,6 +57,14 @@ int kvn_connect(const char *url, const struct bones_kv_options *opts, struct kvn
 void kvn_disconnect(struct kvn_conn *c);
 /* A PING/PONG round trip: BONES_OK or BONES_E_UNAVAILABLE. */
 int kvn_ping(struct kvn_conn *c, struct bones_error *err);
+/* With a seed list of several servers, waits (until deadline, a
+ * bones_monotonic_ms time) while the library moves to another server after
+ * losing one; returns at once with a single server (whose loss is final
+ * for the process: exit 5 within the timeout).  1 when connected. */
+int kvn_await_link(const struct kvn_conn *c, int64_t deadline);
+/* 1 when a request failed because the link dropped or was down (nothing
+ * answered; for a read, safe to ask again once kvn_await_link says so). */
+int kvn_link_lost(natsStatus s);
 /* Parses url as kvn_connect would, without connecting (the fuzz target
  * tests/fuzz/fuzz_nats_url.c): BONES_OK with *redacted (may be NULL; the
  * URL without credentials, malloc'd) or BONES_E_USAGE. */

@@ -61,13 +61,23 @@ static int read_latest(struct kvn_bucket *b, const char *key, natsMsg **out, str
   jsErrCode jerr = 0;
   natsStatus s;
   *out = NULL;
-  if (b->direct) {
-    jsDirectGetMsgOptions o;
-    jsDirectGetMsgOptions_Init(&o);
-    o.LastBySubject = subj;
-    s = js_DirectGetMsg(&m, b->conn->js, b->stream, NULL, &o);
-  } else {
-    s = js_GetLastMsg(&m, b->conn->js, b->stream, subj, NULL, &jerr);
+  /* a read is safe to ask again: once more when a node of a seed list
+   * dropped and the library moved to another one */
+  int64_t deadline = bones_monotonic_ms() + b->conn->timeout_ms;
+  for (int attempt = 0;; attempt++) {
+    kvn_await_link(b->conn, deadline);
+    jerr = 0;
+    if (b->direct) {
+      jsDirectGetMsgOptions o;
+      jsDirectGetMsgOptions_Init(&o);
+      o.LastBySubject = subj;
+      s = js_DirectGetMsg(&m, b->conn->js, b->stream, NULL, &o);
+    } else {
+      s = js_GetLastMsg(&m, b->conn->js, b->stream, subj, NULL, &jerr);
+    }
+    if (s == NATS_OK || attempt > 0 || b->conn->nservers < 2 || !kvn_link_lost(s)) break;
+    natsMsg_Destroy(m);
+    m = NULL;
   }
   if (s == NATS_OK) {
     *out = m;
@@ -93,6 +103,9 @@ static natsStatus publish(struct kvn_bucket *b, const char *key, const void *dat
     natsMsg *m = NULL;
     jsPubAck *pa = NULL;
     *jerr = 0;
+    /* never send while the library moves to another node of the seed
+     * list: that write would fail unsent; wait for the new link instead */
+    kvn_await_link(b->conn, deadline);
     natsStatus s = natsMsg_Create(&m, subj, NULL, len ? (const char *)data : NULL, (int)len);
     if (s == NATS_OK && op) s = natsMsgHeader_Set(m, "KV-Operation", op);
     if (s == NATS_OK) {
@@ -106,7 +119,11 @@ static natsStatus publish(struct kvn_bucket *b, const char *key, const void *dat
     if (s == NATS_OK && rev) *rev = pa->Sequence;
     jsPubAck_Destroy(pa);
     natsMsg_Destroy(m);
-    if (s != NATS_NO_RESPONDERS || bones_monotonic_ms() > deadline) return s;
+    /* NO_RESPONDERS, and INSUFFICIENT_BUFFER (the link dropped before the
+     * message went out: with a reconnect buffer of 0 nothing is queued)
+     * stored nothing: safe to send again */
+    int unsent = s == NATS_NO_RESPONDERS || (s == NATS_INSUFFICIENT_BUFFER && b->conn->nservers > 1);
+    if (!unsent || bones_monotonic_ms() > deadline) return s;
     struct timespec ts = {0, 1000000L * (attempt < 5 ? 5 : 25)};
     nanosleep(&ts, NULL);
   }
