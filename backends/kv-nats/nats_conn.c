@@ -14,6 +14,11 @@
  * FailRequestsOnDisconnect nothing waits on a dead server: a write while
  * disconnected fails at once (never replayed later), a request in flight
  * fails when the link drops, and anything else ends with the timeout.
+ * With a seed list of several servers (a cluster) an operation first waits,
+ * within its timeout, while the library moves to another node
+ * (kvn_await_link), and a read that failed because its node dropped is
+ * asked once more; a write in flight when the link dropped still fails
+ * (its outcome is unknown: the caller re-reads).
  */
 #include "config.h"
 
