@@ -5,8 +5,8 @@
 # every host, each listing its own node first.  Figures: one `bones tasks
 # claim` process (median, from h1 where the bucket lives and from h2, one
 # hop away) and claims/s of 6 agents looping `claim --next --another` over
-# 120 tasks.  The hub (and so commit latency across hosts) is not measured:
-# it serves 127.0.0.1 only (docs/multi-host.md).
+# 120 tasks.  Then `swarm commit` latency through a hub on h1 (`hub start
+# --listen`) from a slot on h1 and from a slot on h2.
 section "multihost (issue 16)"
 . "$BONES_TEST_SRCDIR/tests/lib/netns.sh"
 mh_rows=
@@ -77,8 +77,49 @@ else
     _i=1
     while [ $_i -le "$_mn" ]; do eval "bones_stop_server \${BONES_NATS_PID_$_i:-}"; _i=$((_i + 1)); done
   }
+  # mh_commit: the hub on h1 (--listen), a three-node cluster, one slot on
+  # h1 and one on h2; 12 one-file commits each, one slot after the other
+  mh_commit() {
+    _md=$tmp/mhc
+    mkdir -p "$_md/proj"
+    for _i in 1 2 3; do bones_nats_node_in "$_md" $_i 3 || { echo "  (cannot start node $_i)"; return; }; done
+    bones_nats_wait_leader "$_md" || { echo "  (no JetStream leader)"; return; }
+    _w=$_md/proj
+    ( cd "$_w" && git init -q . && git config user.email b@example.com && git config user.name b &&
+      echo a > a.txt && echo b > b.txt && git add . && git commit -qm init ) || return
+    _u="nats://$mh_net.1:4222,$mh_net.2:4222,$mh_net.3:4222"
+    bones_netns_run 1 env BONES_AGENT_ID=orch "$bones" -C "$_w" up --substrate="$_u" >/dev/null &&
+      bones_netns_run 1 env BONES_AGENT_ID=orch "$bones" -C "$_w" hub start --detach --listen "$mh_net.1" >/dev/null ||
+      { echo "  (cannot start the hub on h1)"; return; }
+    _ta=$(bones_netns_run 1 env BONES_AGENT_ID=orch "$bones" -C "$_w" -q tasks create "a" --files a.txt)
+    _tb=$(bones_netns_run 1 env BONES_AGENT_ID=orch "$bones" -C "$_w" -q tasks create "b" --files b.txt)
+    bones_netns_run 1 env BONES_AGENT_ID=x "$bones" -C "$_w" swarm join --slot sa --task "$_ta" >/dev/null &&
+      bones_netns_run 2 env BONES_AGENT_ID=y "$bones" -C "$_w" swarm join --slot sb --task "$_tb" >/dev/null ||
+      { echo "  (cannot join)"; return; }
+    echo
+    echo "== swarm commit: a slot on h1 (the hub's host) vs a slot on h2 (12 one-file commits each)"
+    for _spec in 1:sa:a 2:sb:b; do
+      _h=${_spec%%:*} _r=${_spec#*:}; _s=${_r%%:*} _f=${_r#*:}
+      : > "$_md/ms.$_s"
+      _i=0
+      while [ $_i -lt 12 ]; do
+        echo "$_i" >> "$_w/.bones/swarm/$_s/wt/$_f.txt"
+        _t0=$(date +%s%N)
+        bones_netns_run "$_h" sh -c 'cd "$1" && "$2" -q swarm commit -m "c $3"' sh "$_w/.bones/swarm/$_s/wt" "$bones" "$_i" >/dev/null 2>&1 ||
+          echo "  (commit $_i of $_s failed)"
+        echo $(( ($(date +%s%N) - _t0) / 1000 )) >> "$_md/ms.$_s"
+        _i=$((_i + 1))
+      done
+      _med=$(sort -n "$_md/ms.$_s" | awk '{ a[NR] = $1 } END { printf "%.1f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) / 1000 }')
+      echo "  slot $_s on h$_h: median $_med ms (includes entering the namespace)"
+      eval "mh_commit_$_h=$_med"
+    done
+    bones_netns_run 1 env BONES_AGENT_ID=orch "$bones" -C "$_w" hub stop --force >/dev/null 2>&1
+    for _i in 1 2 3; do eval "bones_stop_server \${BONES_NATS_PID_$_i:-}"; done
+  }
   mh_run 1
   mh_run 3
+  command -v git >/dev/null 2>&1 && command -v "${FOSSIL:-fossil}" >/dev/null 2>&1 && mh_commit
   bones_netns_down
   echo
   echo "== multihost summary (1 node: everything on h1; 3 nodes: a node per host, agents on every host)"
@@ -86,5 +127,5 @@ else
   printf '%-22s %10s %10s %10s %6s\n' setup "h1 ms" "h2 ms" claims/s dups
   printf '%s' "$mh_rows"
   echo "3 nodes vs 1: claim from h1 $(ratio "${mh_m1_3:-}" "${mh_m1_1:-}")x, from h2 $(ratio "${mh_m2_3:-}" "${mh_m2_1:-}")x, claims/s $(ratio "${mh_cps_3:-}" "${mh_cps_1:-}")x"
-  echo "commit latency across hosts: not measured (the hub serves 127.0.0.1 only; issue 16 item 2 not built)"
+  echo "swarm commit through the hub on h1: from h1 ${mh_commit_1:--} ms, from h2 ${mh_commit_2:--} ms: $(ratio "${mh_commit_2:-}" "${mh_commit_1:-}")x"
 fi
