@@ -78,6 +78,15 @@ int kvn_url_check(const char *url, char **redacted, struct bones_error *err);
  * naming the version and the bug otherwise, BONES_E_UNAVAILABLE when no
  * server tells its version within the timeout. */
 int kvn_check_replicas(const struct kvn_conn *c, const char *bucket, int replicas, struct bones_error *err);
+/* 1 when nats-server version v ("A.B.C[-x]") is 2.9.21 or newer; 0 when
+ * older or unreadable. */
+int kvn_version_safe(const char *v);
+/* The version in the INFO line the server at url ("nats://host:port",
+ * "host:port", "[v6]:port") sends first, read within timeout_ms (malloc'd,
+ * "" when INFO has none), or NULL when nothing answered with INFO.  With
+ * peers, the INFO's connect_urls (each malloc'd, the array too; caller
+ * frees). */
+char *kvn_info_version(const char *url, int timeout_ms, char ***peers, size_t *npeers);
 
 /* ---- nats_err.c: mapping nats.c failures onto bones result codes ---- */
 

@@ -117,9 +117,8 @@ static int split_hostport(const char *url, char **host, char **port) {
   return 0;
 }
 
-/* 1 when version "A.B.C[-x]" is at least 2.9.21; 0 when older or not
- * readable. */
-static int version_safe(const char *v) {
+/* See nats_kv.h. */
+int kvn_version_safe(const char *v) {
   int a = 0, b = 0, c = 0;
   if (v == NULL || sscanf(v, "%d.%d.%d", &a, &b, &c) != 3) return 0;
   if (a != 2) return a > 2;
@@ -127,35 +126,63 @@ static int version_safe(const char *v) {
   return c >= 21;
 }
 
-/* Asks one server; BONES_OK when it answered with a safe version (or did
- * not answer: an unreachable peer cannot take part), BONES_E_UNSUPPORTED
- * with err filled otherwise.  *peers gets its INFO's connect_urls (a new
- * reference, or NULL). */
-static int check_one(const struct kvn_conn *c, const char *url, const char *bucket, int replicas, int64_t deadline,
-                     int *answered, json_t **peers, struct bones_error *err) {
+/* See nats_kv.h. */
+char *kvn_info_version(const char *url, int timeout_ms, char ***peers, size_t *npeers) {
   char *host = NULL, *port = NULL;
-  *peers = NULL;
-  if (split_hostport(url, &host, &port) != 0) return BONES_OK;
-  json_t *info = read_info(host, port, deadline);
+  if (peers) *peers = NULL;
+  if (npeers) *npeers = 0;
+  if (split_hostport(url, &host, &port) != 0) return NULL;
+  json_t *info = read_info(host, port, bones_monotonic_ms() + timeout_ms);
   free(host);
   free(port);
-  if (info == NULL) return BONES_OK;
-  (*answered)++;
+  if (info == NULL) return NULL;
   const char *v = json_string_value(json_object_get(info, "version"));
+  char *out = bones_xstrdup(v ? v : "");
+  json_t *cu = json_object_get(info, "connect_urls");
+  size_t i;
+  json_t *p;
+  json_array_foreach(cu, i, p) {
+    if (!peers || !json_is_string(p)) continue;
+    *peers = bones_xrealloc(*peers, (*npeers + 1) * sizeof **peers);
+    (*peers)[(*npeers)++] = bones_xstrdup(json_string_value(p));
+  }
+  json_decref(info);
+  return out;
+}
+
+/* Asks one server; BONES_OK when it answered with a safe version (or did
+ * not answer: an unreachable peer cannot take part), BONES_E_UNSUPPORTED
+ * with err filled otherwise.  Its announced peers are appended to
+ * peers (npeers counts them). */
+static int check_one(const struct kvn_conn *c, const char *url, const char *bucket, int replicas, int64_t deadline,
+                     int *answered, char ***peers, size_t *npeers, struct bones_error *err) {
+  int64_t left = deadline - bones_monotonic_ms();
+  char **more = NULL;
+  size_t nmore = 0;
+  char *v = left > 0 ? kvn_info_version(url, (int)left, &more, &nmore) : NULL;
+  if (v == NULL) return BONES_OK;
+  (*answered)++;
   int rc = BONES_OK;
-  if (!version_safe(v)) {
+  if (!kvn_version_safe(v)) {
     rc = bones_error_set(err, BONES_E_UNSUPPORTED,
                          "%s: bucket %s wants %d replicas, but nats-server %s (at %s) can let two concurrent "
                          "compare-and-set writes of one key both succeed on a replicated stream "
                          "(nats-server issue 4320, fixed in 2.9.21): bones refuses to run a bucket there that "
                          "could hand one task to two claimers",
-                         c->url, bucket, replicas, v ? v : "(unknown version)", url);
+                         c->url, bucket, replicas, *v ? v : "(unknown version)", url);
     bones_error_hint(err, "use nats-server 2.9.21 or newer on every node, or replicas=1 "
                           "(each bucket then lives on one node: see docs/multi-host.md)");
   }
-  json_t *cu = json_object_get(info, "connect_urls");
-  if (json_is_array(cu)) *peers = json_incref(cu);
-  json_decref(info);
+  free(v);
+  for (size_t i = 0; i < nmore; i++) {
+    if (peers) {
+      *peers = bones_xrealloc(*peers, (*npeers + 1) * sizeof **peers);
+      (*peers)[(*npeers)++] = more[i];
+    } else {
+      free(more[i]);
+    }
+  }
+  free(more);
   return rc;
 }
 
@@ -167,17 +194,14 @@ int kvn_check_replicas(const struct kvn_conn *c, const char *bucket, int replica
     return bones_error_set(err, BONES_E_UNAVAILABLE, "%s: not connected: cannot check the server's version", c->url);
   int64_t deadline = bones_monotonic_ms() + c->timeout_ms;
   int answered = 0;
-  json_t *peers = NULL;
-  int rc = check_one(c, url, bucket, replicas, deadline, &answered, &peers, err);
-  size_t i;
-  json_t *p;
-  json_array_foreach(peers, i, p) {
-    if (rc != BONES_OK) break;
-    json_t *more = NULL;
-    if (json_is_string(p)) rc = check_one(c, json_string_value(p), bucket, replicas, deadline, &answered, &more, err);
-    json_decref(more);
+  char **peers = NULL;
+  size_t npeers = 0;
+  int rc = check_one(c, url, bucket, replicas, deadline, &answered, &peers, &npeers, err);
+  for (size_t i = 0; i < npeers; i++) {
+    if (rc == BONES_OK) rc = check_one(c, peers[i], bucket, replicas, deadline, &answered, NULL, NULL, err);
+    free(peers[i]);
   }
-  json_decref(peers);
+  free(peers);
   if (rc == BONES_OK && answered == 0)
     rc = bones_error_set(err, BONES_E_UNAVAILABLE,
                          "%s: bucket %s wants %d replicas: cannot read the server's version (no INFO from %s "

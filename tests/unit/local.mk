@@ -80,3 +80,14 @@ tests_unit_test_plan_SOURCES = tests/unit/test_plan.c tests/unit/cmocka_all.h
 tests_unit_test_plan_CFLAGS = $(unit_cflags)
 tests_unit_test_plan_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_plan
+
+# kv-nats' server version check (issue 16: replicated buckets refused on
+# nats-server < 2.9.21), linked with the module's source
+if BUILD_KV_NATS
+check_PROGRAMS += tests/unit/test_nats_version
+TESTS += tests/unit/test_nats_version
+endif
+tests_unit_test_nats_version_SOURCES = tests/unit/test_nats_version.c tests/unit/cmocka_all.h \
+	backends/kv-nats/nats_version.c
+tests_unit_test_nats_version_CFLAGS = $(unit_cflags) $(NATS_CFLAGS) -I$(top_srcdir)/backends/kv-nats
+tests_unit_test_nats_version_LDADD = $(unit_ldadd) $(NATS_LIBS)
