@@ -59,6 +59,16 @@ int kvn_fail(const struct kvn_conn *c, natsStatus s, jsErrCode jerr, const char 
     bones_error_hint(err, "start nats-server with -js (and -sd DIR for its store)");
     return BONES_E_UNAVAILABLE;
   }
+  /* a cluster that cannot answer now (no metadata leader: a node cut off
+   * from the others, an election; a stream whose node is down) */
+  if (jerr == JSClusterNotAvailErr || jerr == JSClusterNotLeaderErr || jerr == JSClusterNoPeersErr ||
+      jerr == JSStreamOfflineErr) {
+    bones_error_set(err, BONES_E_UNAVAILABLE, "%s: %s: the cluster cannot answer now (%s)", url, what,
+                    *detail ? detail : "JetStream error");
+    bones_error_hint(err, "is a node of %s cut off from the others, or the node that holds the bucket down? "
+                          "(docs/multi-host.md)", url);
+    return BONES_E_UNAVAILABLE;
+  }
   if (s == NATS_MAX_PAYLOAD || jerr == JSStreamMessageExceedsMaximumErr)
     return bones_error_set(err, BONES_E_TOOLARGE, "%s: %s: value too large for the server (%s)", url, what,
                            *detail ? detail : natsStatus_GetText(s));
