@@ -84,6 +84,13 @@ static int hub_start_run(struct bones_ctx *ctx, int argc, char **argv) {
   struct bones_hub_status st;
   bones_hub_status(root, &st, &err);
   int rc = 0;
+  if (already && listen && st.repo_url) {
+    char *want = bones_xasprintf("http://%s:", listen);
+    if (strncmp(st.repo_url, want, strlen(want)) != 0)
+      fprintf(stderr, "bones: note: the running hub still serves on %s; --listen %s takes effect at its next "
+                      "start (`bones hub stop`, then start)\n", st.repo_url, listen);
+    free(want);
+  }
   if (bones_ctx_json(ctx)) {
     json_t *d = status_json(&st);
     json_object_set_new(d, "already_running", json_boolean(already));
