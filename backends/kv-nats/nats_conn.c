@@ -376,8 +376,8 @@ int kvn_ping(struct kvn_conn *c, struct bones_error *err) {
 }
 
 int kvn_await_link(const struct kvn_conn *c, int64_t deadline) {
+  if (c->nservers < 2) return natsConnection_Status(c->nc) == NATS_CONN_STATUS_CONNECTED;
   natsConnStatus st = natsConnection_Status(c->nc);
-  if (c->nservers < 2) return st == NATS_CONN_STATUS_CONNECTED;
   while (st != NATS_CONN_STATUS_CONNECTED && st != NATS_CONN_STATUS_CLOSED && bones_monotonic_ms() < deadline) {
     nats_Sleep(5);
     st = natsConnection_Status(c->nc);

@@ -71,21 +71,18 @@ bones_nats_node_in() {
   _bnn_dir=$1 _bnn_i=$2 _bnn_n=$3
   mkdir -p "$_bnn_dir/n$_bnn_i" || return 1
   if [ ! -f "$_bnn_dir/n$_bnn_i.conf" ]; then
-    {
-      echo "server_name: n$_bnn_i"
-      echo "listen: $BONES_NET.$_bnn_i:4222"
-      echo "http: $BONES_NET.$_bnn_i:8222"
-      echo "max_payload: 2MB"
-      echo "jetstream { store_dir: \"$_bnn_dir/n$_bnn_i\" }"
-      if [ "$_bnn_n" -gt 1 ]; then
-        _bnn_r= _bnn_j=1
-        while [ $_bnn_j -le "$_bnn_n" ]; do
-          _bnn_r="$_bnn_r${_bnn_r:+, }nats-route://$BONES_NET.$_bnn_j:6222"
-          _bnn_j=$((_bnn_j + 1))
-        done
-        echo "cluster { name: bones, listen: $BONES_NET.$_bnn_i:6222, routes: [$_bnn_r] }"
-      fi
-    } > "$_bnn_dir/n$_bnn_i.conf" || return 1
+    _bnn_r= _bnn_j=1
+    while [ "$_bnn_n" -gt 1 ] && [ $_bnn_j -le "$_bnn_n" ]; do
+      _bnn_r="$_bnn_r${_bnn_r:+, }nats-route://$BONES_NET.$_bnn_j:6222"
+      _bnn_j=$((_bnn_j + 1))
+    done
+    if [ -n "$_bnn_r" ]; then
+      bones_nats_node_conf "$_bnn_dir/n$_bnn_i.conf" "n$_bnn_i" "$BONES_NET.$_bnn_i" 4222 8222 "$_bnn_dir/n$_bnn_i" \
+        6222 "$_bnn_r" || return 1
+    else
+      bones_nats_node_conf "$_bnn_dir/n$_bnn_i.conf" "n$_bnn_i" "$BONES_NET.$_bnn_i" 4222 8222 "$_bnn_dir/n$_bnn_i" ||
+        return 1
+    fi
   fi
   _bones_start "n$_bnn_i" "$_bnn_dir" 4222 'Server is ready' \
     ip netns exec "bh$_bnn_i$_bn_sfx" "$NATS_SERVER" -c "$_bnn_dir/n$_bnn_i.conf" || return 1

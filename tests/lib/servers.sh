@@ -143,6 +143,22 @@ bones_stop_server() {
   return 0
 }
 
+# bones_nats_node_conf FILE NAME HOST PORT MON STORE [ROUTE_PORT ROUTES]:
+# writes the config of a nats-server node NAME (JetStream storing in STORE,
+# clients on HOST:PORT, monitoring on HOST:MON, max_payload 2MB as the
+# managed server); with ROUTE_PORT, a member of cluster "bones" routing to
+# ROUTES ("nats-route://H:P, ...").
+bones_nats_node_conf() {
+  {
+    echo "server_name: $2"
+    echo "listen: $3:$4"
+    echo "http: $3:$5"
+    echo "max_payload: 2MB"
+    echo "jetstream { store_dir: \"$6\" }"
+    [ -z "${7:-}" ] || echo "cluster { name: bones, listen: $3:$7, routes: [$8] }"
+  } > "$1"
+}
+
 # bones_start_nats_cluster DIR: starts a three-node nats-server cluster on
 # 127.0.0.1 (JetStream on each node, cluster "bones", node I's files in
 # DIR/nI*), waits for its JetStream metadata leader and exports
@@ -168,14 +184,8 @@ bones_start_nats_cluster() {
   for _bc_i in 1 2 3; do
     eval "_bc_port=\$_bc_PORT_$_bc_i _bc_route=\$_bc_ROUTE_$_bc_i _bc_mon=\$_bc_MON_$_bc_i"
     mkdir -p "$_bc_dir/n$_bc_i" || return 1
-    cat > "$_bc_dir/n$_bc_i.conf" <<EOC || return 1
-server_name: n$_bc_i
-listen: 127.0.0.1:$_bc_port
-http: 127.0.0.1:$_bc_mon
-max_payload: 2MB
-jetstream { store_dir: "$_bc_dir/n$_bc_i" }
-cluster { name: bones, listen: 127.0.0.1:$_bc_route, routes: [$_bc_routes] }
-EOC
+    bones_nats_node_conf "$_bc_dir/n$_bc_i.conf" "n$_bc_i" 127.0.0.1 "$_bc_port" "$_bc_mon" "$_bc_dir/n$_bc_i" \
+      "$_bc_route" "$_bc_routes" || return 1
     eval "BONES_NATS_PORT_$_bc_i=$_bc_port BONES_NATS_MON_$_bc_i=$_bc_mon"
     export BONES_NATS_PORT_$_bc_i BONES_NATS_MON_$_bc_i
     [ $_bc_i -eq 1 ] || BONES_NATS_CLUSTER_URL=$BONES_NATS_CLUSTER_URL,
