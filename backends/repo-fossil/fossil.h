@@ -122,6 +122,9 @@ int rf_sql_script(struct rf_repo *f, const char *repo, const char *script, const
  * a file name fossil and bones' JSON carry faithfully. */
 int rf_name_ok(const char *name);
 
+/* 1 when identity is a fossil project code (hub_identity's answer). */
+int rf_identity_ok(const char *identity);
+
 /* name with bytes that are not printable UTF-8 written as \xHH (and '\'
  * as "\\"), for messages; malloc'd. */
 char *rf_name_escape(const char *name);

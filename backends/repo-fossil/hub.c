@@ -359,3 +359,40 @@ int rf_hub_serve_at(void *repo, const char *hub_path, const char *addr, int port
   free(prog);
   return rc;
 }
+
+/* 1 when id is a fossil project code: 40 or 64 lowercase hex digits. */
+static int project_code_ok(const char *id) {
+  size_t n = strspn(id, "0123456789abcdef");
+  return id[n] == '\0' && (n == 40 || n == 64);
+}
+
+int rf_hub_identity(void *repo, const char *hub_path, char identity[BONES_REPO_ID_MAX], struct bones_error *err) {
+  struct rf_repo *f = repo;
+  identity[0] = '\0';
+  int rc = rf_need_repo(hub_path, err);
+  if (rc != BONES_OK) return rc;
+  char *hub = rf_abs(hub_path);
+  struct rf_argv a = {0};
+  struct rf_call c = {0};
+  struct rf_run_result r;
+  rf_av(&a, "info", "-R", hub, NULL);
+  rc = rf_fossil_ok(f, &c, &a, &r, err);
+  rf_av_free(&a);
+  free(hub);
+  if (rc != BONES_OK) return rc;
+  const char *line = strstr(r.out, "project-code:");
+  char code[BONES_REPO_ID_MAX] = "";
+  if (line) {
+    line += strlen("project-code:");
+    line += strspn(line, " \t");
+    size_t n = strcspn(line, " \t\r\n");
+    if (n < sizeof code) snprintf(code, sizeof code, "%.*s", (int)n, line);
+  }
+  rf_run_result_free(&r);
+  if (!project_code_ok(code))
+    return bones_error_set(err, BONES_E_INTERNAL, "fossil info -R %s printed no project code", hub_path);
+  memcpy(identity, code, strlen(code) + 1);
+  return BONES_OK;
+}
+
+int rf_identity_ok(const char *identity) { return identity != NULL && project_code_ok(identity); }

@@ -339,10 +339,76 @@ static int clone_from_file(struct rf_repo *f, const char *hub_path, const char *
   return rc;
 }
 
-/* leaf_clone and leaf_clone_local: hub_path NULL clones over HTTP (the
- * password in the URL, on fossil's command line), else from the file. */
-static int leaf_make(struct rf_repo *f, const char *hub_path, const char *hub_url, const char *user,
-                     const char *password, const char *leaf_path, const char *worktree, struct bones_error *err) {
+/* Makes leaf, on a host without the hub's file, a repository of the
+ * hub's project (identity: its project code) that syncs with hub_url as
+ * user, then pulls everything: `fossil new` (whose initial check-in is
+ * removed before anything else sees it), the project code, the remote URL
+ * and the password set by SQL through stdin, then `fossil pull`.  The
+ * password never reaches a command line, which `fossil clone` over HTTP
+ * would need (fossil asks for a missing one only on a terminal). */
+static int make_from_identity(struct rf_repo *f, const char *hub_url, const char *identity, const char *user,
+                              const char *password, const char *leaf, struct bones_error *err) {
+  struct rf_argv a = {0};
+  struct rf_call c = {.secret = password};
+  struct rf_run_result r;
+  rf_av(&a, "new", "-A", user, leaf, NULL);
+  int rc = rf_fossil_ok(f, &c, &a, &r, err);
+  rf_av_free(&a);
+  if (rc == BONES_OK) rf_run_result_free(&r);
+  if (rc == BONES_OK && chmod(leaf, 0600) != 0) /* it keeps the saved password */
+    rc = bones_error_set(err, BONES_E_INTERNAL, "chmod %s: %s", leaf, strerror(errno));
+  if (rc != BONES_OK) return rc;
+  char *remote = url_with_user(hub_url, user);
+  char *qu = rf_sql_quote(user), *qr = rf_sql_quote(remote), *qp = rf_sql_quote(password), *qi = rf_sql_quote(identity);
+  /* the artifacts of `fossil new` (its initial check-in, a second root
+   * trunk would fork on) and everything derived from them go; the rebuild
+   * after checks what stays */
+  char *sql = bones_xasprintf(
+      "BEGIN;\n"
+      "DELETE FROM blob; DELETE FROM delta; DELETE FROM rcvfrom; DELETE FROM unclustered; DELETE FROM unsent;\n"
+      "DELETE FROM event; DELETE FROM leaf; DELETE FROM plink; DELETE FROM mlink; DELETE FROM tagxref;\n"
+      "REPLACE INTO config(name, value, mtime) VALUES('project-code', %s, now());\n"
+      "REPLACE INTO config(name, value, mtime) VALUES('default-user', %s, now());\n"
+      "REPLACE INTO config(name, value, mtime) VALUES('last-sync-url', %s, now());\n"
+      "REPLACE INTO config(name, value, mtime) VALUES('last-sync-pw', obscure(%s), now());\n"
+      "COMMIT;",
+      qi, qu, qr, qp);
+  rc = rf_sql_script(f, leaf, sql, password, err);
+  char *abs = rf_abs(leaf);
+  if (rc == BONES_OK) {
+    rf_av(&a, "rebuild", abs, NULL);
+    rc = rf_fossil_ok(f, &c, &a, &r, err);
+    rf_av_free(&a);
+    if (rc == BONES_OK) rf_run_result_free(&r);
+  }
+  if (rc == BONES_OK) { /* the hub accepts the login, and trunk comes in */
+    rf_av(&a, "pull", "-R", abs, NULL);
+    rc = rf_fossil(f, &c, &a, &r, err);
+    rf_av_free(&a);
+    if (rc == BONES_OK) {
+      rc = rf_sync_check("pull", &r, err);
+      rf_run_result_free(&r);
+    }
+  }
+  explicit_bzero(qp, strlen(qp));
+  explicit_bzero(sql, strlen(sql));
+  free(abs);
+  free(remote);
+  free(qu);
+  free(qr);
+  free(qp);
+  free(qi);
+  free(sql);
+  return rc;
+}
+
+/* leaf_clone, leaf_clone_local and leaf_clone_remote: from the hub file
+ * hub_path when given, else from the hub's identity when given, else with
+ * `fossil clone` over HTTP (the password in the URL, on fossil's command
+ * line). */
+static int leaf_make(struct rf_repo *f, const char *hub_path, const char *identity, const char *hub_url,
+                     const char *user, const char *password, const char *leaf_path, const char *worktree,
+                     struct bones_error *err) {
   if (!hub_url || !user || !*user || !password || !*password || !leaf_path || !*leaf_path || !worktree || !*worktree)
     return bones_error_set(err, BONES_E_USAGE, "leaf_clone: hub URL, user, password, leaf and worktree are required");
   char *leaf = rf_abs(leaf_path), *wt = rf_abs(worktree);
@@ -361,6 +427,8 @@ static int leaf_make(struct rf_repo *f, const char *hub_path, const char *hub_ur
   struct rf_run_result r;
   if (hub_path) {
     rc = clone_from_file(f, hub_path, hub_url, user, password, leaf, err);
+  } else if (identity) {
+    rc = make_from_identity(f, hub_url, identity, user, password, leaf, err);
   } else {
     /* clone without opening (its output then names no files, so file
      * names cannot look like errors), then open without a second pull */
@@ -413,7 +481,7 @@ out:
 
 int rf_leaf_clone(void *repo, const char *hub_url, const char *user, const char *password, const char *leaf_path,
                   const char *worktree, struct bones_error *err) {
-  return leaf_make(repo, NULL, hub_url, user, password, leaf_path, worktree, err);
+  return leaf_make(repo, NULL, NULL, hub_url, user, password, leaf_path, worktree, err);
 }
 
 int rf_leaf_clone_local(void *repo, const char *hub_path, const char *hub_url, const char *user, const char *password,
@@ -421,7 +489,7 @@ int rf_leaf_clone_local(void *repo, const char *hub_path, const char *hub_url, c
   if (hub_path == NULL || *hub_path == '\0') return bones_error_set(err, BONES_E_USAGE, "leaf_clone: no hub path");
   int rc = rf_need_repo(hub_path, err);
   if (rc != BONES_OK) return rc;
-  return leaf_make(repo, hub_path, hub_url, user, password, leaf_path, worktree, err);
+  return leaf_make(repo, hub_path, NULL, hub_url, user, password, leaf_path, worktree, err);
 }
 
 /* Adds to conflicts the paths `fossil update` reports as conflicts. */
@@ -660,4 +728,11 @@ int rf_leaf_push(void *repo, const char *worktree, struct bones_error *err) {
   struct rf_argv a = {0};
   rf_av(&a, "push", NULL);
   return rf_wt_sync(f, worktree, &a, err);
+}
+
+int rf_leaf_clone_remote(void *repo, const char *hub_url, const char *identity, const char *user,
+                         const char *password, const char *leaf_path, const char *worktree, struct bones_error *err) {
+  if (!rf_identity_ok(identity))
+    return bones_error_set(err, BONES_E_USAGE, "leaf_clone: the hub's identity is not a fossil project code");
+  return leaf_make(repo, NULL, identity, hub_url, user, password, leaf_path, worktree, err);
 }

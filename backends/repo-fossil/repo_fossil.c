@@ -98,4 +98,6 @@ BONES_REPO_BACKEND_EXPORT(repo_fossil) = {
     .leaf_land = rf_leaf_land, /* reads repository files with SQLite (peek.c) */
 #endif
     .hub_serve_at = rf_hub_serve_at,
+    .hub_identity = rf_hub_identity,
+    .leaf_clone_remote = rf_leaf_clone_remote,
 };

@@ -41,6 +41,10 @@ int rf_hub_commit(void *repo, const char *hub_path, const char *src_dir, const c
                   const char *const *removed, size_t nremoved, const char *user, const char *message,
                   char id[BONES_REPO_ID_MAX], struct bones_error *err);
 
+int rf_hub_identity(void *repo, const char *hub_path, char identity[BONES_REPO_ID_MAX], struct bones_error *err);
+int rf_leaf_clone_remote(void *repo, const char *hub_url, const char *identity, const char *user,
+                         const char *password, const char *leaf_path, const char *worktree, struct bones_error *err);
+
 int rf_leaf_land(void *repo, const struct bones_repo_land *in, struct bones_repo_landed *out, struct bones_error *err);
 
 #endif

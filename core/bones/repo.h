@@ -216,6 +216,21 @@ struct bones_repo_backend_v1 {
    * slots on other hosts; the hub still refuses anonymous access. */
   int (*hub_serve_at)(void *repo, const char *hub_path, const char *addr, int port, int log_fd, pid_t *pid,
                       struct bones_error *err);
+
+  /* Optional (NULL, or a backend built before it: slots then need the hub
+   * repository's file on their own host).  What a leaf made on a host
+   * without the hub's file must know of the hub repository hub_path to
+   * sync with it, as a short printable token holding no secret (for
+   * fossil: the project code), copied into identity. */
+  int (*hub_identity)(void *repo, const char *hub_path, char identity[BONES_REPO_ID_MAX], struct bones_error *err);
+
+  /* Optional (NULL, or a backend built before it).  As leaf_clone, on a
+   * host without the hub's file: identity is hub_identity's answer on the
+   * hub's host.  The password never appears on a command line.
+   * BONES_E_USAGE when identity is malformed. */
+  int (*leaf_clone_remote)(void *repo, const char *hub_url, const char *identity, const char *user,
+                           const char *password, const char *leaf_path, const char *worktree,
+                           struct bones_error *err);
 };
 
 #ifdef __cplusplus

@@ -55,5 +55,7 @@ void missing_fossil_is_unavailable(void **state);
 void leaf_land_lands_merges_and_refuses(void **state);
 /* Case of test_hub_commit.c. */
 void hub_commit_writes_trunk(void **state);
+/* Case of test_remote_clone.c. */
+void remote_leaf_joins_the_one_trunk(void **state);
 
 #endif

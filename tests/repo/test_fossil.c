@@ -338,7 +338,8 @@ int main(void) {
       cmocka_unit_test(a_fork_is_detected),
       cmocka_unit_test(missing_fossil_is_unavailable),
       cmocka_unit_test(hub_commit_writes_trunk),
-      cmocka_unit_test(leaf_land_lands_merges_and_refuses), /* last: it moves trunk the others check */
+      cmocka_unit_test(leaf_land_lands_merges_and_refuses), /* it moves trunk the others check */
+      cmocka_unit_test(remote_leaf_joins_the_one_trunk),
   };
   return cmocka_run_group_tests_name("repo-fossil", tests, setup, teardown);
 }
