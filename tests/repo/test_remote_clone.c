@@ -64,7 +64,8 @@ void remote_leaf_joins_the_one_trunk(void **state) {
   /* nothing of `fossil new` (its "initial empty check-in" by slot-r) reached the leaf or the hub */
   const char *repos[] = {leaf, T.hub};
   for (int i = 0; i < 2; i++) {
-    struct fx_timeline tl = {{0}};
+    struct fx_timeline tl;
+    memset(&tl, 0, sizeof tl);
     EXPECT(T.be->timeline(T.repo, repos[i], 16, fx_collect_checkin, &tl, &err), BONES_OK, err);
     assert_non_null(strstr(tl.entries.text, "slot-r|remote commit"));
     assert_null(strstr(tl.entries.text, "slot-r|initial empty check-in"));
