@@ -195,6 +195,7 @@ static int export_rev(const struct apply_ctx *a, const char *rev, const char **f
 int bones_apply(const char *root, const struct bones_repo_backend_v1 *repo, void *repo_handle,
                 const struct bones_apply_opts *o, json_t **result, struct bones_error *err) {
   *result = NULL;
+  if (bones_workspace_refuse_remote(root, "apply", err) != BONES_OK) return BONES_E_REFUSED;
   struct apply_ctx a = {root, repo, repo_handle, bones_ws_path(root, "hub.fossil")};
   int lock_fd = -1, rc = BONES_OK;
   char from[BONES_REPO_ID_MAX] = "", to[BONES_REPO_ID_MAX] = "";

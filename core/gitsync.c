@@ -471,7 +471,8 @@ int bones_gitsync_import(const char *root, const struct bones_repo_backend_v1 *r
                          json_t **result, struct bones_error *err) {
   *result = NULL;
   char head[BONES_REPO_ID_MAX];
-  int rc = git_head(root, head, err);
+  int rc = bones_workspace_refuse_remote(root, "hub sync", err);
+  if (rc == BONES_OK) rc = git_head(root, head, err);
   if (rc != BONES_OK) return rc;
   struct import_run r = {root, repo, repo_handle, bones_ws_path(root, "hub.fossil"), NULL, NULL, state_load(root),
                          json_array(), json_array(), json_array(), json_array(), json_array()};

@@ -19,6 +19,7 @@
 
 #include "gitsync.h"
 #include "hub.h"
+#include "hub_join.h"
 #include "hublog.h"
 #include "durability.h"
 #include "kv_secret.h"
@@ -437,6 +438,51 @@ static int state_dir_same(const struct hub_run *h) {
   return same;
 }
 
+/* 1 when this hub answers slot joins from hosts without its file
+ * (hub_join.h): it serves beyond loopback, on a substrate other hosts can
+ * share (not sqlite), with a backend that has hub_identity. */
+static int serves_joins(const struct hub_run *h) {
+  if (h->listen == NULL || strcmp(h->listen, "127.0.0.1") == 0) return 0;
+  if (h->repo->size < offsetof(struct bones_repo_backend_v1, hub_identity) + sizeof h->repo->hub_identity ||
+      h->repo->hub_identity == NULL)
+    return 0;
+  char *spec = bones_workspace_config_substrate(h->root);
+  int shared = spec && strncmp(spec, "sqlite", 6) != 0;
+  free(spec);
+  return shared;
+}
+
+/* Answers pending joins through *kv (opened here when NULL; closed after
+ * a failure so the next tick reconnects).  *failing keeps the log to one
+ * line per outage. */
+static void serve_joins(struct hub_run *h, bones_kv **kv, int *failing) {
+  struct bones_error e;
+  if (*kv == NULL) {
+    char *spec = bones_workspace_config_substrate(h->root), *url = NULL;
+    int rc = bones_substrate_open(spec ? spec : "sqlite", h->root, NULL, kv, &url, &e);
+    free(spec);
+    free(url);
+    if (rc != BONES_OK) {
+      *kv = NULL;
+      if (!*failing)
+        bones_hublog(h->root, BONES_LOG_WARN, "error", "cannot reach the substrate to answer slot joins",
+                     json_pack("{s:s}", "err", e.message));
+      *failing = 1;
+      return;
+    }
+  }
+  if (bones_hub_join_serve(h->root, *kv, h->repo, h->repo_handle, h->hub_path, &e) < 0) {
+    if (!*failing)
+      bones_hublog(h->root, BONES_LOG_WARN, "error", "cannot read the slot join requests",
+                   json_pack("{s:s}", "err", e.message));
+    *failing = 1;
+    bones_kv_close(*kv);
+    *kv = NULL;
+    return;
+  }
+  *failing = 0;
+}
+
 /* Keeps the servers up until a stop signal, or until the workspace's
  * .bones/ is gone or replaced (then h->state_lost is set). */
 static void supervise(struct hub_run *h) {
@@ -452,6 +498,9 @@ static void supervise(struct hub_run *h) {
     watch_ms = WATCH_EVERY_TICKS * HUB_TICK_MS;
   }
   if (watch_ms < tick_ms) tick_ms = watch_ms;
+  int joins = serves_joins(h), joins_failing = 0;
+  bones_kv *joins_kv = NULL;
+  if (joins && tick_ms > BONES_HUB_JOIN_POLL_MS) tick_ms = BONES_HUB_JOIN_POLL_MS;
   int64_t last_watch = bones_monotonic_ms();
   while (!stop_requested) {
     struct timespec ts = {(time_t)(tick_ms / 1000), (long)(tick_ms % 1000) * 1000000L};
@@ -487,11 +536,13 @@ static void supervise(struct hub_run *h) {
       free(dir);
       free(log);
     }
+    if (joins) serve_joins(h, &joins_kv, &joins_failing);
     if (bones_monotonic_ms() - last_watch >= watch_ms) {
       run_watchers(h);
       last_watch = bones_monotonic_ms();
     }
   }
+  bones_kv_close(joins_kv);
 }
 
 /* Imports git's new commits onto trunk before the hub reports ready, so
@@ -694,6 +745,8 @@ int bones_hub_start(const char *root, const struct bones_hub_start_options *o, i
                     struct bones_error *err) {
   int wait_ms = o && o->wait_ms > 0 ? o->wait_ms : 20000;
   if (already) *already = 0;
+  int rc = bones_workspace_refuse_remote(root, "hub start", err);
+  if (rc != BONES_OK) return rc;
   struct bones_hub_status st;
   bones_hub_status(root, &st, err);
   int running = st.running;
@@ -708,6 +761,9 @@ int bones_hub_start(const char *root, const struct bones_hub_start_options *o, i
 }
 
 int bones_hub_ensure(const char *root, struct bones_error *err) {
+  char *remote = bones_workspace_remote_hub(root);
+  free(remote);
+  if (remote) return BONES_OK; /* it runs on its own host */
   struct bones_hub_start_options o = {1, 0, -1};
   int rc = bones_hub_start(root, &o, NULL, err);
   if (rc == BONES_E_CONFLICT) { /* someone else is starting it: wait for them */
@@ -788,6 +844,9 @@ int bones_hub_stop(const char *root, int force, int *was_running, struct bones_e
 
 int bones_hub_seed(const char *root, int *seeded, struct bones_error *err) {
   if (seeded) *seeded = 0;
+  char *remote = bones_workspace_remote_hub(root);
+  free(remote);
+  if (remote) return BONES_OK; /* seeded on its own host */
   char *path = bones_ws_path(root, "hub.fossil");
   int exists = bones_path_exists(path);
   free(path);

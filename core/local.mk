@@ -16,7 +16,7 @@ libbones_la_SOURCES = \
 	core/hublog.c core/hublog.h \
 	core/registry.c core/registry.h \
 	core/slots.c core/slots.h \
-	core/hub.c core/hub.h \
+	core/hub.c core/hub.h core/hub_join.c core/hub_join.h \
 	core/events.c core/events.h \
 	core/tasks.c core/tasks.h \
 	core/sessions.c core/sessions.h \

@@ -149,6 +149,15 @@ void bones_prime_trunk(const char *root, json_t *report) {
   json_object_set_new(trunk, "unapplied", json_null());
   json_object_set_new(report, "trunk", trunk);
   char *hub = bones_ws_path(root, "hub.fossil");
+  char *remote = bones_workspace_remote_hub(root);
+  if (remote) {
+    char *why = bones_xasprintf("the hub runs on another host (%s): trunk is counted there", remote);
+    json_object_set_new(trunk, "unknown", bones_utf8_json(why));
+    free(why);
+    free(remote);
+    free(hub);
+    return;
+  }
   if (access(hub, R_OK) != 0) {
     json_object_set_new(trunk, "unknown", json_string("no .bones/hub.fossil yet: the hub never started"));
     free(hub);

@@ -12,6 +12,7 @@
 #include "down.h"
 #include "holds.h"
 #include "hub.h"
+#include "hub_join.h"
 #include "ids.h"
 #include "presence.h"
 #include "proc.h"
@@ -61,16 +62,33 @@ static int has_clone_local(const struct bones_repo_backend_v1 *repo) {
          repo->leaf_clone_local != NULL;
 }
 
+/* 1 when repo has the optional leaf_clone_remote. */
+static int has_clone_remote(const struct bones_repo_backend_v1 *repo) {
+  return repo->size >= offsetof(struct bones_repo_backend_v1, leaf_clone_remote) + sizeof repo->leaf_clone_remote &&
+         repo->leaf_clone_remote != NULL;
+}
+
 /* Creates the slot's fossil user (retried: concurrent joins contend for
- * the hub file) and clones. */
+ * the hub file; asked of the hub through the substrate when the hub runs
+ * on another host: hub_join.h) and clones. */
 static int make_leaf(struct bones_swarm *s, const char *slot, const char *agent, struct bones_error *err) {
   char *url = bones_ws_read_line(s->root, "hub-repo-url");
   if (url == NULL) return bones_error_set(err, BONES_E_UNAVAILABLE, "the hub has no URL yet");
-  char *hub = bones_ws_path(s->root, "hub.fossil");
+  char *hub = bones_ws_path(s->root, "hub.fossil"), *remote = bones_workspace_remote_hub(s->root);
   int rc = BONES_OK;
-  char pw[25];
+  char pw[25], identity[BONES_REPO_ID_MAX] = "";
   bones_random_base32(pw, 24);
-  for (int attempt = 0; attempt < 10; attempt++) {
+  if (remote && !has_clone_remote(s->repo))
+    rc = bones_error_set(err, BONES_E_UNSUPPORTED, "slot %s: the repo backend %s cannot make a leaf on a host "
+                         "without the hub's file", slot, s->repo->name);
+  else if (remote) {
+    /* $BONES_HUB_JOIN_WAIT (1s..10m) replaces the wait for the hub's answer */
+    int64_t wait_ms = BONES_HUB_JOIN_WAIT_MS;
+    const char *env = getenv("BONES_HUB_JOIN_WAIT");
+    if (env && *env) rc = bones_parse_duration_in("BONES_HUB_JOIN_WAIT", env, 1000, 600000, &wait_ms, err);
+    if (rc == BONES_OK) rc = bones_hub_join_ask(s->kv, slot, agent, pw, wait_ms, identity, err);
+  }
+  for (int attempt = 0; !remote && attempt < 10; attempt++) {
     rc = s->repo->hub_user(s->repo_handle, hub, agent, pw, err);
     if (rc == BONES_OK) break;
     struct timespec ts = {0, 20000000L * (attempt + 1)};
@@ -85,7 +103,9 @@ static int make_leaf(struct bones_swarm *s, const char *slot, const char *agent,
      * while other joins add their users it can refuse a clone (a "400" or a
      * locked database); the backend leaves nothing behind, so try again */
     for (int attempt = 0; rc == BONES_OK && attempt < 6; attempt++) {
-      if (has_clone_local(s->repo)) /* keeps the password off fossil's command line */
+      if (remote)
+        rc = s->repo->leaf_clone_remote(s->repo_handle, url, identity, agent, pw, leaf, wt, err);
+      else if (has_clone_local(s->repo)) /* keeps the password off fossil's command line */
         rc = s->repo->leaf_clone_local(s->repo_handle, hub, url, agent, pw, leaf, wt, err);
       else
         rc = s->repo->leaf_clone(s->repo_handle, url, agent, pw, leaf, wt, err);
@@ -99,14 +119,17 @@ static int make_leaf(struct bones_swarm *s, const char *slot, const char *agent,
     free(leaf);
     free(wt);
   }
+  explicit_bzero(pw, sizeof pw);
   free(url);
   free(hub);
+  free(remote);
   return rc;
 }
 
 int bones_swarm_check_seeded(const char *root, struct bones_error *err) {
-  char *hubpath = bones_ws_path(root, "hub.fossil");
-  int seeded = bones_path_exists(hubpath);
+  char *hubpath = bones_ws_path(root, "hub.fossil"), *remote = bones_workspace_remote_hub(root);
+  int seeded = remote || bones_path_exists(hubpath);
+  free(remote);
   free(hubpath);
   return seeded ? BONES_OK : bones_error_set(err, BONES_E_NOWORKSPACE, "%s", BONES_ERR_NOT_BOOTSTRAPPED);
 }

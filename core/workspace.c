@@ -81,6 +81,85 @@ char *bones_workspace_config_substrate(const char *root) {
   return out;
 }
 
+char *bones_workspace_remote_hub(const char *root) {
+  char *path = bones_xasprintf("%s/" BONES_DIR "/config.json", root);
+  json_error_t jerr;
+  json_t *cfg = json_load_file(path, 0, &jerr);
+  free(path);
+  if (cfg == NULL) return NULL;
+  const char *s = json_string_value(json_object_get(cfg, "hub"));
+  char *out = s && *s ? bones_xstrdup(s) : NULL;
+  json_decref(cfg);
+  return out;
+}
+
+int bones_workspace_refuse_remote(const char *root, const char *what, struct bones_error *err) {
+  char *hub = bones_workspace_remote_hub(root);
+  if (hub == NULL) return BONES_OK;
+  bones_error_set(err, BONES_E_REFUSED, "this workspace uses the hub at %s on another host (bones up --hub)", hub);
+  bones_error_hint(err, "run %s on the hub's host, in the workspace that runs the hub", what);
+  free(hub);
+  return BONES_E_REFUSED;
+}
+
+int bones_hub_url_check(const char *url, struct bones_error *err) {
+  const char *why = NULL;
+  if (url == NULL || strncmp(url, "http://", 7) != 0) why = "it must start with http://";
+  const char *host = url ? url + 7 : "";
+  size_t hlen = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+  if (!why && hlen == 0) why = "it names no host";
+  if (!why && hlen > 253) why = "its host name is too long";
+  if (!why && host[hlen] != ':') why = host[hlen] == '@' ? "it must not hold a user or password" : "it names no port";
+  char *end = NULL;
+  long port = why ? 0 : strtol(host + hlen + 1, &end, 10);
+  if (!why && (end == host + hlen + 1 || port < 1 || port > 65535)) why = "its port is not 1-65535";
+  if (!why && !(*end == '\0' || (end[0] == '/' && end[1] == '\0'))) why = "only http://HOST:PORT is allowed";
+  if (why == NULL) return BONES_OK;
+  bones_error_set(err, BONES_E_USAGE, "--hub: not a hub URL (%s)", why);
+  return bones_error_hint(err, "give the URL the hub's host prints in .bones/hub-repo-url, e.g. http://10.0.0.1:8080");
+}
+
+int bones_workspace_set_remote_hub(const char *root, const char *url, struct bones_error *err) {
+  int rc = bones_hub_url_check(url, err);
+  if (rc != BONES_OK) return rc;
+  char *hubfile = bones_ws_path(root, "hub.fossil");
+  int own = bones_path_exists(hubfile);
+  free(hubfile);
+  if (own) {
+    bones_error_set(err, BONES_E_REFUSED, "this workspace has its own hub repository (.bones/hub.fossil)");
+    return bones_error_hint(err, "use --hub in a workspace on another host, one that never ran a hub");
+  }
+  char *path = bones_ws_path(root, "config.json");
+  json_error_t jerr;
+  json_t *cfg = json_load_file(path, 0, &jerr);
+  const char *sub = json_string_value(json_object_get(cfg, "substrate"));
+  if (sub == NULL || strncmp(sub, "sqlite", 6) == 0 || strcmp(sub, "nats") == 0 || strcmp(sub, "redis") == 0) {
+    rc = bones_error_set(err, BONES_E_USAGE, "--hub needs a substrate the hosts share, given by its URL (not %s)",
+                         sub ? sub : "sqlite");
+    bones_error_hint(err, "use the hub's substrate: `bones up --hub %s --substrate nats://HOST:PORT` (or redis://)",
+                     url);
+  }
+  char *text = NULL;
+  if (rc == BONES_OK) {
+    json_object_set_new(cfg, "hub", json_string(url));
+    text = json_dumps(cfg, JSON_INDENT(2));
+    if (text == NULL) rc = bones_error_set(err, BONES_E_INTERNAL, "cannot encode %s", path);
+  }
+  if (rc == BONES_OK) rc = bones_write_file_atomic(path, text, strlen(text), 0600, err);
+  size_t n = strlen(url);
+  if (rc == BONES_OK) {
+    char *line = bones_xasprintf("%.*s\n", (int)(url[n - 1] == '/' ? n - 1 : n), url);
+    char *urlfile = bones_ws_path(root, "hub-repo-url");
+    rc = bones_write_file_atomic(urlfile, line, strlen(line), 0600, err);
+    free(urlfile);
+    free(line);
+  }
+  free(text);
+  json_decref(cfg);
+  free(path);
+  return rc;
+}
+
 int bones_substrate_resolve(const char *spec, const char *root, char **url, struct bones_error *err) {
   *url = NULL;
   if (spec == NULL || *spec == '\0')

@@ -28,6 +28,28 @@ int bones_workspace_trust(const char *root, struct bones_error *err);
  * malloc'd, or NULL when none is recorded. */
 char *bones_workspace_config_substrate(const char *root);
 
+/* The URL of the hub on another host this workspace uses ("hub" in
+ * <root>/.bones/config.json, set by `bones up --hub URL`), malloc'd, or
+ * NULL for a workspace with its own hub (the usual case). */
+char *bones_workspace_remote_hub(const char *root);
+
+/* BONES_E_REFUSED naming the remote hub and what to do when root's
+ * workspace uses a hub on another host (what, e.g. "apply", needs the
+ * hub's file); BONES_OK otherwise. */
+int bones_workspace_refuse_remote(const char *root, const char *what, struct bones_error *err);
+
+/* BONES_OK when url can name a hub on another host: http://HOST:PORT
+ * (HOST an IPv4 literal or a DNS name, PORT 1-65535, an optional "/"),
+ * no user or password in it; else BONES_E_USAGE saying why. */
+int bones_hub_url_check(const char *url, struct bones_error *err);
+
+/* Records url (bones_hub_url_check) as the remote hub of the workspace at
+ * root: "hub" in config.json and .bones/hub-repo-url (0600), both written
+ * atomically.  Refuses (BONES_E_REFUSED) a workspace that has its own hub
+ * repository or whose substrate other hosts cannot share (sqlite, or a
+ * bare nats/redis the local hub would start). */
+int bones_workspace_set_remote_hub(const char *root, const char *url, struct bones_error *err);
+
 /* BONES_OK when root's config.json is missing or usable (a JSON object
  * whose "substrate", when present, is a non-empty string); else
  * BONES_E_REFUSED naming the file and the problem, with a hint. */

@@ -15,6 +15,7 @@
 #include "down.h"
 #include "gitsync.h"
 #include "hub.h"
+#include "workspace.h"
 #include "hublog.h"
 #include "util.h"
 
@@ -75,6 +76,7 @@ static int hub_start_run(struct bones_ctx *ctx, int argc, char **argv) {
   }
   if (optind < argc) return bones_ctx_usage(ctx, "hub start takes no arguments");
   const char *root = bones_ctx_workspace(ctx);
+  if (bones_workspace_refuse_remote(root, "`bones hub start`", &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (listen && bones_hub_set_listen(root, listen, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
   int already = 0;
   if (!o.detach && o.ready_fd < 0 && !bones_ctx_json(ctx))

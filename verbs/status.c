@@ -55,9 +55,10 @@ static int count_tasks(bones_kv *kv, struct task_counts *c, struct bones_error *
   return rc;
 }
 
-/* "running", "not answering", "down" (hub.pid names a dead process) or
- * "stopped" (no hub.pid). */
-static const char *hub_word(const struct bones_hub_status *st) {
+/* "running", "not answering", "down" (hub.pid names a dead process),
+ * "stopped" (no hub.pid) or "on another host" (bones up --hub). */
+static const char *hub_word(const struct bones_hub_status *st, int remote) {
+  if (remote) return "on another host";
   if (st->running) return "running";
   if (st->pid_alive) return "not answering";
   if (st->pid > 0) return "down";
@@ -77,6 +78,7 @@ static const char *slot_word(const struct bones_slot *s) {
 struct ws_status {
   const char *root;
   struct bones_hub_status hub;
+  int remote; /* bones up --hub: hub.repo_url is the other host's hub */
   const char *spec;
   const char *kv_url;
   int kv_answers;
@@ -89,10 +91,11 @@ struct ws_status {
 /* The data of bones.status/v1 for s (a new reference). */
 static json_t *status_json(const struct ws_status *s) {
   const struct bones_hub_status *h = &s->hub;
-  json_t *hub = json_pack("{s:s, s:b, s:i, s:b, s:s?, s:b}", "state", hub_word(h), "running", h->running, "pid",
+  json_t *hub = json_pack("{s:s, s:b, s:i, s:b, s:s?, s:b}", "state", hub_word(h, s->remote), "running", h->running, "pid",
                           (int)h->pid, "pid_alive", h->pid_alive, "repo_url", h->repo_url, "repo_answers",
                           h->repo_answers);
   json_object_set_new(hub, "kv_url", h->kv_url ? json_string(h->kv_url) : json_null());
+  json_object_set_new(hub, "remote", json_boolean(s->remote));
   json_t *sub = json_pack("{s:s, s:s?, s:b}", "spec", s->spec, "url", s->kv_url, "answers", s->kv_answers);
   if (!s->kv_answers) json_object_set_new(sub, "error", json_string(s->kv_err.message));
   json_t *slots = json_array();
@@ -116,7 +119,8 @@ static void status_print(const struct ws_status *s) {
   const struct bones_hub_status *h = &s->hub;
   const char *base = strrchr(s->root, '/');
   printf("workspace  %s (%s)\n", s->root, base ? base + 1 : s->root);
-  printf("hub        %s", hub_word(h));
+  printf("hub        %s", hub_word(h, s->remote));
+  if (s->remote) printf(", repo %s (%s)", h->repo_url, h->repo_answers ? "answers" : "not answering");
   if (h->pid > 0)
     printf(" (pid %ld%s)", (long)h->pid, h->pid_alive ? "" : h->pid_stale ? " is another process: stale" : " is dead");
   if (h->running && h->repo_url) printf(", repo %s", h->repo_url);
@@ -136,8 +140,10 @@ static void status_print(const struct ws_status *s) {
   const struct task_counts *t = &s->tasks;
   if (t->present)
     printf("tasks      %d (%d open, %d claimed, %d closed)\n", t->total, t->open, t->claimed, t->closed);
-  if (!h->running)
-    printf("hint: the hub is %s; `bones hub start --detach` starts it%s\n", hub_word(h),
+  if (s->remote && !h->repo_answers)
+    printf("hint: start the hub on its host (`bones hub start --detach --listen ADDR`); check the network\n");
+  else if (!h->running && !s->remote)
+    printf("hint: the hub is %s; `bones hub start --detach` starts it%s\n", hub_word(h, 0),
            h->pid_alive ? " (after `bones hub stop --force`)" : "");
   for (size_t i = 0; i < s->nslots; i++)
     if (bones_slot_dead(&s->slots[i])) {
@@ -158,6 +164,13 @@ static int status_one(struct bones_ctx *ctx) {
     return bones_ctx_fail(ctx, &err);
   }
   bones_hub_status(s.root, &s.hub, &err);
+  char *remote = bones_workspace_remote_hub(s.root);
+  if (remote) {
+    s.remote = 1;
+    free(s.hub.repo_url);
+    s.hub.repo_url = remote; /* freed with s.hub */
+    s.hub.repo_answers = bones_http_answers(remote, 500);
+  }
   char *spec_shown = bones_url_redact(bones_ctx_substrate(ctx)); /* never the password */
   s.spec = spec_shown;
   bones_kv *kv = NULL;

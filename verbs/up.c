@@ -58,8 +58,9 @@ static int up_run(struct bones_ctx *ctx, int argc, char **argv) {
                                        {"harness", required_argument, NULL, 'H'},
                                        {"no-guard", no_argument, NULL, 'G'},
                                        {"durability", required_argument, NULL, 'D'},
+                                       {"hub", required_argument, NULL, 'U'},
                                        {NULL, 0, NULL, 0}};
-  const char *substrate = NULL, *durability = NULL;
+  const char *substrate = NULL, *durability = NULL, *hub = NULL;
   enum bones_durability mode;
   struct bones_harness_opts harness = {0, 0};
   struct bones_error err;
@@ -68,7 +69,10 @@ static int up_run(struct bones_ctx *ctx, int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == 's') substrate = optarg;
-    else if (c == 'H') {
+    else if (c == 'U') {
+      if (bones_hub_url_check(optarg, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+      hub = optarg;
+    } else if (c == 'H') {
       if (bones_harness_parse(optarg, &harness.harnesses, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
     } else if (c == 'G') harness.no_guard = 1;
     else if (c == 'D') {
@@ -93,6 +97,11 @@ static int up_run(struct bones_ctx *ctx, int argc, char **argv) {
   }
   struct bones_up_result res;
   if (bones_workspace_up(NULL, substrate, durability, &res, &err) != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (hub && bones_workspace_set_remote_hub(res.root, hub, &err) != BONES_OK) {
+    bones_up_result_clear(&res);
+    return bones_ctx_fail(ctx, &err);
+  }
+  char *remote = bones_workspace_remote_hub(res.root);
   durability_notes(ctx, &res);
   /* the orchestrator's act: seed the hub repository now, so the first verb
    * that needs the hub (swarm join) can start it; a failure leaves a
@@ -118,6 +127,7 @@ static int up_run(struct bones_ctx *ctx, int argc, char **argv) {
                              "durability", res.durability, "agent_id", res.agent_id, "created", res.created,
                              "hub_seeded", seed_rc == BONES_OK, "seeded_now", seeded);
     if (data && seed_rc != BONES_OK) json_object_set_new(data, "hub_seed_error", bones_utf8_json(serr.message));
+    if (data && remote) json_object_set_new(data, "hub", bones_utf8_json(remote));
     if (data == NULL) {
       bones_error_set(&err, BONES_E_INTERNAL, "cannot encode the result");
       rc = bones_ctx_fail(ctx, &err);
@@ -129,13 +139,17 @@ static int up_run(struct bones_ctx *ctx, int argc, char **argv) {
     printf("%s workspace %s (substrate %s, %s, agent %s)\n", res.created ? "created" : "already a", res.root,
            shown, res.durability, res.agent_id);
     if (seeded) printf("seeded the hub repository %s/.bones/hub.fossil from the git-tracked files\n", res.root);
-    if (res.created || seeded)
+    if (remote)
+      printf("uses the hub at %s on another host: `bones swarm join` asks it for each slot; apply and hub\n"
+             "verbs run on the hub's host\n", remote);
+    else if (res.created || seeded)
       printf("next: create tasks, then `bones swarm join --slot NAME --task ID` (it starts the hub), or start it\n"
              "now with `bones hub start --detach`\n");
   }
   if (installed) harness_print_report(ctx, installed);
   json_decref(installed);
   free(shown);
+  free(remote);
   bones_up_result_clear(&res);
   return rc;
 }
@@ -147,7 +161,7 @@ BONES_VERB_EXPORT(verb_up) = {
     .description = "make this git repository a bones workspace",
     .flags = 0,
     .usage = "usage: bones up [--substrate=sqlite|nats|redis|URL] [--durability=fast|durable]\n"
-             "                [--harness=claude|codex|generic]... [--no-guard] [--json]\n"
+             "                [--hub=http://HOST:PORT] [--harness=claude|codex|generic]... [--no-guard] [--json]\n"
              "Creates .bones/ (0700) at the top of this git repository: the workspace\n"
              "agent id, config.json with the substrate, a .bones/ line in .gitignore,\n"
              "and an entry in the per-user registry, and seeds the hub repository\n"
@@ -164,7 +178,12 @@ BONES_VERB_EXPORT(verb_up) = {
              "A running hub's server keeps its mode until the hub restarts.  `bones\n"
              "doctor` shows the mode in effect (docs/durability.md).\n"
              "--harness=H (repeatable) also runs `bones harness install --harness=H` (see\n"
-             "`bones harness install --help`; --no-guard leaves Claude Code's git guard out).\n",
+             "`bones harness install --help`; --no-guard leaves Claude Code's git guard out).\n"
+             "--hub=http://HOST:PORT makes a workspace on another host than the hub's (no\n"
+             "shared disk): it never runs or seeds a hub, `swarm join` asks that hub (which\n"
+             "must run with `hub start --listen ADDR`) through the substrate, which must\n"
+             "be the hub's, given by URL (nats://... or redis://...); apply and hub verbs\n"
+             "run on the hub's host (docs/multi-host.md).\n",
     .run = up_run,
     .subverbs = NULL,
 };

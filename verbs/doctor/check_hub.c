@@ -74,6 +74,20 @@ static void check_pidfile(struct doctor_run *run) {
 static void check_servers(struct doctor_run *run) {
   const struct bones_hub_status *h = &run->hub;
   const char *restart = "restart it: `bones hub stop --force && bones hub start --detach`";
+  char *remote = bones_workspace_remote_hub(run->root);
+  if (remote) { /* bones up --hub: the hub is another host's */
+    if (bones_http_answers(remote, 2000))
+      bones_doctor_add(&run->report, run->root, "hub.repo", BONES_CHECK_OK, NULL,
+                       "the hub on another host answers at %s", remote);
+    else
+      bones_doctor_add(&run->report, run->root, "hub.repo", BONES_CHECK_FAIL,
+                       "start it on its host: `bones hub start --detach --listen ADDR`; check the network between "
+                       "the hosts",
+                       "the hub on another host does not answer at %s within 2 s: slots here cannot join or commit",
+                       remote);
+    free(remote);
+    return;
+  }
   if (!h->pid_alive) {
     if (h->repo_url && bones_http_answers(h->repo_url, 500))
       bones_doctor_add(&run->report, run->root, "hub.repo", BONES_CHECK_WARN,

@@ -30,7 +30,12 @@ void doctor_trunk(struct doctor_run *run) {
   char *hub = bones_ws_path(run->root, "hub.fossil");
   struct bones_error err;
   int count = 0;
-  if (!bones_path_is_file(hub)) {
+  char *remote = bones_workspace_remote_hub(run->root);
+  if (remote) {
+    bones_doctor_add(&run->report, run->root, "trunk", BONES_CHECK_OK, NULL,
+                     "the hub runs on another host (%s): `bones doctor` there checks trunk", remote);
+    free(remote);
+  } else if (!bones_path_is_file(hub)) {
     bones_doctor_add(&run->report, run->root, "trunk", BONES_CHECK_OK, NULL, "no hub repository yet");
   } else if (run->repo == NULL) {
     bones_doctor_add(&run->report, run->root, "trunk", BONES_CHECK_WARN, "see the fossil check",
