@@ -31,3 +31,5 @@ TESTS += tests/fault/multihost-nats.test
 EXTRA_DIST += tests/fault/multihost-nats.test
 TESTS += tests/fault/multihost-swarm.test
 EXTRA_DIST += tests/fault/multihost-swarm.test
+TESTS += tests/fault/multihost-remote.test
+EXTRA_DIST += tests/fault/multihost-remote.test
