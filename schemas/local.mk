@@ -27,6 +27,7 @@ dist_schema_DATA = \
 	schemas/bones.harness.install.v1.json \
 	schemas/bones.harness.remove.v1.json \
 	schemas/bones.harness.status.v1.json \
+	schemas/bones.hub-join.v1.json \
 	schemas/bones.hub.start.v1.json \
 	schemas/bones.hub.status.v1.json \
 	schemas/bones.hub.stop.v1.json \

@@ -91,3 +91,9 @@ tests_unit_test_nats_version_SOURCES = tests/unit/test_nats_version.c tests/unit
 	backends/kv-nats/nats_version.c
 tests_unit_test_nats_version_CFLAGS = $(unit_cflags) $(NATS_CFLAGS) -I$(top_srcdir)/backends/kv-nats
 tests_unit_test_nats_version_LDADD = $(unit_ldadd) $(NATS_LIBS)
+# issue 16 (several hosts): slot joins asked through the substrate
+check_PROGRAMS += tests/unit/test_hub_join
+tests_unit_test_hub_join_SOURCES = tests/unit/test_hub_join.c tests/unit/cmocka_all.h
+tests_unit_test_hub_join_CFLAGS = $(unit_cflags)
+tests_unit_test_hub_join_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_hub_join
