@@ -69,29 +69,23 @@ int bones_workspace_find(const char *start, char **root, struct bones_error *err
   return BONES_OK;
 }
 
-char *bones_workspace_config_substrate(const char *root) {
+/* The non-empty string member key of root's config.json (malloc'd), or
+ * NULL. */
+static char *config_string(const char *root, const char *key) {
   char *path = bones_xasprintf("%s/" BONES_DIR "/config.json", root);
   json_error_t jerr;
   json_t *cfg = json_load_file(path, 0, &jerr);
   free(path);
   if (cfg == NULL) return NULL;
-  const char *s = json_string_value(json_object_get(cfg, "substrate"));
+  const char *s = json_string_value(json_object_get(cfg, key));
   char *out = s && *s ? bones_xstrdup(s) : NULL;
   json_decref(cfg);
   return out;
 }
 
-char *bones_workspace_remote_hub(const char *root) {
-  char *path = bones_xasprintf("%s/" BONES_DIR "/config.json", root);
-  json_error_t jerr;
-  json_t *cfg = json_load_file(path, 0, &jerr);
-  free(path);
-  if (cfg == NULL) return NULL;
-  const char *s = json_string_value(json_object_get(cfg, "hub"));
-  char *out = s && *s ? bones_xstrdup(s) : NULL;
-  json_decref(cfg);
-  return out;
-}
+char *bones_workspace_config_substrate(const char *root) { return config_string(root, "substrate"); }
+
+char *bones_workspace_remote_hub(const char *root) { return config_string(root, "hub"); }
 
 int bones_workspace_refuse_remote(const char *root, const char *what, struct bones_error *err) {
   char *hub = bones_workspace_remote_hub(root);

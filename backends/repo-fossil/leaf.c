@@ -268,6 +268,25 @@ static char *url_with_user(const char *hub_url, const char *user) {
   return out;
 }
 
+/* Pulls into the repository file leaf from its remembered URL with its
+ * saved password (secret: kept out of error texts): the hub accepts the
+ * login, and what the leaf lacks comes in. */
+static int pull_leaf(struct rf_repo *f, const char *leaf, const char *secret, struct bones_error *err) {
+  struct rf_argv a = {0};
+  struct rf_call c = {.secret = secret};
+  struct rf_run_result r;
+  char *abs = rf_abs(leaf);
+  rf_av(&a, "pull", "-R", abs, NULL);
+  free(abs);
+  int rc = rf_fossil(f, &c, &a, &r, err);
+  rf_av_free(&a);
+  if (rc == BONES_OK) {
+    rc = rf_sync_check("pull", &r, err);
+    rf_run_result_free(&r);
+  }
+  return rc;
+}
+
 /* Makes leaf a clone of the hub file hub_path that syncs with hub_url as
  * user: a consistent snapshot of the hub (SQLite's backup, taken under the
  * hub's locks) cloned as a local file, then the remote URL and the
@@ -307,17 +326,7 @@ static int clone_from_file(struct rf_repo *f, const char *hub_path, const char *
         "COMMIT;",
         qu, qr, qp);
     rc = rf_sql_script(f, leaf, sql, password, err);
-    if (rc == BONES_OK) { /* the hub accepts the login, and anything newer than the snapshot comes in */
-      char *abs = rf_abs(leaf);
-      rf_av(&a, "pull", "-R", abs, NULL);
-      free(abs);
-      rc = rf_fossil(f, &c, &a, &r, err);
-      rf_av_free(&a);
-      if (rc == BONES_OK) {
-        rc = rf_sync_check("pull", &r, err);
-        rf_run_result_free(&r);
-      }
-    }
+    if (rc == BONES_OK) rc = pull_leaf(f, leaf, password, err); /* anything newer than the snapshot comes in */
     explicit_bzero(qp, strlen(qp));
     explicit_bzero(sql, strlen(sql));
     free(remote);
@@ -381,15 +390,7 @@ static int make_from_identity(struct rf_repo *f, const char *hub_url, const char
     rf_av_free(&a);
     if (rc == BONES_OK) rf_run_result_free(&r);
   }
-  if (rc == BONES_OK) { /* the hub accepts the login, and trunk comes in */
-    rf_av(&a, "pull", "-R", abs, NULL);
-    rc = rf_fossil(f, &c, &a, &r, err);
-    rf_av_free(&a);
-    if (rc == BONES_OK) {
-      rc = rf_sync_check("pull", &r, err);
-      rf_run_result_free(&r);
-    }
-  }
+  if (rc == BONES_OK) rc = pull_leaf(f, leaf, password, err); /* trunk comes in */
   explicit_bzero(qp, strlen(qp));
   explicit_bzero(sql, strlen(sql));
   free(abs);

@@ -5,8 +5,10 @@
 # every host, each listing its own node first.  Figures: one `bones tasks
 # claim` process (median, from h1 where the bucket lives and from h2, one
 # hop away) and claims/s of 6 agents looping `claim --next --another` over
-# 120 tasks.  Then `swarm commit` latency through a hub on h1 (`hub start
-# --listen`) from a slot on h1 and from a slot on h2.
+# 120 tasks.  Then `swarm join` and `swarm commit` latency through a hub on
+# h1 (`hub start --listen`) from a slot on h1, a slot on h2 (the workspace
+# directory shared) and a slot on h3 with its own workspace (`bones up
+# --hub`: no shared disk).
 section "multihost (issue 16)"
 . "$BONES_TEST_SRCDIR/tests/lib/netns.sh"
 mh_rows=
@@ -91,21 +93,40 @@ else
     bones_netns_run 1 env BONES_AGENT_ID=orch "$bones" -C "$_w" up --substrate="$_u" >/dev/null &&
       bones_netns_run 1 env BONES_AGENT_ID=orch "$bones" -C "$_w" hub start --detach --listen "$mh_net.1" >/dev/null ||
       { echo "  (cannot start the hub on h1)"; return; }
+    # h3 has its own workspace (bones up --hub: no shared disk)
+    _w3=$_md/h3ws
+    ( mkdir -p "$_w3" && cd "$_w3" && git init -q . && git config user.email b@example.com &&
+      git config user.name b && echo h3 > README && git add . && git commit -qm init ) || return
+    bones_netns_run 3 env BONES_AGENT_ID=orch3 "$bones" -C "$_w3" up --hub "$(cat "$_w/.bones/hub-repo-url")" \
+      --substrate="$_u" >/dev/null || { echo "  (cannot make h3's workspace)"; return; }
     _ta=$(bones_netns_run 1 env BONES_AGENT_ID=orch "$bones" -C "$_w" -q tasks create "a" --files a.txt)
     _tb=$(bones_netns_run 1 env BONES_AGENT_ID=orch "$bones" -C "$_w" -q tasks create "b" --files b.txt)
-    bones_netns_run 1 env BONES_AGENT_ID=x "$bones" -C "$_w" swarm join --slot sa --task "$_ta" >/dev/null &&
-      bones_netns_run 2 env BONES_AGENT_ID=y "$bones" -C "$_w" swarm join --slot sb --task "$_tb" >/dev/null ||
-      { echo "  (cannot join)"; return; }
+    _tc=$(bones_netns_run 1 env BONES_AGENT_ID=orch "$bones" -C "$_w" -q tasks create "c" --files c.txt)
     echo
-    echo "== swarm commit: a slot on h1 (the hub's host) vs a slot on h2 (12 one-file commits each)"
-    for _spec in 1:sa:a 2:sb:b; do
+    echo "== swarm join: from h1 (the hub's file at hand) vs from h3 (own disk: asked through the substrate)"
+    _t0=$(date +%s%N)
+    bones_netns_run 1 env BONES_AGENT_ID=x "$bones" -C "$_w" swarm join --slot sa --task "$_ta" >/dev/null ||
+      { echo "  (cannot join on h1)"; return; }
+    mh_join_1=$(( ($(date +%s%N) - _t0) / 1000000 ))
+    bones_netns_run 2 env BONES_AGENT_ID=y "$bones" -C "$_w" swarm join --slot sb --task "$_tb" >/dev/null ||
+      { echo "  (cannot join on h2)"; return; }
+    _t0=$(date +%s%N)
+    bones_netns_run 3 env BONES_AGENT_ID=z "$bones" -C "$_w3" swarm join --slot sc --task "$_tc" >/dev/null ||
+      { echo "  (cannot join on h3)"; return; }
+    mh_join_3=$(( ($(date +%s%N) - _t0) / 1000000 ))
+    echo "  join on h1: $mh_join_1 ms, on h3 (own disk): $mh_join_3 ms (one each, namespace entry included)"
+    echo
+    echo "== swarm commit: a slot on h1 (the hub's host), on h2 (shared workspace), on h3 (own disk),"
+    echo "   12 one-file commits each"
+    for _spec in 1:sa:a 2:sb:b 3:sc:c; do
       _h=${_spec%%:*} _r=${_spec#*:}; _s=${_r%%:*} _f=${_r#*:}
+      _ws=$_w; [ "$_h" = 3 ] && _ws=$_w3
       : > "$_md/ms.$_s"
       _i=0
       while [ $_i -lt 12 ]; do
-        echo "$_i" >> "$_w/.bones/swarm/$_s/wt/$_f.txt"
+        echo "$_i" >> "$_ws/.bones/swarm/$_s/wt/$_f.txt"
         _t0=$(date +%s%N)
-        bones_netns_run "$_h" sh -c 'cd "$1" && "$2" -q swarm commit -m "c $3"' sh "$_w/.bones/swarm/$_s/wt" "$bones" "$_i" >/dev/null 2>&1 ||
+        bones_netns_run "$_h" sh -c 'cd "$1" && "$2" -q swarm commit -m "c $3"' sh "$_ws/.bones/swarm/$_s/wt" "$bones" "$_i" >/dev/null 2>&1 ||
           echo "  (commit $_i of $_s failed)"
         echo $(( ($(date +%s%N) - _t0) / 1000 )) >> "$_md/ms.$_s"
         _i=$((_i + 1))
@@ -128,4 +149,6 @@ else
   printf '%s' "$mh_rows"
   echo "3 nodes vs 1: claim from h1 $(ratio "${mh_m1_3:-}" "${mh_m1_1:-}")x, from h2 $(ratio "${mh_m2_3:-}" "${mh_m2_1:-}")x, claims/s $(ratio "${mh_cps_3:-}" "${mh_cps_1:-}")x"
   echo "swarm commit through the hub on h1: from h1 ${mh_commit_1:--} ms, from h2 ${mh_commit_2:--} ms: $(ratio "${mh_commit_2:-}" "${mh_commit_1:-}")x"
+  echo "  from h3 with its own disk ${mh_commit_3:--} ms: $(ratio "${mh_commit_3:-}" "${mh_commit_1:-}")x"
+  echo "swarm join: on h1 ${mh_join_1:--} ms, on h3 with its own disk ${mh_join_3:--} ms: $(ratio "${mh_join_3:-}" "${mh_join_1:-}")x"
 fi
