@@ -1,5 +1,5 @@
 /* apply.c: `bones apply [--dry-run] [--force] [--json]`: lands the hub's
- * trunk in the git working tree (core/apply.h). */
+ * trunk in the git working tree (core/workspace/apply.h). */
 #include "config.h"
 
 #include <getopt.h>

@@ -35,7 +35,7 @@ bones_SOURCES += verbs/doctor/check_harness.c
 bones_SOURCES += verbs/doctor/check_durability.c verbs/doctor/check_trunk_lease.c
 bones_SOURCES += verbs/prime.c verbs/prime_verb.h
 bones_SOURCES += verbs/tasks/claim_next.c
-# issue 12 item 1: `bones plan validate` (core/plan.h)
+# issue 12 item 1: `bones plan validate` (core/tasks/plan.h)
 bones_SOURCES += verbs/plan/plan.c
 # issue 12 item 4: `bones swarm resume|discard`, `bones recovery`
 bones_SOURCES += verbs/swarm/swarm_resume.c verbs/recovery/recovery.c verbs/doctor/check_recovery.c

@@ -1,6 +1,6 @@
 /* logs.c: `bones logs [--hub] [--slot NAME] [--tasks] [--all] [--since D]
  * [-n N] [-f] [--level L] [--json]`: hub.log, swarm-events.jsonl and the
- * task events merged by time (core/logs.h, docs/logs.md). */
+ * task events merged by time (core/workspace/logs.h, docs/logs.md). */
 #include "config.h"
 
 #include <limits.h>

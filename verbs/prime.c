@@ -1,6 +1,6 @@
 /* prime.c: `bones prime` (and `bones tasks prime`, the Go name): what an
  * agent needs at the start of a session or after a context compaction,
- * in one call (core/prime.h gathers and renders it). */
+ * in one call (core/harness/prime.h gathers and renders it). */
 #include "config.h"
 
 #include <getopt.h>

@@ -1,4 +1,4 @@
-/* fuzz_broadcasts.c: records of bones-broadcasts (core/coord_broadcast.c):
+/* fuzz_broadcasts.c: records of bones-broadcasts (core/coord/coord_broadcast.c):
  * the channel head hint and the messages: read (all, after a cursor, a
  * limit), send.  Input: records (fuzz.h); keys are "CHANNEL/ID" or
  * "CHANNEL/head", the default the head of channel "news". */

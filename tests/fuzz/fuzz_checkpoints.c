@@ -1,4 +1,4 @@
-/* fuzz_checkpoints.c: records of bones-checkpoints (core/coord_barrier.c):
+/* fuzz_checkpoints.c: records of bones-checkpoints (core/coord/coord_barrier.c):
  * arrive over a stored record, wait (1 ms bound) for its round.  Input:
  * records (fuzz.h); keys are "NAME/AGENT", the default "bar/fuzzer". */
 #include "config.h"

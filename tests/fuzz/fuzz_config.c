@@ -1,5 +1,5 @@
 /* fuzz_config.c: .bones/config.json as read by every command
- * (bones_workspace_config_substrate, core/workspace.c), then the
+ * (bones_workspace_config_substrate, core/workspace/workspace.c), then the
  * substrate it names resolved as the command would.  Input: the file. */
 #include "config.h"
 

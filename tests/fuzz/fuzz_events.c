@@ -1,4 +1,4 @@
-/* fuzz_events.c: records of bones-events (core/events.c): list (all, after
+/* fuzz_events.c: records of bones-events (core/tasks/events.c): list (all, after
  * a cursor, for a task, with a limit), then append.  Input: records
  * (fuzz.h). */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* fuzz_handoffs.c: records of bones-handoffs (core/coord_handoff.c):
+/* fuzz_handoffs.c: records of bones-handoffs (core/coord/coord_handoff.c):
  * list (pending, all, one addressee), accept, accept by another agent.
  * Input: records (fuzz.h); keys are "TO/ID", the default
  * "fuzzer/h-aaaaaaaaaa". */

@@ -1,5 +1,5 @@
 /* fuzz_hubfiles.c: the one-line files under .bones/ (core/proc.c,
- * core/workspace.c): a pid file (bones_pidfile_read: a pid in 1..2^30),
+ * core/workspace/workspace.c): a pid file (bones_pidfile_read: a pid in 1..2^30),
  * the url and id files (bones_ws_read_line), and hub-kv-url as the
  * managed substrates resolve it.  Input: the file's bytes. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* fuzz_plan.c: the plan parser (core/plan.h) over any text, as Markdown,
+/* fuzz_plan.c: the plan parser (core/tasks/plan.h) over any text, as Markdown,
  * as JSON and detected: it never crashes or leaks, every violation has a
  * line, and a valid plan keeps its promises (every task has a slot, files
  * and a wave; the slot directories hold their files) and survives the

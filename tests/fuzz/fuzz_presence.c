@@ -1,4 +1,4 @@
-/* fuzz_presence.c: records of bones-presence (core/presence.c): list,
+/* fuzz_presence.c: records of bones-presence (core/swarm/presence.c): list,
  * live, touch over a stored record, remove.  Input: records (fuzz.h). */
 #include "config.h"
 

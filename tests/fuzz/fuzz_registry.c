@@ -1,5 +1,5 @@
 /* fuzz_registry.c: a registry entry ($BONES_HOME/workspaces/ID.json, read
- * by `bones ls`, `down --all`, `doctor --all`; core/registry.c) through
+ * by `bones ls`, `down --all`, `doctor --all`; core/workspace/registry.c) through
  * bones_registry_read and bones_registry_list.  Input: the file. */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* fuzz_sessions.c: records of bones-swarm-sessions (core/sessions.c):
+/* fuzz_sessions.c: records of bones-swarm-sessions (core/swarm/sessions.c):
  * get, the host check, renew.  Input: records (fuzz.h); the default key
  * is slot "a". */
 #include "config.h"

@@ -1,5 +1,5 @@
 /* fuzz_substrate.c: substrate specs as given to --substrate or stored in
- * config.json (bones_substrate_resolve, core/workspace.c), with and
+ * config.json (bones_substrate_resolve, core/workspace/workspace.c), with and
  * without a workspace (whose .bones/hub-kv-url is absent).  Input: the
  * spec. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* fuzz_taskid.c: task id prefixes (bones_task_resolve, core/tasks.c)
+/* fuzz_taskid.c: task id prefixes (bones_task_resolve, core/tasks/tasks.c)
  * against a backlog of a few tasks sharing prefixes.  Input: the prefix. */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* fuzz_tasks.c: records of bones-tasks (core/tasks.c) as stored in the KV:
+/* fuzz_tasks.c: records of bones-tasks (core/tasks/tasks.c) as stored in the KV:
  * list, ready, get, resolve a prefix, then claim, update, link, release
  * and close through the record decoder.  Input: records (fuzz.h). */
 #include "config.h"

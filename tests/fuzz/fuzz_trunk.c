@@ -1,4 +1,4 @@
-/* fuzz_trunk.c: the trunk lease record of bones-hub (core/trunk.c): a
+/* fuzz_trunk.c: the trunk lease record of bones-hub (core/swarm/trunk.c): a
  * take over a stored (possibly expired or corrupt) lease, no waiting, then
  * a release.  Input: records (fuzz.h); the default key is the lease. */
 #include "config.h"

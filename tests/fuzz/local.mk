@@ -107,7 +107,7 @@ fuzz: $(FUZZ_TARGETS)
 	BONES_TEST_BUILDDIR='$(abs_top_builddir)' BONES_TEST_SRCDIR='$(abs_top_srcdir)' \
 	  $(SHELL) $(top_srcdir)/tests/fuzz/run.sh
 .PHONY: fuzz
-# issue 12 item 1: the plan parser (core/plan.h)
+# issue 12 item 1: the plan parser (core/tasks/plan.h)
 FUZZ_TARGETS += tests/fuzz/fuzz-plan
 tests_fuzz_fuzz_plan_SOURCES = tests/fuzz/fuzz_plan.c
 tests_fuzz_fuzz_plan_LDADD = $(FUZZ_LDADD)

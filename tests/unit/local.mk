@@ -56,7 +56,7 @@ tests_unit_test_text_SOURCES = tests/unit/test_text.c tests/unit/cmocka_all.h
 tests_unit_test_text_CFLAGS = $(unit_cflags)
 tests_unit_test_text_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_text
-# session lease, grace, states (core/sessions.c; docs/liveness.md)
+# session lease, grace, states (core/swarm/sessions.c; docs/liveness.md)
 check_PROGRAMS += tests/unit/test_sessions
 tests_unit_test_sessions_SOURCES = tests/unit/test_sessions.c tests/unit/cmocka_all.h
 tests_unit_test_sessions_CFLAGS = $(unit_cflags)
@@ -68,13 +68,13 @@ tests_unit_test_prime_SOURCES = tests/unit/test_prime.c tests/unit/cmocka_all.h
 tests_unit_test_prime_CFLAGS = $(unit_cflags)
 tests_unit_test_prime_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_prime
-# issue 11 item 5: bones_task_claim_next (core/tasks_next.c)
+# issue 11 item 5: bones_task_claim_next (core/tasks/tasks_next.c)
 check_PROGRAMS += tests/unit/test_tasks_next
 tests_unit_test_tasks_next_SOURCES = tests/unit/test_tasks_next.c tests/unit/cmocka_all.h
 tests_unit_test_tasks_next_CFLAGS = $(unit_cflags)
 tests_unit_test_tasks_next_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_tasks_next
-# issue 12 item 1: the plan parser (core/plan.h)
+# issue 12 item 1: the plan parser (core/tasks/plan.h)
 check_PROGRAMS += tests/unit/test_plan
 tests_unit_test_plan_SOURCES = tests/unit/test_plan.c tests/unit/cmocka_all.h
 tests_unit_test_plan_CFLAGS = $(unit_cflags)

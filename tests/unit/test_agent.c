@@ -1,4 +1,4 @@
-/* test_agent.c: core/agent.c: the agent id from a slot's worktree, else
+/* test_agent.c: core/swarm/agent.c: the agent id from a slot's worktree, else
  * $BONES_AGENT_ID, else the workspace. */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* test_hub_join.c: core/hub_join.c, a slot join asked through the
+/* test_hub_join.c: core/workspace/hub_join.c, a slot join asked through the
  * substrate (the built-in sqlite, shared by two processes) and answered by
  * a hub process with a fake repo backend: the answer and its identity, the
  * user added with the joiner's password, nothing left in the bucket, no

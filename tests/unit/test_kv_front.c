@@ -1,5 +1,5 @@
-/* test_kv_front.c: the KV front-end's checks (core/kv.c) and substrate
- * resolution (core/workspace.c), on the built-in sqlite backend. */
+/* test_kv_front.c: the KV front-end's checks (core/kv/kv.c) and substrate
+ * resolution (core/workspace/workspace.c), on the built-in sqlite backend. */
 #include "config.h"
 
 #include <ftw.h>

@@ -1,4 +1,4 @@
-/* test_plan.c: unit tests of the plan parser (core/plan.h): the Markdown
+/* test_plan.c: unit tests of the plan parser (core/tasks/plan.h): the Markdown
  * and JSON forms, every violation with its line, slot directories,
  * dependencies, cycles and waves. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* test_presence.c: core/presence.c on the built-in sqlite substrate:
+/* test_presence.c: core/swarm/presence.c on the built-in sqlite substrate:
  * touch, live, list, remove, the record's fields, and expiry through the
  * bucket TTL. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* test_prime.c: core/cursor.c and core/prime*.c on the built-in sqlite
+/* test_prime.c: core/coord/cursor.c and core/prime*.c on the built-in sqlite
  * substrate: cursors only move forward and reading creates nothing; the
  * prime report counts ready work and unread broadcasts, creates no
  * bucket, and its Markdown escapes hostile stored text; a missing

@@ -1,4 +1,4 @@
-/* test_server.c: the managed-server helper (core/server.c) with the real
+/* test_server.c: the managed-server helper (core/kv/server.c) with the real
  * nats-server and redis-server; skipped per case when one is missing. */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* test_sessions.c: core/sessions.c's session lease (docs/liveness.md) on
+/* test_sessions.c: core/swarm/sessions.c's session lease (docs/liveness.md) on
  * the built-in sqlite substrate: lease and grace from flag, environment
  * and default; the times and states of a record (old records included);
  * the bucket's backstop TTL and an older bucket's TTL kept; touch. */

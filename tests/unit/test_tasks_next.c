@@ -1,4 +1,4 @@
-/* test_tasks_next.c: bones_task_claim_next (core/tasks_next.c) on the
+/* test_tasks_next.c: bones_task_claim_next (core/tasks/tasks_next.c) on the
  * built-in sqlite substrate: priority order, a task claimed by another is
  * skipped, the held task comes back unless `another`, the slot filter,
  * "no ready task". */

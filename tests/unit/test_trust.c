@@ -1,5 +1,5 @@
 /* test_trust.c: unit tests of bones_url_redact() (core/url.c) and of the
- * text check workspaces use (bones_ws_text_ok, core/workspace.c). */
+ * text check workspaces use (bones_ws_text_ok, core/workspace/workspace.c). */
 #include "config.h"
 
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* barrier.c: `bones coord checkpoint|wait`: a reusable barrier with
- * rounds (core/coord_barrier.c says which round a wait is for). */
+ * rounds (core/coord/coord_barrier.c says which round a wait is for). */
 #include "config.h"
 
 #include <errno.h>

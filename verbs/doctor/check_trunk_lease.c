@@ -1,4 +1,4 @@
-/* check_trunk_lease.c: doctor check on the trunk lease (core/trunk.h): free
+/* check_trunk_lease.c: doctor check on the trunk lease (core/swarm/trunk.h): free
  * or held by a live holder is fine; expired, or held by a holder that died
  * on this host, is reported, and --fix removes it at its revision (the next
  * commit would take it over anyway). */

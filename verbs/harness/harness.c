@@ -1,5 +1,5 @@
 /* harness.c: `bones harness install|remove|status`: wire agent harnesses
- * (Claude Code, Codex, AGENTS.md readers) to this workspace (core/harness.h,
+ * (Claude Code, Codex, AGENTS.md readers) to this workspace (core/harness/harness.h,
  * docs/harness.md). */
 #include "config.h"
 

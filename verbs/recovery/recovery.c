@@ -1,4 +1,4 @@
-/* recovery.c: `bones recovery ls|show|restore` (core/recovery.h,
+/* recovery.c: `bones recovery ls|show|restore` (core/workspace/recovery.h,
  * docs/recovery.md). */
 #include "config.h"
 

@@ -1,5 +1,5 @@
 /* swarm_dispatch.c: `bones swarm dispatch FILE | --status | --advance |
- * --cancel` (core/dispatch.h, docs/dispatch.md). */
+ * --cancel` (core/tasks/dispatch.h, docs/dispatch.md). */
 #include "config.h"
 
 #include <getopt.h>

@@ -1,4 +1,4 @@
-/* swarm_fanin.c: `bones swarm fan-in` (core/swarm_fanin.h) and the
+/* swarm_fanin.c: `bones swarm fan-in` (core/swarm/swarm_fanin.h) and the
  * --summary of `bones swarm close`. */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* swarm_resume.c: `bones swarm resume|discard` (core/swarm_resume.h). */
+/* swarm_resume.c: `bones swarm resume|discard` (core/swarm/swarm_resume.h). */
 #include "config.h"
 
 #include <getopt.h>

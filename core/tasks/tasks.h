@@ -113,7 +113,7 @@ int bones_edge_type_valid(const char *type);
 /* The agent the backlog acts as (borrowed from t). */
 const char *bones_tasks_agent(const struct bones_tasks *t);
 
-/* ---- claim the next ready task (core/tasks_next.c) ---- */
+/* ---- claim the next ready task (core/tasks/tasks_next.c) ---- */
 
 struct bones_claim_next_opts {
   int64_t ttl_ms;   /* the lease, as for bones_task_claim (0 = 30 min) */

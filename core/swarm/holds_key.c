@@ -1,5 +1,5 @@
 /* holds_key.c: hold keys, path sets, records and retry pacing shared by
- * core/holds.c and core/holds_query.c (holds_int.h). */
+ * core/swarm/holds.c and core/swarm/holds_query.c (holds_int.h). */
 #include "config.h"
 
 #include <stdio.h>
