@@ -268,6 +268,16 @@ static char *url_with_user(const char *hub_url, const char *user) {
   return out;
 }
 
+/* The leaf's settings (repository-wide, as `fossil settings NAME VALUE`
+ * in its check-out would store them), as SQL for the scripts that make a
+ * leaf: autosync on; dotfiles on (new files starting with '.' count as
+ * extras too); mtime-changes off (edits found by hash, so an edit in the
+ * same second as the last update with the same size is never missed, nor
+ * overwritten by the next update). */
+#define LEAF_SETTINGS_SQL                                                                       \
+  "REPLACE INTO config(name, value, mtime) VALUES('autosync', 'on', now()), ('dotfiles', 'on', now()), " \
+  "('mtime-changes', 'off', now());\n"
+
 /* Pulls into the repository file leaf from its remembered URL with its
  * saved password (secret: kept out of error texts): the hub accepts the
  * login, and what the leaf lacks comes in. */
@@ -323,6 +333,7 @@ static int clone_from_file(struct rf_repo *f, const char *hub_path, const char *
         "REPLACE INTO config(name, value, mtime) VALUES('last-sync-url', %s, now());\n"
         "REPLACE INTO config(name, value, mtime) VALUES('last-sync-pw', obscure(%s), now());\n"
         "REPLACE INTO config(name, value, mtime) VALUES('server-code', lower(hex(randomblob(20))), now());\n"
+        LEAF_SETTINGS_SQL
         "COMMIT;",
         qu, qr, qp);
     rc = rf_sql_script(f, leaf, sql, password, err);
@@ -380,6 +391,7 @@ static int make_from_identity(struct rf_repo *f, const char *hub_url, const char
       "REPLACE INTO config(name, value, mtime) VALUES('default-user', %s, now());\n"
       "REPLACE INTO config(name, value, mtime) VALUES('last-sync-url', %s, now());\n"
       "REPLACE INTO config(name, value, mtime) VALUES('last-sync-pw', obscure(%s), now());\n"
+      LEAF_SETTINGS_SQL
       "COMMIT;",
       qi, qu, qr, qp);
   rc = rf_sql_script(f, leaf, sql, password, err);
@@ -451,16 +463,10 @@ static int leaf_make(struct rf_repo *f, const char *hub_path, const char *identi
     rf_av_free(&a);
     if (rc == BONES_OK) rf_run_result_free(&r);
   }
-  if (rc == BONES_OK) {
-    rf_av(&a, "settings", "autosync", "on", NULL);
-    rc = rf_wt_run(f, wt, &a, err);
-  }
-  /* dotfiles: new files starting with '.' count as extras too;
-   * mtime-changes off: detect edits by hash, so an edit in the same
-   * second as the last update with the same size is never missed (and
-   * never overwritten by the next update) */
-  static const char *const settings[][2] = {{"dotfiles", "on"}, {"mtime-changes", "off"}};
-  for (size_t i = 0; rc == BONES_OK && i < sizeof settings / sizeof *settings; i++) {
+  /* a leaf made from the file or the identity got LEAF_SETTINGS_SQL with
+   * its other SQL; a `fossil clone` over HTTP sets them here */
+  static const char *const settings[][2] = {{"autosync", "on"}, {"dotfiles", "on"}, {"mtime-changes", "off"}};
+  for (size_t i = 0; rc == BONES_OK && !hub_path && !identity && i < sizeof settings / sizeof *settings; i++) {
     rf_av(&a, "settings", settings[i][0], settings[i][1], NULL);
     rc = rf_wt_run(f, wt, &a, err);
   }

@@ -57,5 +57,7 @@ void leaf_land_lands_merges_and_refuses(void **state);
 void hub_commit_writes_trunk(void **state);
 /* Case of test_remote_clone.c. */
 void remote_leaf_joins_the_one_trunk(void **state);
+/* Asserts the settings every leaf gets (autosync, dotfiles, mtime-changes). */
+void assert_leaf_settings(const char *leaf);
 
 #endif

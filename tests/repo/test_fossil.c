@@ -128,6 +128,7 @@ static void hub_serves_and_leaves_clone(void **state) {
   EXPECT(T.be->leaf_clone(T.repo, T.url, "slot-a", PW_A, T.leaf_a, T.wt_a, &err), BONES_OK, err);
   EXPECT(T.be->leaf_clone(T.repo, T.url, "slot-b", PW_B, T.leaf_b, T.wt_b, &err), BONES_OK, err);
   assert_int_equal(fx_mode(T.leaf_b, ""), 0600);
+  assert_leaf_settings(T.leaf_b);
   char *readme = fx_read(T.wt_b, "README.md");
   assert_string_equal(readme, "line1\nline2\nline3\n");
   free(readme);

@@ -7,10 +7,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "suite.h"
 #include "util.h"
 
 #define PW_R "remote-Pw 9"
+
+/* The value of setting name in the repository file repo (malloc'd), or
+ * NULL when it has none. */
+static char *repo_setting(const char *repo, const char *name) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  char *value = NULL;
+  if (sqlite3_open_v2(repo, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, "SELECT value FROM config WHERE name = ?1", -1, &st, NULL) == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+      value = bones_xstrdup((const char *)sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return value;
+}
+
+/* Asserts the settings every leaf gets (autosync, dotfiles, mtime-changes). */
+void assert_leaf_settings(const char *leaf) {
+  static const char *const want[][2] = {{"autosync", "on"}, {"dotfiles", "on"}, {"mtime-changes", "off"}};
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+    char *v = repo_setting(leaf, want[i][0]);
+    if (v == NULL || strcmp(v, want[i][1]) != 0) fail_msg("%s: %s is %s, want %s", leaf, want[i][0], v ? v : "unset", want[i][1]);
+    free(v);
+  }
+}
 
 void remote_leaf_joins_the_one_trunk(void **state) {
   (void)state;
@@ -45,6 +74,7 @@ void remote_leaf_joins_the_one_trunk(void **state) {
   assert_true(before >= 1);
   EXPECT(T.be->leaf_clone_remote(T.repo, T.url, identity, "slot-r", PW_R, leaf, wt, &err), BONES_OK, err);
   assert_int_equal(fx_mode(leaf, ""), 0600);
+  assert_leaf_settings(leaf);
   char *readme = fx_read(wt, "README.md");
   char *hub_readme = NULL;
   size_t len = 0;
@@ -71,6 +101,16 @@ void remote_leaf_joins_the_one_trunk(void **state) {
     assert_null(strstr(tl.entries.text, "slot-r|initial empty check-in"));
     fx_list_reset(&tl.entries);
   }
+  free(leaf);
+  free(wt);
+  /* a leaf cloned from the hub's file on this host gets the same settings */
+  EXPECT(T.be->hub_user(T.repo, T.hub, "slot-l", PW_R, &err), BONES_OK, err);
+  leaf = bones_xasprintf("%s/l/leaf.fossil", T.tmp), wt = bones_xasprintf("%s/l/wt", T.tmp);
+  EXPECT(T.be->leaf_clone_local(T.repo, T.hub, T.url, "slot-l", PW_R, leaf, wt, &err), BONES_OK, err);
+  assert_leaf_settings(leaf);
+  char *remote_txt = fx_read(wt, "remote.txt"); /* trunk's tip, with the remote leaf's commit */
+  assert_non_null(remote_txt);
+  free(remote_txt);
   free(leaf);
   free(wt);
 }
