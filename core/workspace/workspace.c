@@ -85,7 +85,15 @@ static char *config_string(const char *root, const char *key) {
 
 char *bones_workspace_config_substrate(const char *root) { return config_string(root, "substrate"); }
 
-char *bones_workspace_remote_hub(const char *root) { return config_string(root, "hub"); }
+char *bones_workspace_remote_hub(const char *root) {
+  char *hub = config_string(root, "hub");
+  struct bones_error e;
+  if (hub && bones_hub_url_check(hub, &e) != BONES_OK) { /* never printed as it is; still another host's */
+    free(hub);
+    hub = bones_xstrdup("(an invalid hub URL in .bones/config.json)");
+  }
+  return hub;
+}
 
 int bones_workspace_refuse_remote(const char *root, const char *what, struct bones_error *err) {
   char *hub = bones_workspace_remote_hub(root);
@@ -350,6 +358,9 @@ static const char *config_load(const char *path, json_t **cfg, char *buf, size_t
   struct bones_error e;
   if (d && !(json_is_string(d) && bones_durability_parse(json_string_value(d), &mode, &e) == BONES_OK))
     return "records a durability that is neither \"fast\" nor \"durable\"";
+  json_t *h = json_object_get(*cfg, "hub");
+  if (h && !(json_is_string(h) && bones_hub_url_check(json_string_value(h), &e) == BONES_OK))
+    return "records a hub that is not http://HOST:PORT";
   return NULL;
 }
 

@@ -30,7 +30,10 @@ char *bones_workspace_config_substrate(const char *root);
 
 /* The URL of the hub on another host this workspace uses ("hub" in
  * <root>/.bones/config.json, set by `bones up --hub URL`), malloc'd, or
- * NULL for a workspace with its own hub (the usual case). */
+ * NULL for a workspace with its own hub (the usual case).  A recorded
+ * value that is not a hub URL (bones_hub_url_check) comes back as a fixed
+ * text saying so: the workspace still counts as another host's, and the
+ * value is never printed (bones_workspace_config_check refuses it). */
 char *bones_workspace_remote_hub(const char *root);
 
 /* BONES_E_REFUSED naming the remote hub and what to do when root's
