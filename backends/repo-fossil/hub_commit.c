@@ -18,7 +18,7 @@
 
 /* Copies the regular file src to dst (parents made), 0755 when src is
  * executable, else 0644; never follows a link. */
-static int copy_file(const char *src, const char *dst, struct bones_error *err) {
+int rf_copy_file(const char *src, const char *dst, struct bones_error *err) {
   int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   struct stat st;
   if (in < 0 || fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -127,7 +127,7 @@ int rf_hub_commit(void *repo, const char *hub_path, const char *src_dir, const c
   int opened = rc == BONES_OK;
   for (size_t i = 0; rc == BONES_OK && i < nfiles; i++) {
     char *src = bones_xasprintf("%s/%s", src_dir, files[i]), *dst = bones_xasprintf("%s/%s", co, files[i]);
-    rc = copy_file(src, dst, err);
+    rc = rf_copy_file(src, dst, err);
     free(src);
     free(dst);
   }

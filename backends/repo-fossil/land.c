@@ -16,28 +16,20 @@
 #include "repo_fossil.h"
 #include "util.h"
 
-/* The changes to land: in->pending, with what commit must record first
- * (new files added, removed ones deleted: both harmless when fossil has
- * them already). */
-static void pending_to_chgs(const struct bones_repo_land *in, struct chgs *c) {
-  for (size_t i = 0; i < in->npending; i++) {
-    int k = in->pending[i].change;
+void rf_pending_chgs(const struct bones_repo_pending *pending, size_t n, struct chgs *c) {
+  for (size_t i = 0; i < n; i++) {
+    int k = pending[i].change;
     rf_chgs_add(c, k, k == BONES_REPO_ADDED ? RAW_EXTRA : k == BONES_REPO_DELETED ? RAW_MISSING : RAW_OTHER,
-                in->pending[i].path, strlen(in->pending[i].path));
+                pending[i].path, strlen(pending[i].path));
   }
   rf_chgs_sort_unique(c);
 }
 
-#define LOCKED_TRIES 6 /* a hub busy with other writers (joins adding users, pushes) */
-
-/* 1 when err says a repository database was locked: another process
- * was writing it; another try a little later goes through. */
-static int db_locked(const struct bones_error *err) {
+int rf_db_locked(const struct bones_error *err) {
   return strstr(err->message, "database is locked") != NULL || strstr(err->message, "database is busy") != NULL;
 }
 
-/* Sleeps before try number `tries` (1, 2, ...) after a locked database. */
-static void locked_pause(int tries) {
+void rf_locked_pause(int tries) {
   struct timespec ts = {0, 40000000L * tries};
   nanosleep(&ts, NULL);
 }
@@ -50,8 +42,8 @@ static int sync_verb(struct rf_repo *f, const char *wt, const char *verb, struct
     struct rf_argv a = {0};
     rf_av(&a, verb, NULL);
     rc = rf_wt_sync(f, wt, &a, err);
-    if (rc == BONES_OK || !db_locked(err) || tries == LOCKED_TRIES) break;
-    locked_pause(tries);
+    if (rc == BONES_OK || !rf_db_locked(err) || tries == LOCKED_TRIES) break;
+    rf_locked_pause(tries);
   }
   return rc;
 }
@@ -88,11 +80,7 @@ static int touches_pending(const char *out, const struct chgs *c) {
   return 0;
 }
 
-/* `fossil update trunk` in the worktree; its autosync pulls first unless
- * pulled (then --nosync).  A failed pull (the reasons are on stderr) is
- * mapped as for a sync; a hub database that is locked is tried again. */
-static int update_trunk(struct rf_repo *f, const char *wt, int pulled, struct rf_run_result *r,
-                        struct bones_error *err) {
+int rf_update_trunk(struct rf_repo *f, const char *wt, int pulled, struct rf_run_result *r, struct bones_error *err) {
   int rc;
   for (int tries = 1;; tries++) {
     struct rf_argv a = {0};
@@ -106,8 +94,8 @@ static int update_trunk(struct rf_repo *f, const char *wt, int pulled, struct rf
     rc = rf_sync_check("update", &why, err);
     rf_run_result_free(r);
     if (rc == BONES_OK) rc = bones_error_set(err, BONES_E_INTERNAL, "fossil update failed");
-    if (!db_locked(err) || tries == LOCKED_TRIES) return rc;
-    locked_pause(tries);
+    if (!rf_db_locked(err) || tries == LOCKED_TRIES) return rc;
+    rf_locked_pause(tries);
   }
 }
 
@@ -119,7 +107,7 @@ static int merge_trunk(struct rf_repo *f, const struct bones_repo_land *in, int 
                        struct bones_error *err) {
   struct chgs conflicts = {0};
   struct rf_run_result r;
-  int rc = update_trunk(f, in->worktree, pulled, &r, err), reread = 0;
+  int rc = rf_update_trunk(f, in->worktree, pulled, &r, err), reread = 0;
   if (rc == BONES_OK) {
     rf_update_conflicts(r.out, &conflicts);
     reread = touches_pending(r.out, c);
@@ -154,11 +142,8 @@ static int verify_one(void *arg, int kind, const char *path) {
   return 0;
 }
 
-/* Checks that check-in id holds every change of c as it was meant (an
- * edit or addition as content, a deletion as one): a commit that left a
- * change out is an error, never a success. */
-static int verify_checkin(struct rf_repo *f, const char *wt, const char *id, const struct chgs *c,
-                          struct bones_error *err) {
+int rf_verify_checkin(struct rf_repo *f, const char *wt, const char *id, const struct chgs *c,
+                      struct bones_error *err) {
   struct verify v = {c, bones_xcalloc(c->n + 1, 1)};
   int rc = rf_peek_checkin_files(f, wt, id, verify_one, &v, err);
   if (rc != BONES_OK) rc = bones_error_prefix(err, "commit %.10s made, but it cannot be verified", id);
@@ -200,7 +185,7 @@ int rf_leaf_land(void *repo, const struct bones_repo_land *in, struct bones_repo
     if (in->pending[i].path == NULL || !rf_path_ok(in->pending[i].path))
       return bones_error_set(err, BONES_E_USAGE, "commit: bad path '%s'", in->pending[i].path ? in->pending[i].path : "");
   struct chgs c = {0}, conflicts = {0};
-  pending_to_chgs(in, &c);
+  rf_pending_chgs(in->pending, in->npending, &c);
   rf_marked(&c, &conflicts);
   if (conflicts.n) rc = report_conflicts(in, &conflicts, err); /* merging again would nest markers */
   rf_chgs_free(&conflicts);
@@ -226,8 +211,8 @@ int rf_leaf_land(void *repo, const struct bones_repo_land *in, struct bones_repo
       if (rc != BONES_OK) break;
     }
     rc = rf_commit_run(f, in->worktree, in->message, in->user, &c, in->only_these, out->id, err);
-    if (rc != BONES_OK && db_locked(err) && ++locked < LOCKED_TRIES) { /* its autosync pull met a busy hub */
-      locked_pause(locked);
+    if (rc != BONES_OK && rf_db_locked(err) && ++locked < LOCKED_TRIES) { /* its autosync pull met a busy hub */
+      rf_locked_pause(locked);
       rc = BONES_OK, attempt--;
       continue;
     }
@@ -238,7 +223,7 @@ int rf_leaf_land(void *repo, const struct bones_repo_land *in, struct bones_repo
     rc = bones_error_set(err, BONES_E_CONFLICT, "commit: trunk kept moving (3 attempts)");
     bones_error_hint(err, "another writer bypasses the trunk lease; commit again");
   }
-  if (rc == BONES_OK) rc = verify_checkin(f, in->worktree, out->id, &c, err);
+  if (rc == BONES_OK) rc = rf_verify_checkin(f, in->worktree, out->id, &c, err);
   if (rc == BONES_OK) rc = confirm_pushed(f, in, out->id, out, err);
   else if (rc != BONES_E_UNAVAILABLE && !committed) { /* frees a check-in lock the attempt may hold */
     struct bones_error ignored;

@@ -56,6 +56,31 @@ int rf_wt_sync(struct rf_repo *f, const char *wt, struct rf_argv *a, struct bone
  * fork") or markers remain; rf_commit_failed's mapping otherwise. */
 int rf_commit_run(struct rf_repo *f, const char *wt, const char *message, const char *user, const struct chgs *c,
                   int only_these, char id[BONES_REPO_ID_MAX], struct bones_error *err);
+/* land.c's helpers, shared with hub_land.c. */
+#define LOCKED_TRIES 6 /* a hub busy with other writers (joins adding users, pushes) */
+/* 1 when err says a repository database was locked: another process was
+ * writing it; another try a little later goes through. */
+int rf_db_locked(const struct bones_error *err);
+/* Sleeps before try number `tries` (1, 2, ...) after a locked database. */
+void rf_locked_pause(int tries);
+/* The changes pending as chgs (sorted), with what commit must record
+ * first: new files RAW_EXTRA (added), removed ones RAW_MISSING. */
+void rf_pending_chgs(const struct bones_repo_pending *pending, size_t n, struct chgs *c);
+/* Checks that check-in id (of the repository open at wt) holds every
+ * change of c as it was meant (an edit or addition as content, a
+ * deletion as one): a commit that left a change out is an error. */
+int rf_verify_checkin(struct rf_repo *f, const char *wt, const char *id, const struct chgs *c,
+                      struct bones_error *err);
+/* `fossil update trunk` in wt (land.c); its autosync pulls first unless
+ * pulled (then --nosync).  r gets fossil's report (the caller frees it).
+ * A failed pull (the reasons are on stderr) is mapped as for a sync; a
+ * hub database that is locked is tried again. */
+int rf_update_trunk(struct rf_repo *f, const char *wt, int pulled, struct rf_run_result *r, struct bones_error *err);
+/* Calls fn(arg, 'M', path) for each file trunk of repo changed (content,
+ * addition, removal or rename) in the check-ins after base up to tip
+ * (peek.c); BONES_E_NOTFOUND when base is not an ancestor of tip. */
+int rf_peek_changed_since(struct rf_repo *f, const char *repo, const char *base, const char *tip,
+                          bones_repo_change_fn fn, void *arg, struct bones_error *err);
 /* Sets err for a check-in id that left out missed of total changes
  * (first names one); returns BONES_E_INTERNAL. */
 int rf_left_out(const char *id, size_t missed, size_t total, const char *first, struct bones_error *err);

@@ -10,6 +10,7 @@ libbones_builtins_la_SOURCES += backends/repo-fossil/hub_commit.c
 # leaf_land reads repository files directly with SQLite (the kv-sqlite
 # dependency); without it callers take the sync + commit + push path
 if BUILD_KV_SQLITE
-libbones_builtins_la_SOURCES += backends/repo-fossil/land.c backends/repo-fossil/peek.c
+libbones_builtins_la_SOURCES += backends/repo-fossil/land.c backends/repo-fossil/peek.c \
+	backends/repo-fossil/hub_land.c
 endif
 libbones_builtins_la_SOURCES += backends/repo-fossil/leaf.h

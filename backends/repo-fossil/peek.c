@@ -162,3 +162,41 @@ int rf_peek_checkin_files(struct rf_repo *f, const char *wt, const char *id, bon
   free(repo);
   return rc;
 }
+
+/* The check-ins after ?2 (base) up to ?1 (tip) along primary parents,
+ * then every file name (new and former, for renames) they touched; a
+ * last row (NULL, 1) tells whether base was met on the way. */
+static const char CHANGED_SINCE_SQL[] =
+    "WITH RECURSIVE anc(rid) AS ("
+    "  SELECT rid FROM blob WHERE uuid=?1"
+    "  UNION SELECT plink.pid FROM plink JOIN anc ON plink.cid=anc.rid"
+    "   WHERE plink.isprim AND anc.rid<>(SELECT rid FROM blob WHERE uuid=?2))"
+    " SELECT DISTINCT filename.name, 0 FROM mlink JOIN filename"
+    "  ON filename.fnid=mlink.fnid OR filename.fnid=mlink.pfnid"
+    "  WHERE mlink.mid IN (SELECT rid FROM anc WHERE rid<>(SELECT rid FROM blob WHERE uuid=?2))"
+    " UNION ALL SELECT NULL, EXISTS(SELECT 1 FROM anc WHERE rid=(SELECT rid FROM blob WHERE uuid=?2))";
+
+int rf_peek_changed_since(struct rf_repo *f, const char *repo, const char *base, const char *tip,
+                          bones_repo_change_fn fn, void *arg, struct bones_error *err) {
+  (void)f;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  int rc = peek_open(repo, &db, err), met = 0, step = SQLITE_DONE;
+  if (rc == BONES_OK) rc = peek_prepare(db, repo, CHANGED_SINCE_SQL, &st, err);
+  if (rc == BONES_OK) {
+    sqlite3_bind_text(st, 1, tip, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, base, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+      const char *name = (const char *)sqlite3_column_text(st, 0);
+      if (name == NULL) met = sqlite3_column_int(st, 1);
+      else if (fn(arg, BONES_REPO_MODIFIED, name) != 0) break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+      rc = bones_error_set(err, BONES_E_INTERNAL, "%s: %s", repo, sqlite3_errmsg(db));
+  }
+  if (rc == BONES_OK && step == SQLITE_DONE && !met)
+    rc = bones_error_set(err, BONES_E_NOTFOUND, "%s: check-in %.10s is not on trunk's line to %.10s", repo, base, tip);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return rc;
+}

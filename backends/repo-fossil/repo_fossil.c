@@ -100,4 +100,9 @@ BONES_REPO_BACKEND_EXPORT(repo_fossil) = {
     .hub_serve_at = rf_hub_serve_at,
     .hub_identity = rf_hub_identity,
     .leaf_clone_remote = rf_leaf_clone_remote,
+#if BONES_BUILTIN_SQLITE
+    .leaf_checkout = rf_leaf_checkout, /* the three read repository files with SQLite */
+    .hub_land = rf_hub_land,
+    .leaf_catch_up = rf_leaf_catch_up,
+#endif
 };

@@ -45,6 +45,16 @@ int rf_hub_identity(void *repo, const char *hub_path, char identity[BONES_REPO_I
 int rf_leaf_clone_remote(void *repo, const char *hub_url, const char *identity, const char *user,
                          const char *password, const char *leaf_path, const char *worktree, struct bones_error *err);
 
+/* Copies the regular file src to dst (parents made), 0755 when src is
+ * executable, else 0644, with an old mtime (fossil then hashes it); never
+ * follows a link (hub_commit.c). */
+int rf_copy_file(const char *src, const char *dst, struct bones_error *err);
+int rf_leaf_checkout(void *repo, const char *worktree, char id[BONES_REPO_ID_MAX], struct bones_error *err);
+int rf_hub_land(void *repo, const struct bones_repo_hub_land *in, struct bones_repo_landed *out,
+                struct bones_error *err);
+int rf_leaf_catch_up(void *repo, const char *worktree, const struct bones_repo_pending *landed, size_t n,
+                     bones_repo_change_fn conflict_fn, void *conflict_arg, struct bones_error *err);
+
 int rf_leaf_land(void *repo, const struct bones_repo_land *in, struct bones_repo_landed *out, struct bones_error *err);
 
 #endif

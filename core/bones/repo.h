@@ -75,6 +75,22 @@ struct bones_repo_landed {
   int merged;                 /* 1 when trunk had moved and was merged into the worktree first */
 };
 
+/* A slot's changes handed to whoever lands trunk (hub_land); every
+ * string borrowed for the call. */
+struct bones_repo_hub_land {
+  const char *hub_path;                     /* the hub's repository file on this host */
+  const char *co_dir;                       /* the lander's own check-out of hub_path: made when
+                                               missing, brought to trunk's tip when behind */
+  const char *src_dir;                      /* the new contents: src_dir/PATH for each 'A' and 'M' */
+  const struct bones_repo_pending *pending; /* 'A', 'M' or 'D' */
+  size_t npending;
+  const char *base;                         /* the check-in the changes were made against */
+  const char *user;
+  const char *message;
+  bones_repo_change_fn stale_fn;            /* each pending file trunk changed after base; may be NULL */
+  void *stale_arg;
+};
+
 struct bones_repo_backend_v1 {
   uint32_t abi;  /* BONES_REPO_ABI */
   uint32_t size; /* sizeof(struct bones_repo_backend_v1) */
@@ -231,6 +247,28 @@ struct bones_repo_backend_v1 {
   int (*leaf_clone_remote)(void *repo, const char *hub_url, const char *identity, const char *user,
                            const char *password, const char *leaf_path, const char *worktree,
                            struct bones_error *err);
+
+  /* Optional, the three together (NULL, or a backend built before them:
+   * every slot lands its own changes with leaf_land).  The check-in open
+   * in worktree (what its pending changes are made against) into id. */
+  int (*leaf_checkout)(void *repo, const char *worktree, char id[BONES_REPO_ID_MAX], struct bones_error *err);
+  /* For a caller that holds the trunk lease: lands another slot's changes
+   * (in) on trunk's tip as one check-in by in->user, without that slot's
+   * leaf: when none of the pending files changed on trunk after in->base
+   * the result is what that slot's own update + commit would make.
+   * BONES_OK: out->id is on trunk, out->trunk_leaves counted.
+   * BONES_E_CONFLICT: a pending file changed on trunk after base (each
+   * named to stale_fn) or base is not on trunk; nothing committed. */
+  int (*hub_land)(void *repo, const struct bones_repo_hub_land *in, struct bones_repo_landed *out,
+                  struct bones_error *err);
+  /* After hub_land put the worktree's changes landed (their content in
+   * the worktree unchanged since) on trunk: sets those files back to the
+   * check-out's version (added ones forgotten and deleted: trunk has
+   * them) and updates the worktree to trunk's tip, pulling first.  Other
+   * pending changes stay and are merged as by leaf_sync; conflicts there
+   * go to conflict_fn and the result is BONES_E_CONFLICT. */
+  int (*leaf_catch_up)(void *repo, const char *worktree, const struct bones_repo_pending *landed, size_t n,
+                       bones_repo_change_fn conflict_fn, void *conflict_arg, struct bones_error *err);
 };
 
 #ifdef __cplusplus

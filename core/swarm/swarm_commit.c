@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "holds.h"
+#include "land_queue.h"
 #include "presence.h"
 #include "sessions.h"
 #include "swarm.h"
@@ -214,6 +215,70 @@ static int sync_commit_push(struct bones_swarm *s, const struct bones_commit_opt
   return rc;
 }
 
+#define LAND_DRAIN_MAX 64 /* queued bundles one lease holder lands */
+
+/* 1 when every change can go through the landing queue (no conflict
+ * markers: leaf_land reports those). */
+static int queueable(json_t *changes) {
+  size_t i;
+  json_t *c;
+  json_array_foreach(changes, i, c) {
+    const char *k = str(c, "change");
+    if (k == NULL || (k[0] != 'A' && k[0] != 'M' && k[0] != 'D')) return 0;
+  }
+  return json_array_size(changes) > 0;
+}
+
+/* Takes the trunk lease for agent (the gate's wait since t0 counted in
+ * wait), with an error that says the whole wait. */
+static int take_lease(struct bones_swarm *s, const char *agent, int64_t t0, int64_t wait, uint64_t *rev,
+                      struct bones_error *err) {
+  wait -= bones_monotonic_ms() - t0;
+  int rc = bones_trunk_lease_take(s->kv, agent, BONES_TRUNK_LEASE_MS, wait > 1 ? wait : 1, rev, err);
+  struct bones_trunk_lease l;
+  struct bones_error lerr;
+  if (rc == BONES_E_CONFLICT && bones_trunk_lease_look(s->kv, &l, &lerr) == BONES_OK) {
+    bones_error_set(err, BONES_E_CONFLICT, "the trunk is busy: %s holds the trunk lease (waited %lld ms)",
+                    l.held ? l.holder : "another commit of this host", (long long)(bones_monotonic_ms() - t0));
+    bones_error_hint(err,
+                     "retry; a holder that died on this host is taken over once the programs it started are gone, "
+                     "one elsewhere expires within %d s",
+                     BONES_TRUNK_LEASE_MS / 1000);
+  }
+  return rc;
+}
+
+/* At the gate with bundle queued: its result, landing the queue under
+ * the lease first when nobody did.  *landed gets the result when it
+ * landed; otherwise the bundle is dropped and the caller lands the
+ * changes itself (still at the gate, *leased when the lease is held). */
+static int queued_result(struct bones_swarm *s, const struct bones_commit_opts *o, const char *agent,
+                         const char *bundle, int64_t t0, int64_t wait, uint64_t *rev, int *leased, json_t **landed,
+                         struct bones_error *err) {
+  json_t *r = NULL;
+  int st = bones_land_result(s->root, bundle, &r), rc = BONES_OK;
+  if (st == 0) { /* still waiting: nobody held the lease since */
+    rc = take_lease(s, agent, t0, wait, rev, err);
+    *leased = rc == BONES_OK;
+    if (rc == BONES_OK) bones_land_drain(s, LAND_DRAIN_MAX);
+    if (rc == BONES_OK) st = bones_land_result(s->root, bundle, &r);
+  }
+  const char *state = st == 1 ? str(r, "state") : NULL;
+  if (state && strcmp(state, "landed") == 0 && str(r, "checkin")) {
+    *landed = r;
+    return rc;
+  }
+  if (state && strcmp(state, "failed") == 0 && str(r, "checkin") && *str(r, "checkin")) {
+    /* committed but not as it should be: never landed twice */
+    rc = bones_error_set(err, BONES_E_INTERNAL, "slot %s: %s", o->slot, str(r, "error") ? str(r, "error") : "?");
+    bones_land_forget(s->root, bundle);
+  } else {
+    bones_land_forget(s->root, bundle); /* stale, failed or gone: the slot lands it itself */
+  }
+  json_decref(r);
+  return rc;
+}
+
 int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o, json_t **result,
                        struct bones_error *err) {
   *result = NULL;
@@ -229,6 +294,7 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
   size_t npaths = 0;
   int rc = bones_sessions_bucket(s->kv, &sessions, err);
   if (rc == BONES_OK) rc = check_slot(s, o->slot, sessions, &session, err);
+  if (rc == BONES_OK && bones_land_available(s)) bones_land_settle(s, o->slot, wt); /* landed while we were gone */
   if (rc == BONES_OK) rc = s->repo->leaf_changes(s->repo_handle, wt, collect_change, changes, err);
   if (rc == BONES_OK && has_unreadable(changes)) {
     rc = bones_error_set(err, BONES_E_USAGE, "slot %s: a changed file's name is not valid UTF-8", o->slot);
@@ -271,30 +337,35 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
   }
   uint64_t lease_rev = 0;
   int leased = 0, gate = -1;
-  if (rc == BONES_OK) {
-    int64_t wait = o->wait_ms ? o->wait_ms : 300000, t0 = bones_monotonic_ms();
-    bones_trunk_gate_enter(s->root, wait, &gate); /* this host's committers queue here, not at the substrate */
-    wait -= bones_monotonic_ms() - t0;
-    rc = bones_trunk_lease_take(s->kv, agent, BONES_TRUNK_LEASE_MS, wait > 1 ? wait : 1, &lease_rev, err);
-    leased = rc == BONES_OK;
-    struct bones_trunk_lease l;
-    struct bones_error lerr;
-    if (rc == BONES_E_CONFLICT && bones_trunk_lease_look(s->kv, &l, &lerr) == BONES_OK) { /* say the whole wait */
-      bones_error_set(err, BONES_E_CONFLICT, "the trunk is busy: %s holds the trunk lease (waited %lld ms)",
-                      l.held ? l.holder : "another commit of this host", (long long)(bones_monotonic_ms() - t0));
-      bones_error_hint(err,
-                       "retry; a holder that died on this host is taken over once the programs it started are gone, "
-                       "one elsewhere expires within %d s",
-                       BONES_TRUNK_LEASE_MS / 1000);
-    }
-  }
-  json_t *conflicts = json_array();
-  char checkin[BONES_REPO_ID_MAX] = "";
+  json_t *conflicts = json_array(), *queued = NULL;
+  char checkin[BONES_REPO_ID_MAX] = "", bundle[BONES_LAND_ID_MAX] = "";
   int leaves = 0;
-  if (rc == BONES_OK && has_leaf_land(s->repo))
-    rc = land(s, o, wt, agent, changes, conflicts, checkin, &leaves, err);
-  else if (rc == BONES_OK)
-    rc = sync_commit_push(s, o, wt, agent, paths, npaths, conflicts, checkin, &leaves, err);
+  int64_t wait = o->wait_ms ? o->wait_ms : 300000, t0 = bones_monotonic_ms();
+  if (rc == BONES_OK && queueable(changes) && bones_land_available(s) && !bones_trunk_gate_enter(s->root, 0, &gate)) {
+    /* the gate is busy: leave the changes in the queue, whoever holds the
+     * lease when they are there lands them with its own */
+    struct bones_error qerr;
+    char base[BONES_REPO_ID_MAX];
+    if (s->repo->leaf_checkout(s->repo_handle, wt, base, &qerr) == BONES_OK &&
+        bones_land_enqueue(s->root, o->slot, agent, o->message, base, wt, changes, bundle, &qerr) != BONES_OK)
+      bundle[0] = '\0';
+    bones_trunk_gate_enter(s->root, wait - (bones_monotonic_ms() - t0), &gate);
+    if (*bundle) rc = queued_result(s, o, agent, bundle, t0, wait, &lease_rev, &leased, &queued, err);
+  } else if (rc == BONES_OK && gate < 0) {
+    bones_trunk_gate_enter(s->root, wait, &gate); /* this host's committers queue here, not at the substrate */
+  }
+  if (queued) { /* landed from the queue */
+    snprintf(checkin, sizeof checkin, "%s", str(queued, "checkin"));
+    leaves = (int)json_integer_value(json_object_get(queued, "trunk_leaves"));
+  } else if (rc == BONES_OK) {
+    if (!leased) rc = take_lease(s, agent, t0, wait, &lease_rev, err);
+    leased = rc == BONES_OK;
+    if (rc == BONES_OK && has_leaf_land(s->repo))
+      rc = land(s, o, wt, agent, changes, conflicts, checkin, &leaves, err);
+    else if (rc == BONES_OK)
+      rc = sync_commit_push(s, o, wt, agent, paths, npaths, conflicts, checkin, &leaves, err);
+  }
+  if (leased) bones_land_drain(s, LAND_DRAIN_MAX); /* the others' queued changes, in the same lease */
   if (rc == BONES_OK && leaves > 1)
     rc = bones_error_set(err, BONES_E_CONFLICT, "slot %s: committed %s, but trunk now has %d leaves (a fork)", o->slot,
                          checkin, leaves);
@@ -308,6 +379,15 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
               rerr.message, BONES_TRUNK_LEASE_MS / 1000);
   }
   bones_trunk_gate_leave(gate);
+  if (queued) { /* outside the gate: bring the leaf up to the trunk that has its changes */
+    struct bones_error cerr;
+    json_t *later = json_array();
+    int crc = bones_land_catch_up(s, bundle, wt, collect_conflict, later, &cerr);
+    if (crc != BONES_OK)
+      bones_term_printf(stderr, "bones: swarm commit: committed %.10s, but updating the worktree to trunk: %s\n", checkin,
+                        cerr.message);
+    json_decref(later);
+  }
   if (rc == BONES_OK) {
     struct bones_error rerr;
     if (renew_slot(s, o->slot, sessions, 1, NULL, &rerr) != BONES_OK) {
@@ -321,6 +401,7 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
     *result = json_pack("{s:s, s:O}", "slot", o->slot, "conflicts", conflicts);
   }
   json_decref(conflicts);
+  json_decref(queued);
   json_decref(held);
   json_decref(changes);
   json_decref(session);

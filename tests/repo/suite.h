@@ -53,6 +53,8 @@ void a_fork_is_detected(void **state);
 void missing_fossil_is_unavailable(void **state);
 /* Case of test_land.c. */
 void leaf_land_lands_merges_and_refuses(void **state);
+/* Case of test_hub_land.c. */
+void hub_land_lands_queued_changes(void **state);
 /* Case of test_hub_commit.c. */
 void hub_commit_writes_trunk(void **state);
 /* Case of test_remote_clone.c. */

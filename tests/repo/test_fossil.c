@@ -336,6 +336,7 @@ int main(void) {
       cmocka_unit_test(check_in_lock_is_a_conflict),
       cmocka_unit_test(concurrent_commits_stay_linear),
       cmocka_unit_test(hung_or_dead_hub_is_unavailable),
+      cmocka_unit_test(hub_land_lands_queued_changes), /* before the fork: it needs one leaf */
       cmocka_unit_test(a_fork_is_detected),
       cmocka_unit_test(missing_fossil_is_unavailable),
       cmocka_unit_test(hub_commit_writes_trunk),
