@@ -146,44 +146,63 @@ int rf_hub_land(void *repo, const struct bones_repo_hub_land *in, struct bones_r
   return rc;
 }
 
+/* 1 when path is one of the landed files. */
+static int is_landed(const struct bones_repo_pending *landed, size_t n, const char *path) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(landed[i].path, path) == 0) return 1;
+  return 0;
+}
+
 int rf_leaf_catch_up(void *repo, const char *worktree, const struct bones_repo_pending *landed, size_t n,
                      bones_repo_change_fn conflict_fn, void *conflict_arg, struct bones_error *err) {
   struct rf_repo *f = repo;
   int rc = rf_need_worktree(worktree, err);
-  if (rc != BONES_OK) return rc;
-  struct chgs back = {0}, added = {0}, conflicts = {0};
-  for (size_t i = 0; i < n; i++) {
-    if (landed[i].path == NULL || !rf_path_ok(landed[i].path)) {
+  for (size_t i = 0; rc == BONES_OK && i < n; i++)
+    if (landed[i].path == NULL || !rf_path_ok(landed[i].path))
       rc = bones_error_set(err, BONES_E_USAGE, "catch up: bad path '%s'", landed[i].path ? landed[i].path : "");
-      break;
-    }
-    struct chgs *to = landed[i].change == BONES_REPO_ADDED ? &added : &back;
-    rf_chgs_add(to, landed[i].change, RAW_OTHER, landed[i].path, strlen(landed[i].path));
-  }
-  /* edits and deletions back to the check-out's version; additions
-   * forgotten and their files deleted (trunk has them): the update then
-   * brings trunk's content with nothing to merge */
-  if (rc == BONES_OK) rc = rf_record(f, worktree, "revert", &back, RAW_OTHER, err);
-  if (rc == BONES_OK) rc = rf_record(f, worktree, "rm", &added, RAW_OTHER, err);
-  for (size_t i = 0; rc == BONES_OK && i < added.n; i++) {
-    char *p = bones_xasprintf("%s/%s", worktree, added.v[i].path);
-    if (unlink(p) != 0 && errno != ENOENT) rc = bones_error_set(err, BONES_E_INTERNAL, "catch up: %s: %s", p, strerror(errno));
-    free(p);
-  }
+  /* the landed files hold what trunk has: they are committed in the leaf
+   * first, privately (never synced), so the update that follows finds
+   * them at trunk's own versions and neither merges nor rewrites them:
+   * a kill leaves no fossil running that could write over an edit the
+   * agent makes next */
+  struct chgs conflicts = {0}, real = {0}, mine = {0};
   struct rf_run_result r;
+  if (rc == BONES_OK) { /* as the commit would have: new files added, removed ones recorded */
+    rf_pending_chgs(landed, n, &mine);
+    rc = rf_record(f, worktree, "add", &mine, RAW_EXTRA, err);
+    if (rc == BONES_OK) rc = rf_record(f, worktree, "rm", &mine, RAW_MISSING, err);
+  }
+  for (int locked = 1; rc == BONES_OK && mine.n; locked++) {
+    struct rf_argv a = {0};
+    rf_av(&a, "commit", "--private", "--nosync", "--no-warnings", "--no-prompt", "--nosign", "--ignore-oversize",
+          "-m", "bones: landed on trunk by the queue", "--", NULL);
+    for (size_t i = 0; i < mine.n; i++) rf_av_list(&a, (const char *const *)&mine.v[i].path, 1);
+    struct rf_call call = {.cwd = worktree};
+    rc = rf_fossil(f, &call, &a, &r, err);
+    rf_av_free(&a);
+    if (rc != BONES_OK) break;
+    int made = strstr(r.out, "New_Version: ") != NULL || rf_said(&r, "nothing has changed");
+    if (!made) rc = rf_commit_failed(&r, err);
+    rf_run_result_free(&r);
+    if (made || !rf_db_locked(err) || locked == LOCKED_TRIES) break;
+    rf_locked_pause(locked), rc = BONES_OK; /* a fossil of a killed commit still runs here */
+  }
+  rf_chgs_free(&mine);
   if (rc == BONES_OK) rc = rf_update_trunk(f, worktree, 0, &r, err);
   if (rc == BONES_OK) {
     rf_update_conflicts(r.out, &conflicts);
     rf_run_result_free(&r);
   }
-  rf_chgs_sort_unique(&conflicts);
-  for (size_t i = 0; rc == BONES_OK && i < conflicts.n; i++)
-    if (conflict_fn && conflict_fn(conflict_arg, BONES_REPO_CONFLICT, conflicts.v[i].path) != 0) break;
-  if (rc == BONES_OK && conflicts.n)
-    rc = bones_error_set(err, BONES_E_CONFLICT, "catch up: %zu file%s with merge conflicts (first: %s)", conflicts.n,
-                         conflicts.n == 1 ? "" : "s", conflicts.v[0].path);
-  rf_chgs_free(&back);
-  rf_chgs_free(&added);
+  for (size_t i = 0; i < conflicts.n; i++)
+    if (!is_landed(landed, n, conflicts.v[i].path))
+      rf_chgs_add(&real, 'C', RAW_OTHER, conflicts.v[i].path, strlen(conflicts.v[i].path));
+  rf_chgs_sort_unique(&real);
+  for (size_t i = 0; rc == BONES_OK && i < real.n; i++)
+    if (conflict_fn && conflict_fn(conflict_arg, BONES_REPO_CONFLICT, real.v[i].path) != 0) break;
+  if (rc == BONES_OK && real.n)
+    rc = bones_error_set(err, BONES_E_CONFLICT, "catch up: %zu file%s with merge conflicts (first: %s)", real.n,
+                         real.n == 1 ? "" : "s", real.v[0].path);
   rf_chgs_free(&conflicts);
+  rf_chgs_free(&real);
   return rc;
 }

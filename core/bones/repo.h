@@ -261,12 +261,15 @@ struct bones_repo_backend_v1 {
    * named to stale_fn) or base is not on trunk; nothing committed. */
   int (*hub_land)(void *repo, const struct bones_repo_hub_land *in, struct bones_repo_landed *out,
                   struct bones_error *err);
-  /* After hub_land put the worktree's changes landed (their content in
-   * the worktree unchanged since) on trunk: sets those files back to the
-   * check-out's version (added ones forgotten and deleted: trunk has
-   * them) and updates the worktree to trunk's tip, pulling first.  Other
-   * pending changes stay and are merged as by leaf_sync; conflicts there
-   * go to conflict_fn and the result is BONES_E_CONFLICT. */
+  /* After hub_land put the worktree's changes on trunk, with each landed
+   * file holding the content that landed (deleted ones absent): updates
+   * the worktree to trunk's tip, pulling first; the landed files end as
+   * trunk has them with nothing pending, other pending changes are merged
+   * as by leaf_sync (conflicts there go to conflict_fn, the result is
+   * BONES_E_CONFLICT).  No file is removed, reverted or rewritten on the
+   * way (fossil: the landed files are first committed privately in the
+   * leaf, a check-in never synced, so the update finds them at trunk's
+   * versions). */
   int (*leaf_catch_up)(void *repo, const char *worktree, const struct bones_repo_pending *landed, size_t n,
                        bones_repo_change_fn conflict_fn, void *conflict_arg, struct bones_error *err);
 };

@@ -13,12 +13,15 @@
 #include <unistd.h>
 
 #include "land_queue.h"
+#include "trunk.h"
 #include "util.h"
 #include "workspace.h"
 
 #define BUNDLE_FILE_MAX (64 * 1024 * 1024) /* bigger files take the slot's own landing */
 
 static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static int slurp(const char *path, char **data, size_t *len);
+static int same(const char *a, size_t la, const char *b, size_t lb);
 
 /* .bones/land/PART[/ID[/NAME]], malloc'd. */
 static char *land_path(const char *root, const char *part, const char *id, const char *name) {
@@ -245,24 +248,71 @@ static void free_list(char **v, size_t n) {
   free(v);
 }
 
+struct newest {
+  char id[BONES_REPO_ID_MAX];
+};
+
+static int take_newest(void *arg, const char *id, const char *user, const char *when, const char *comment) {
+  (void)user, (void)when, (void)comment;
+  snprintf(((struct newest *)arg)->id, BONES_REPO_ID_MAX, "%s", id);
+  return 1;
+}
+
+/* 1 when trunk of hub holds bundle dir's changes exactly: each new
+ * content as queued, each deleted file absent. */
+static int on_trunk(struct bones_swarm *s, const char *hub, const char *dir, json_t *b) {
+  size_t n = 0;
+  struct bones_repo_pending *p = pending_of(b, &n);
+  int all = n > 0;
+  for (size_t i = 0; all && i < n; i++) {
+    unsigned char *t = NULL;
+    size_t lt = 0;
+    struct bones_error err;
+    int rc = s->repo->cat(s->repo_handle, hub, p[i].path, NULL, &t, &lt, &err);
+    if (p[i].change == BONES_REPO_DELETED) {
+      all = rc == BONES_E_NOTFOUND;
+    } else {
+      char *q = bones_xasprintf("%s/files/%s", dir, p[i].path), *l = NULL;
+      size_t ll = 0;
+      all = rc == BONES_OK && slurp(q, &l, &ll) == BONES_OK && same((const char *)t, lt, l, ll);
+      free(l);
+      free(q);
+    }
+    free(t);
+  }
+  free(p);
+  return all;
+}
+
 /* A lander that died while committing left land/intent: its bundle is
- * reported failed (its owner lands it itself; if it did reach trunk the
- * owner's update finds the same content there), and the check-out, which
- * may hold half of it, is made afresh. */
+ * reported landed when trunk holds its changes exactly (the commit got
+ * through), else failed (its owner lands it itself); the check-out,
+ * which may hold half of it, is made afresh. */
 static void recover(struct bones_swarm *s) {
   char *intent = land_path(s->root, "intent", NULL, NULL), *id = NULL;
   size_t len = 0;
   struct bones_error ignored;
   if (bones_read_file(intent, BONES_LAND_ID_MAX, &id, &len, &ignored) == BONES_OK) {
     char *dir = land_path(s->root, "queue", id, NULL), *co = land_path(s->root, "co", NULL, NULL);
-    if (strchr(id, '/') == NULL && bones_path_is_dir(dir)) {
-      json_t *r = json_pack("{s:s, s:i, s:s, s:s}", "state", "failed", "code", BONES_E_UNAVAILABLE, "error",
-                            "the process landing it stopped mid-way", "checkin", "");
+    char *hub = bones_ws_path(s->root, "hub.fossil");
+    json_t *b = strchr(id, '/') == NULL && bones_path_is_dir(dir) ? read_json(dir, "bundle.json") : NULL;
+    if (b) {
+      struct newest tip = {""};
+      json_t *r;
+      if (on_trunk(s, hub, dir, b)) {
+        s->repo->timeline(s->repo_handle, hub, 1, take_newest, &tip, &ignored);
+        r = json_pack("{s:s, s:s, s:i}", "state", "landed", "checkin", tip.id, "trunk_leaves", 1);
+      } else {
+        r = json_pack("{s:s, s:i, s:s, s:s}", "state", "failed", "code", BONES_E_UNAVAILABLE, "error",
+                      "the process landing it stopped mid-way", "checkin", "");
+      }
       finish(s->root, id, r);
       json_decref(r);
+      json_decref(b);
     }
     bones_remove_tree(co, &ignored);
     unlink(intent);
+    free(hub);
     free(co);
     free(dir);
   }
@@ -320,45 +370,171 @@ void bones_land_forget(const char *root, const char *id) {
   free(queue);
 }
 
-/* 1 when the file at a holds exactly the bytes of the file at b (both
- * missing counts as the same). */
-static int same_content(const char *a, const char *b) {
-  char *x = NULL, *y = NULL;
-  size_t lx = 0, ly = 0;
+/* Reads path into *data (NULL when missing); BONES_OK or the read's error. */
+static int slurp(const char *path, char **data, size_t *len) {
   struct bones_error ignored;
-  int ra = bones_read_file(a, BUNDLE_FILE_MAX, &x, &lx, &ignored);
-  int rb = bones_read_file(b, BUNDLE_FILE_MAX, &y, &ly, &ignored);
-  int same = (ra == BONES_E_NOTFOUND && rb == BONES_E_NOTFOUND) ||
-             (ra == BONES_OK && rb == BONES_OK && lx == ly && memcmp(x, y, lx) == 0);
-  free(x);
-  free(y);
-  return same;
+  *data = NULL, *len = 0;
+  int rc = bones_read_file(path, BUNDLE_FILE_MAX, data, len, &ignored);
+  return rc == BONES_E_NOTFOUND ? BONES_OK : rc;
+}
+
+/* 1 when a (len la, NULL: missing) and b hold the same bytes. */
+static int same(const char *a, size_t la, const char *b, size_t lb) {
+  return (a == NULL && b == NULL) || (a && b && la == lb && memcmp(a, b, la) == 0);
+}
+
+/* Writes data (NULL: removes path) atomically, 0755 when exec. */
+static int put(const char *path, const char *data, size_t len, int exec, struct bones_error *err) {
+  if (data == NULL) return unlink(path) == 0 || errno == ENOENT ? BONES_OK : bones_error_set(err, BONES_E_INTERNAL, "%s: %s", path, strerror(errno));
+  char *parent = bones_xstrdup(path);
+  *strrchr(parent, '/') = '\0';
+  int rc = bones_mkdir_p(parent, 0755, err);
+  free(parent);
+  return rc == BONES_OK ? bones_write_file_atomic(path, data, len, exec ? 0755 : 0644, err) : rc;
+}
+
+/* 1 when path is executable. */
+static int is_exec(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && (st.st_mode & 0100);
+}
+
+/* For each landed file: the worktree gets exactly what landed, and what
+ * the agent wrote there since (its content W unlike the landed one) is
+ * saved first in keep/PATH (a file), or keep/PATH.gone when the agent
+ * removed it; a saved copy from an earlier try that was cut off is kept
+ * as it is.  *saved counts the files saved. */
+static int set_landed(const char *dir, const char *wt, const struct bones_repo_pending *p, size_t n, size_t *saved,
+                      struct bones_error *err) {
+  int rc = BONES_OK;
+  *saved = 0;
+  for (size_t i = 0; rc == BONES_OK && i < n; i++) {
+    char *mine = bones_xasprintf("%s/%s", wt, p[i].path), *queued = bones_xasprintf("%s/files/%s", dir, p[i].path);
+    char *keep = bones_xasprintf("%s/keep/%s", dir, p[i].path), *gone = bones_xasprintf("%s.gone", keep);
+    char *w = NULL, *l = NULL;
+    size_t lw = 0, ll = 0;
+    int deleted = p[i].change == BONES_REPO_DELETED;
+    rc = slurp(mine, &w, &lw);
+    if (rc == BONES_OK && !deleted) rc = slurp(queued, &l, &ll);
+    if (rc == BONES_OK && !deleted && l == NULL) rc = bones_error_set(err, BONES_E_INTERNAL, "%s is missing", queued);
+    if (rc == BONES_OK && !same(w, lw, l, ll)) {
+      if (!bones_path_exists(keep) && !bones_path_exists(gone)) /* save the agent's newer state */
+        rc = w ? put(keep, w, lw, is_exec(mine), err) : put(gone, "", 0, 0, err);
+      if (rc == BONES_OK) rc = put(mine, l, ll, is_exec(queued), err);
+    }
+    if (rc == BONES_OK && (bones_path_exists(keep) || bones_path_exists(gone))) ++*saved;
+    free(w);
+    free(l);
+    free(mine);
+    free(queued);
+    free(keep);
+    free(gone);
+  }
+  return rc;
+}
+
+/* After the update: each saved state goes back into the worktree, as an
+ * edit on top of trunk; a file trunk changed again after the landing
+ * (another writer despite the holds) is named to conflict_fn. */
+static int restore_saved(const char *dir, const char *wt, const struct bones_repo_pending *p, size_t n,
+                         bones_repo_change_fn conflict_fn, void *conflict_arg, struct bones_error *err) {
+  int rc = BONES_OK, moved = 0;
+  for (size_t i = 0; rc == BONES_OK && i < n; i++) {
+    char *mine = bones_xasprintf("%s/%s", wt, p[i].path), *queued = bones_xasprintf("%s/files/%s", dir, p[i].path);
+    char *keep = bones_xasprintf("%s/keep/%s", dir, p[i].path), *gone = bones_xasprintf("%s.gone", keep);
+    int has_keep = bones_path_exists(keep), has_gone = bones_path_exists(gone);
+    if (has_keep || has_gone) {
+      char *t = NULL, *l = NULL, *w = NULL;
+      size_t lt = 0, ll = 0, lw = 0;
+      rc = slurp(mine, &t, &lt);
+      if (rc == BONES_OK && p[i].change != BONES_REPO_DELETED) rc = slurp(queued, &l, &ll);
+      if (rc == BONES_OK && !same(t, lt, l, ll)) {
+        moved = 1;
+        if (conflict_fn) conflict_fn(conflict_arg, BONES_REPO_CONFLICT, p[i].path);
+      }
+      if (rc == BONES_OK && has_keep) rc = slurp(keep, &w, &lw);
+      if (rc == BONES_OK) rc = put(mine, has_keep ? (w ? w : "") : NULL, lw, has_keep && is_exec(keep), err);
+      if (rc == BONES_OK) unlink(has_keep ? keep : gone);
+      free(t);
+      free(l);
+      free(w);
+    }
+    free(mine);
+    free(queued);
+    free(keep);
+    free(gone);
+  }
+  if (rc == BONES_OK && moved)
+    rc = bones_error_set(err, BONES_E_CONFLICT,
+                         "a landed file changed on trunk again before the worktree caught up; the worktree holds "
+                         "your newer version of it: compare before the next commit");
+  return rc;
 }
 
 int bones_land_catch_up(struct bones_swarm *s, const char *id, const char *wt, bones_repo_change_fn conflict_fn,
                         void *conflict_arg, struct bones_error *err) {
   char *dir = land_path(s->root, "done", id, NULL);
   json_t *b = read_json(dir, "bundle.json");
-  size_t n = 0, keep = 0;
+  size_t n = 0, saved = 0;
   struct bones_repo_pending *pending = b ? pending_of(b, &n) : NULL;
-  for (size_t i = 0; i < n; i++) { /* only files still as they were queued */
-    char *mine = bones_xasprintf("%s/%s", wt, pending[i].path);
-    char *queued = bones_xasprintf("%s/files/%s", dir, pending[i].path);
-    if (pending[i].change == BONES_REPO_DELETED ? !bones_path_exists(mine) : same_content(mine, queued))
-      pending[keep++] = pending[i];
-    free(mine);
-    free(queued);
-  }
-  int rc = b ? s->repo->leaf_catch_up(s->repo_handle, wt, pending, keep, conflict_fn, conflict_arg, err)
+  int rc = b ? set_landed(dir, wt, pending, n, &saved, err)
              : bones_error_set(err, BONES_E_INTERNAL, "bundle %s cannot be read", id);
-  if (rc == BONES_OK || rc == BONES_E_CONFLICT) bones_land_forget(s->root, id);
+  if (rc == BONES_OK) rc = s->repo->leaf_catch_up(s->repo_handle, wt, pending, n, conflict_fn, conflict_arg, err);
+  int restored = rc == BONES_OK || rc == BONES_E_CONFLICT;
+  if (restored && saved) {
+    struct bones_error rerr;
+    int rrc = restore_saved(dir, wt, pending, n, conflict_fn, conflict_arg, &rerr);
+    restored = rrc == BONES_OK || rrc == BONES_E_CONFLICT; /* a conflict there is reported, all restored */
+    if (rrc != BONES_OK && rc == BONES_OK) rc = rrc, *err = rerr;
+  }
+  /* done with it once nothing saved is left in it */
+  if (restored) {
+    char *keep = bones_xasprintf("%s/keep", dir);
+    struct bones_error ignored;
+    bones_remove_tree(keep, &ignored); /* every saved file went back: empty directories */
+    free(keep);
+    bones_land_forget(s->root, id);
+  }
   json_decref(b);
   free(pending);
   free(dir);
   return rc;
 }
 
-int bones_land_settle(struct bones_swarm *s, const char *slot, const char *wt) {
+/* 1 when queue/ holds a bundle of slot. */
+static int slot_queued(const char *root, const char *slot) {
+  char *queue = land_path(root, "queue", NULL, NULL);
+  size_t n = 0;
+  char **v = list_dir(queue, &n);
+  int found = 0;
+  for (size_t i = 0; i < n && !found; i++) {
+    char *dir = land_path(root, "queue", v[i], NULL);
+    json_t *b = read_json(dir, "bundle.json");
+    found = b && str(b, "slot") && strcmp(str(b, "slot"), slot) == 0;
+    json_decref(b);
+    free(dir);
+  }
+  free_list(v, n);
+  free(queue);
+  return found;
+}
+
+int bones_land_settle(struct bones_swarm *s, const char *slot, const char *agent, const char *wt, int64_t wait_ms) {
+  if (slot_queued(s->root, slot)) {
+    /* a commit of this slot that stopped while its changes waited: they
+     * land first (one lease round), or the new commit would meet them on
+     * trunk as somebody else's edit of the same lines */
+    int gate = -1;
+    uint64_t rev = 0;
+    struct bones_error err;
+    bones_trunk_gate_enter(s->root, wait_ms, &gate);
+    if (slot_queued(s->root, slot) &&
+        bones_trunk_lease_take(s->kv, agent, BONES_TRUNK_LEASE_MS, wait_ms, &rev, &err) == BONES_OK) {
+      bones_land_drain(s, 64);
+      bones_trunk_lease_release(s->kv, rev, &err);
+    }
+    bones_trunk_gate_leave(gate);
+  }
   char *done = land_path(s->root, "done", NULL, NULL);
   size_t n = 0;
   char **v = list_dir(done, &n);
@@ -368,7 +544,8 @@ int bones_land_settle(struct bones_swarm *s, const char *slot, const char *wt) {
     json_t *b = read_json(dir, "bundle.json"), *r = read_json(dir, "result.json");
     if (b && r && str(b, "slot") && strcmp(str(b, "slot"), slot) == 0) {
       struct bones_error err;
-      if (str(r, "state") && strcmp(str(r, "state"), "landed") == 0) {
+      const char *state = str(r, "state"), *checkin = str(r, "checkin");
+      if (state && (strcmp(state, "landed") == 0 || (checkin && *checkin))) {
         if (bones_land_catch_up(s, v[i], wt, NULL, NULL, &err) == BONES_OK) caught++;
       } else {
         bones_land_forget(s->root, v[i]); /* its changes are still in the worktree */

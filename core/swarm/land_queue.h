@@ -17,6 +17,8 @@
 #ifndef BONES_LAND_QUEUE_H
 #define BONES_LAND_QUEUE_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "swarm.h"
@@ -58,9 +60,11 @@ int bones_land_catch_up(struct bones_swarm *s, const char *id, const char *wt, b
  * they were copied from). */
 void bones_land_forget(const char *root, const char *id);
 
-/* Catches slot's worktree wt up with its bundles that landed while their
- * commit process was gone (killed or timed out), and removes every done
- * bundle of slot.  Returns the number caught up. */
-int bones_land_settle(struct bones_swarm *s, const char *slot, const char *wt);
+/* Before a commit of slot (agent, worktree wt): bundles of slot still
+ * queued (their commit process stopped) are landed first, taking the
+ * gate and the trunk lease for up to wait_ms; then wt catches up with
+ * each bundle of slot that landed, and every done bundle of slot is
+ * removed.  Returns the number caught up. */
+int bones_land_settle(struct bones_swarm *s, const char *slot, const char *agent, const char *wt, int64_t wait_ms);
 
 #endif

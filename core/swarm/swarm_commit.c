@@ -269,9 +269,9 @@ static int queued_result(struct bones_swarm *s, const struct bones_commit_opts *
     return rc;
   }
   if (state && strcmp(state, "failed") == 0 && str(r, "checkin") && *str(r, "checkin")) {
-    /* committed but not as it should be: never landed twice */
+    /* committed but not as it should be: never landed twice; the leaf
+     * catches up at the slot's next commit */
     rc = bones_error_set(err, BONES_E_INTERNAL, "slot %s: %s", o->slot, str(r, "error") ? str(r, "error") : "?");
-    bones_land_forget(s->root, bundle);
   } else {
     bones_land_forget(s->root, bundle); /* stale, failed or gone: the slot lands it itself */
   }
@@ -294,7 +294,8 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
   size_t npaths = 0;
   int rc = bones_sessions_bucket(s->kv, &sessions, err);
   if (rc == BONES_OK) rc = check_slot(s, o->slot, sessions, &session, err);
-  if (rc == BONES_OK && bones_land_available(s)) bones_land_settle(s, o->slot, wt); /* landed while we were gone */
+  if (rc == BONES_OK && bones_land_available(s)) /* what landed, or waits, from a commit that stopped */
+    bones_land_settle(s, o->slot, str(session, "agent_id"), wt, o->wait_ms ? o->wait_ms : 300000);
   if (rc == BONES_OK) rc = s->repo->leaf_changes(s->repo_handle, wt, collect_change, changes, err);
   if (rc == BONES_OK && has_unreadable(changes)) {
     rc = bones_error_set(err, BONES_E_USAGE, "slot %s: a changed file's name is not valid UTF-8", o->slot);
