@@ -361,6 +361,18 @@ int bones_land_result(const char *root, const char *id, json_t **result) {
   return state;
 }
 
+int bones_land_withdraw(const char *root, const char *id) {
+  char *queue = land_path(root, "queue", id, NULL), *tmp = land_path(root, "tmp", id, "withdrawn");
+  char *parent = land_path(root, "tmp", id, NULL);
+  struct bones_error ignored;
+  int out = mkdir(parent, 0700) == 0 && rename(queue, tmp) == 0;
+  bones_remove_tree(parent, &ignored);
+  free(parent);
+  free(tmp);
+  free(queue);
+  return out;
+}
+
 void bones_land_forget(const char *root, const char *id) {
   struct bones_error ignored;
   char *done = land_path(root, "done", id, NULL), *queue = land_path(root, "queue", id, NULL);

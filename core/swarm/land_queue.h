@@ -56,6 +56,10 @@ int bones_land_result(const char *root, const char *id, json_t **result);
 int bones_land_catch_up(struct bones_swarm *s, const char *id, const char *wt, bones_repo_change_fn conflict_fn,
                         void *conflict_arg, struct bones_error *err);
 
+/* Takes bundle id out of the queue while nobody lands it; 1 when it was
+ * still waiting there (then nothing of it will land). */
+int bones_land_withdraw(const char *root, const char *id);
+
 /* Removes bundle id, waiting or done (its changes stay in the worktree
  * they were copied from). */
 void bones_land_forget(const char *root, const char *id);

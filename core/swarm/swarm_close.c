@@ -15,7 +15,9 @@
 #include "slots.h"
 #include "swarm.h"
 #include "swarm_resume.h"
+#include "land_queue.h"
 #include "recovery.h"
+#include "trunk.h"
 #include "tasks.h"
 #include "tasks_result.h"
 #include "text.h"
@@ -111,6 +113,8 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
     int changes = 0;
     if (rc == BONES_OK && bones_path_is_dir(wt)) {
       struct bones_error cerr;
+      if (bones_land_available(s) && agent) /* a commit that landed from the queue after its process stopped */
+        bones_land_settle(s, o->slot, agent, wt, BONES_TRUNK_LEASE_MS);
       if (s->repo->leaf_changes(s->repo_handle, wt, count_change, &changes, &cerr) != BONES_OK) {
         rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: cannot tell whether the worktree is clean: %s", o->slot,
                              cerr.message);

@@ -350,7 +350,11 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
     if (s->repo->leaf_checkout(s->repo_handle, wt, base, &qerr) == BONES_OK &&
         bones_land_enqueue(s->root, o->slot, agent, o->message, base, wt, changes, bundle, &qerr) != BONES_OK)
       bundle[0] = '\0';
-    bones_trunk_gate_enter(s->root, wait - (bones_monotonic_ms() - t0), &gate);
+    /* a gate held past the wait (a stranger, a hung commit): no lander
+     * will come, so the changes go their own way under the lease */
+    if (!bones_trunk_gate_enter(s->root, wait - (bones_monotonic_ms() - t0), &gate) && *bundle &&
+        bones_land_withdraw(s->root, bundle))
+      bundle[0] = '\0';
     if (*bundle) rc = queued_result(s, o, agent, bundle, t0, wait, &lease_rev, &leased, &queued, err);
   } else if (rc == BONES_OK && gate < 0) {
     bones_trunk_gate_enter(s->root, wait, &gate); /* this host's committers queue here, not at the substrate */
