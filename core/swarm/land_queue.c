@@ -33,6 +33,8 @@ static char *land_path(const char *root, const char *part, const char *id, const
 }
 
 int bones_land_available(const struct bones_swarm *s) {
+  const char *on = getenv("BONES_LAND_QUEUE"); /* off by default: see docs/speed.md */
+  if (on == NULL || strcmp(on, "1") != 0) return 0;
   const struct bones_repo_backend_v1 *r = s->repo;
   if (!(r->size >= offsetof(struct bones_repo_backend_v1, leaf_catch_up) + sizeof r->leaf_catch_up &&
         r->leaf_checkout && r->hub_land && r->leaf_catch_up))

@@ -26,8 +26,11 @@
 #define BONES_LAND_ID_MAX 96
 #define BONES_LAND_DONE_KEEP_MS (24LL * 3600 * 1000)
 
-/* 1 when the repo backend of s can land queued bundles (leaf_checkout,
- * hub_land and leaf_catch_up) and the hub file is on this host. */
+/* 1 when the queue is switched on ($BONES_LAND_QUEUE=1; off by default:
+ * on a 2-core host it did not beat landing each commit under the lease,
+ * docs/speed.md), the repo backend of s can land queued bundles
+ * (leaf_checkout, hub_land and leaf_catch_up) and the hub file is on
+ * this host. */
 int bones_land_available(const struct bones_swarm *s);
 
 /* Leaves the changes ([{path, change}] with 'A', 'M' or 'D'; anything

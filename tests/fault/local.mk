@@ -11,7 +11,7 @@ partition_tests = tests/fault/partition-nats.test tests/fault/partition-redis.te
 TESTS += $(partition_tests)
 EXTRA_DIST += $(partition_tests) tests/fault/partition.sh
 # the swarm under kill -9: committers killed at chosen points (swarm-campaign.sh)
-campaign_tests = tests/fault/swarm-campaign-sqlite.test
+campaign_tests = tests/fault/swarm-campaign-sqlite.test tests/fault/swarm-campaign-queue-sqlite.test
 TESTS += $(campaign_tests)
 EXTRA_DIST += $(campaign_tests) tests/fault/swarm-campaign.sh tests/fault/lease_monitor.py
 # `make soak`: tests/lin/local.mk's soak-lin, then longer kill -9

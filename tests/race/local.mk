@@ -17,7 +17,8 @@ TESTS += $(claims_race_tests)
 EXTRA_DIST += $(claims_race_tests) tests/race/claims.sh
 
 # parallel slots committing to one linear trunk through the real CLI (swarm_race.sh)
-swarm_race_tests = tests/race/swarm-sqlite.test tests/race/swarm-nats.test tests/race/swarm-redis.test
+swarm_race_tests = tests/race/swarm-sqlite.test tests/race/swarm-nats.test tests/race/swarm-redis.test \
+	tests/race/swarm-queue-sqlite.test
 TESTS += $(swarm_race_tests)
 EXTRA_DIST += $(swarm_race_tests) tests/race/swarm_race.sh
 

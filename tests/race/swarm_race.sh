@@ -71,3 +71,10 @@ while [ $i -lt "$NS" ]; do
 done
 tap_is "$bad" "0" "with their content"
 tap_is "$(b --json swarm status | grep -o '"slot":' | wc -l | tr -d ' ')" "0" "every slot closed"
+if [ "${BONES_LAND_QUEUE:-}" = 1 ]; then
+  # the queue was used, not only switched on: a lease holder made its
+  # check-out of the hub, and every bundle was landed and removed
+  tap_is "$(ls -d "$w/.bones/land/co" 2>/dev/null | wc -l | tr -d ' ')" "1" "the lease holders landed queued changes"
+  tap_is "$(find "$w/.bones/land/queue" "$w/.bones/land/done" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l | tr -d ' ')" \
+    "0" "and left no bundle behind"
+fi
