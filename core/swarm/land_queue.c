@@ -97,7 +97,10 @@ int bones_land_enqueue(const char *root, const char *slot, const char *user, con
   json_array_foreach(changes, i, c) {
     const char *path = str(c, "path"), *kind = str(c, "change");
     if (rc != BONES_OK) break;
-    if (!path || !kind || strchr("AMD", kind[0]) == NULL || kind[0] == '\0') {
+    size_t pl = path ? strlen(path) : 0;
+    int escapes = path && (path[0] == '/' || strcmp(path, "..") == 0 || strncmp(path, "../", 3) == 0 ||
+                           strstr(path, "/../") != NULL || (pl >= 3 && strcmp(path + pl - 3, "/..") == 0));
+    if (!path || !*path || escapes || !kind || kind[0] == '\0' || strchr("AMD", kind[0]) == NULL) {
       rc = bones_error_set(err, BONES_E_USAGE, "a change bones cannot queue");
       break;
     }
