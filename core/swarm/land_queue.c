@@ -400,14 +400,20 @@ static int same(const char *a, size_t la, const char *b, size_t lb) {
   return (a == NULL && b == NULL) || (a && b && la == lb && memcmp(a, b, la) == 0);
 }
 
-/* Writes data (NULL: removes path) atomically, 0755 when exec. */
-static int put(const char *path, const char *data, size_t len, int exec, struct bones_error *err) {
-  if (data == NULL) return unlink(path) == 0 || errno == ENOENT ? BONES_OK : bones_error_set(err, BONES_E_INTERNAL, "%s: %s", path, strerror(errno));
+/* Writes data (NULL: removes path) atomically: a worktree file 0755 when
+ * exec else 0644; a saved copy under .bones (private) 0700 / 0600, its
+ * directories 0700. */
+static int put(const char *path, const char *data, size_t len, int exec, int private,
+               struct bones_error *err) {
+  if (data == NULL)
+    return unlink(path) == 0 || errno == ENOENT ? BONES_OK
+                                                : bones_error_set(err, BONES_E_INTERNAL, "%s: %s", path, strerror(errno));
   char *parent = bones_xstrdup(path);
   *strrchr(parent, '/') = '\0';
-  int rc = bones_mkdir_p(parent, 0755, err);
+  int rc = bones_mkdir_p(parent, private ? 0700 : 0755, err);
   free(parent);
-  return rc == BONES_OK ? bones_write_file_atomic(path, data, len, exec ? 0755 : 0644, err) : rc;
+  unsigned mode = private ? (exec ? 0700 : 0600) : (exec ? 0755 : 0644);
+  return rc == BONES_OK ? bones_write_file_atomic(path, data, len, mode, err) : rc;
 }
 
 /* 1 when path is executable. */
@@ -436,8 +442,8 @@ static int set_landed(const char *dir, const char *wt, const struct bones_repo_p
     if (rc == BONES_OK && !deleted && l == NULL) rc = bones_error_set(err, BONES_E_INTERNAL, "%s is missing", queued);
     if (rc == BONES_OK && !same(w, lw, l, ll)) {
       if (!bones_path_exists(keep) && !bones_path_exists(gone)) /* save the agent's newer state */
-        rc = w ? put(keep, w, lw, is_exec(mine), err) : put(gone, "", 0, 0, err);
-      if (rc == BONES_OK) rc = put(mine, l, ll, is_exec(queued), err);
+        rc = w ? put(keep, w, lw, is_exec(mine), 1, err) : put(gone, "", 0, 0, 1, err);
+      if (rc == BONES_OK) rc = put(mine, l, ll, is_exec(queued), 0, err);
     }
     if (rc == BONES_OK && (bones_path_exists(keep) || bones_path_exists(gone))) ++*saved;
     free(w);
@@ -470,7 +476,7 @@ static int restore_saved(const char *dir, const char *wt, const struct bones_rep
         if (conflict_fn) conflict_fn(conflict_arg, BONES_REPO_CONFLICT, p[i].path);
       }
       if (rc == BONES_OK && has_keep) rc = slurp(keep, &w, &lw);
-      if (rc == BONES_OK) rc = put(mine, has_keep ? (w ? w : "") : NULL, lw, has_keep && is_exec(keep), err);
+      if (rc == BONES_OK) rc = put(mine, has_keep ? (w ? w : "") : NULL, lw, has_keep && is_exec(keep), 0, err);
       if (rc == BONES_OK) unlink(has_keep ? keep : gone);
       free(t);
       free(l);
