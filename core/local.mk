@@ -20,7 +20,7 @@ libbones_la_SOURCES = \
 	core/tasks/events.c core/tasks/events.h \
 	core/tasks/tasks.c core/tasks/tasks.h \
 	core/swarm/sessions.c core/swarm/sessions.h \
-	core/swarm/trunk.c core/swarm/trunk_gate.c core/swarm/trunk.h \
+	core/swarm/trunk.c core/swarm/trunk_gate.c core/swarm/trunk.h core/swarm/slot_lock.c \
 	core/swarm/swarm.h core/swarm/swarm_join.c core/swarm/swarm_commit.c core/swarm/swarm_close.c \
 	core/swarm/land_queue.c core/swarm/land_queue.h
 libbones_la_SOURCES += core/workspace/down.c core/workspace/down.h core/workspace/doctor.c core/workspace/doctor.h

@@ -50,6 +50,11 @@ static void capture_read(struct capture *c) {
   c->len += (size_t)n;
 }
 
+static int kept_fd = -1;
+
+void bones_proc_keep_fd(int fd) { kept_fd = fd; }
+int bones_proc_kept_fd(void) { return kept_fd; }
+
 static void sleep_ms(int ms) {
   struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
   nanosleep(&ts, NULL);

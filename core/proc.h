@@ -28,6 +28,13 @@ int bones_run(const char *const *argv, const char *dir, const char *const *env_a
               struct bones_run_result *res, struct bones_error *err);
 void bones_run_result_free(struct bones_run_result *res);
 
+/* The one descriptor every program this process starts keeps open (-1:
+ * none), whatever else a spawner closes: a lock its children must go on
+ * holding if this process dies (bones_slot_lock_take).  Set it to -1
+ * before closing that descriptor. */
+void bones_proc_keep_fd(int fd);
+int bones_proc_kept_fd(void);
+
 /* 1 if pid names a live process (zombies count as dead). */
 int bones_pid_alive(pid_t pid);
 

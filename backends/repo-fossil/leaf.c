@@ -173,7 +173,13 @@ int rf_worktree_changes(struct rf_repo *f, const char *wt, struct chgs *out, str
   rf_av(&a, "changes", "--differ", "--classify", "--no-merge", "--dotfiles", "--ignore", "", NULL);
   struct rf_call c = {.cwd = wt};
   struct rf_run_result r;
-  rc = rf_fossil_ok(f, &c, &a, &r, err);
+  /* `changes` records the files' times in the check-out's database: a
+   * fossil of this slot's killed commit may still be writing it */
+  for (int tries = 1;; tries++) {
+    rc = rf_fossil_ok(f, &c, &a, &r, err);
+    if (rc == BONES_OK || !rf_db_locked(err) || tries == WORKTREE_LOCKED_TRIES) break;
+    rf_locked_pause(tries);
+  }
   rf_av_free(&a);
   if (rc != BONES_OK) return rc;
   for (const char *p = r.out; *p;) {

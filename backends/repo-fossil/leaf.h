@@ -58,6 +58,9 @@ int rf_commit_run(struct rf_repo *f, const char *wt, const char *message, const 
                   int only_these, char id[BONES_REPO_ID_MAX], struct bones_error *err);
 /* land.c's helpers, shared with hub_land.c. */
 #define LOCKED_TRIES 6 /* a hub busy with other writers (joins adding users, pushes) */
+/* a worktree's check-out database still written by an orphaned fossil of
+ * a killed commit (its commit and autosync: up to ~3.6 s of pauses) */
+#define WORKTREE_LOCKED_TRIES 12
 /* 1 when err says a repository database was locked: another process was
  * writing it; another try a little later goes through. */
 int rf_db_locked(const struct bones_error *err);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "run.h"
 #include "util.h"
 
@@ -59,13 +60,17 @@ static void child_exec(const char *prog, const char *const *argv, const struct r
   dup2(in_fd >= 0 ? in_fd : nul, 0);
   dup2(out_fd >= 0 ? out_fd : nul, 1);
   dup2(err_fd >= 0 ? err_fd : nul, 2);
+  /* every descriptor but 0-2 closes; a kept one (a slot's commit lock,
+   * which fossil must hold on if we are killed) moves to 3 first */
+  int keep = bones_proc_kept_fd(), first = 3;
+  if (keep >= 3 && (keep == 3 || dup2(keep, 3) == 3)) first = 4;
   long closed = -1;
 #ifdef SYS_close_range
-  closed = syscall(SYS_close_range, 3U, ~0U, 0U);
+  closed = syscall(SYS_close_range, (unsigned)first, ~0U, 0U);
 #endif
   if (closed != 0) {
     long max = sysconf(_SC_OPEN_MAX);
-    for (long fd = 3; fd < (max > 0 ? max : 1024); fd++) close((int)fd);
+    for (long fd = first; fd < (max > 0 ? max : 1024); fd++) close((int)fd);
   }
   if (o->cwd && chdir(o->cwd) != 0) {
     child_say("cannot enter directory ", o->cwd);

@@ -33,6 +33,16 @@ void bones_swarm_free(struct bones_swarm *s);
 char *bones_slot_dir(const char *root, const char *slot);
 char *bones_slot_worktree(const char *root, const char *slot);
 
+/* Takes slot's worktree lock (.bones/swarm/<slot>/commit.lock), waiting
+ * up to wait_ms for another commit of the slot or the fossil processes a
+ * killed one left running (they inherit the lock).  1 and *fd (release
+ * with bones_slot_lock_drop) when taken; 0 when the wait ran out; -1 when
+ * the lock file cannot be opened (a read-only .bones: no lock to take).
+ * *fd is -1 unless 1. */
+int bones_slot_lock_take(const char *root, const char *slot, int64_t wait_ms, int *fd);
+/* Releases a lock bones_slot_lock_take gave; -1 is a no-op. */
+void bones_slot_lock_drop(int fd);
+
 /* "slot-<slot>", malloc'd. */
 char *bones_slot_agent(const char *slot);
 

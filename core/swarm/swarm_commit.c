@@ -294,6 +294,14 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
   size_t npaths = 0;
   int rc = bones_sessions_bucket(s->kv, &sessions, err);
   if (rc == BONES_OK) rc = check_slot(s, o->slot, sessions, &session, err);
+  int slot_lock = -1;
+  if (rc == BONES_OK && bones_slot_lock_take(s->root, o->slot, o->wait_ms ? o->wait_ms : 300000, &slot_lock) == 0) {
+    rc = bones_error_set(err, BONES_E_CONFLICT,
+                         "slot %s: another commit of this slot (or a fossil a killed one started) still works in "
+                         "its worktree",
+                         o->slot);
+    bones_error_hint(err, "commit again when it is done (`fuser " BONES_DIR "/swarm/%s/commit.lock` names it)", o->slot);
+  }
   if (rc == BONES_OK && bones_land_available(s)) /* what landed, or waits, from a commit that stopped */
     bones_land_settle(s, o->slot, str(session, "agent_id"), wt, o->wait_ms ? o->wait_ms : 300000);
   if (rc == BONES_OK) rc = s->repo->leaf_changes(s->repo_handle, wt, collect_change, changes, err);
@@ -393,6 +401,7 @@ int bones_swarm_commit(struct bones_swarm *s, const struct bones_commit_opts *o,
                         cerr.message);
     json_decref(later);
   }
+  bones_slot_lock_drop(slot_lock);
   if (rc == BONES_OK) {
     struct bones_error rerr;
     if (renew_slot(s, o->slot, sessions, 1, NULL, &rerr) != BONES_OK) {

@@ -13,11 +13,13 @@ w=$TAP_TMPDIR/w
 mkdir -p "$w/src" && (cd "$w" && git init -q && for f in a b c d; do echo "$f 0" > "src/$f.txt"; done &&
   echo readme > README && git add . && git commit -qm init) || tap_bail "git setup failed"
 bindir=$(cd "$(dirname "$BONES")" && pwd)
+# env -i keeps LD_LIBRARY_PATH only where the tests set it: it finds the
+# build tree's libbones for $BONES (tests/local.mk), as an install would
 # A harness's fresh shell: PATH finds bones, nothing else is inherited from
 # the "agent" but what a harness passes (HOME, PATH, the lease for the test).
 fresh() { # fresh DIR COMMAND...: runs COMMAND in a new bash in DIR, which exits at once
   _d=$1; shift
-  env -i HOME="$HOME" PATH="$bindir:/usr/bin:/bin" BONES_HOME="$BONES_HOME" BONES_PLUGIN_PATH="$BONES_PLUGIN_PATH" \
+  env -i ${LD_LIBRARY_PATH:+LD_LIBRARY_PATH="$LD_LIBRARY_PATH"} HOME="$HOME" PATH="$bindir:/usr/bin:/bin" BONES_HOME="$BONES_HOME" BONES_PLUGIN_PATH="$BONES_PLUGIN_PATH" \
     BONES_SESSION_LEASE=8s BONES_SESSION_GRACE=8s BONES_HUB_WATCH_EVERY=300ms BONES_HOOK_HEARTBEAT_INTERVAL=1s ${AGENT:+BONES_AGENT_ID=$AGENT} \
     GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t \
     bash -c "cd \"\$1\" && shift && exec \"\$@\"" fresh "$_d" "$@"
@@ -146,5 +148,5 @@ for f in a b c; do
   tap_is "$n" "12" "src/$f.txt holds its leaf's twelve rounds in the git work tree"
 done
 tap_like "$(cd "$w" && git diff --cached --name-only | tr '\n' ' ')" "src/a.txt src/b.txt src/c.txt" "staged for the person to commit"
-out=$(cd "$TAP_TMPDIR" && printf '{}' | env -i PATH="$bindir:/usr/bin:/bin" HOME="$HOME" bash -c 'bones hook heartbeat; echo "rc=$?"')
+out=$(cd "$TAP_TMPDIR" && printf '{}' | env -i ${LD_LIBRARY_PATH:+LD_LIBRARY_PATH="$LD_LIBRARY_PATH"} PATH="$bindir:/usr/bin:/bin" HOME="$HOME" bash -c 'bones hook heartbeat; echo "rc=$?"')
 tap_is "$out" "rc=0" "the heartbeat hook outside any workspace is silent and exits 0"

@@ -18,9 +18,11 @@ mkdir -p "$w/src/alpha" "$w/src/beta" "$w/src/gamma" &&
     printf 'notes 1\nnotes 2\nnotes 3\n' > src/beta/notes.txt && echo readme > README &&
     git add . && git commit -qm init) || tap_bail "git setup failed"
 bindir=$(cd "$(dirname "$BONES")" && pwd)
+# env -i keeps LD_LIBRARY_PATH only where the tests set it: it finds the
+# build tree's libbones for $BONES (tests/local.mk), as an install would
 fresh() { # fresh DIR COMMAND...: runs COMMAND in a new shell in DIR, with a harness's environment only
   _d=$1; shift
-  env -i HOME="$HOME" PATH="$bindir:/usr/bin:/bin" BONES_HOME="$BONES_HOME" BONES_PLUGIN_PATH="$BONES_PLUGIN_PATH" \
+  env -i ${LD_LIBRARY_PATH:+LD_LIBRARY_PATH="$LD_LIBRARY_PATH"} HOME="$HOME" PATH="$bindir:/usr/bin:/bin" BONES_HOME="$BONES_HOME" BONES_PLUGIN_PATH="$BONES_PLUGIN_PATH" \
     GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t \
     bash -c "cd \"\$1\" && shift && exec \"\$@\"" fresh "$_d" "$@"
 }

@@ -162,6 +162,33 @@ else
   for d in "commit past a held gate" "queued for its --wait" "and landed"; do tap_skip "flock(1) not installed" "$d"; done
 fi
 
+# the slot's worktree lock: .bones/swarm/SLOT/commit.lock, taken by a
+# commit and inherited by the fossil processes it starts, so the next
+# commit of the slot waits for a killed commit's orphaned fossil (the kill
+# campaign, tests/fault/swarm-campaign.sh, races that); here a process
+# holding it stands in for such an orphan
+slock=$w/.bones/swarm/h/commit.lock
+tap_is "$(stat -c %a "$slock" 2>/dev/null)" "600" "the slot's commit.lock exists, mode 0600"
+if command -v flock >/dev/null 2>&1; then
+  echo "after the orphan" >> "$(wt h)/held.txt"
+  flock "$slock" sleep 1.5 &
+  lock_pid=$!
+  sleep 0.3
+  tap_run_status 4 "a commit while the slot's lock stays held past --wait exits 4" \
+    b swarm commit --slot h -m "too soon" --wait 300ms
+  tap_like "$TAP_OUT" "another commit of this slot" "and says what it waited for"
+  t0=$(date +%s%N)
+  tap_run "a commit while the slot's lock is held waits for it" b swarm commit --slot h -m "after the orphan"
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  [ "$ms" -ge 500 ]; tap_check $? "it waited until the holder was gone ($ms ms)"
+  tap_is "$(trunk_file held.txt | tail -n 1)" "after the orphan" "and landed"
+  kill "$lock_pid" 2>/dev/null; wait "$lock_pid" 2>/dev/null
+else
+  for d in "held lock, exit 4" "says what it waited for" "waits for the lock" "waited" "and landed"; do
+    tap_skip "flock(1) not installed" "$d"
+  done
+fi
+
 # status, cwd, heartbeat --json
 tap_run "status --json" b --json swarm status
 tap_like "$TAP_OUT" '^\{"schema":"bones.swarm.status/v1","data":\{"sessions":\[' "status schema"

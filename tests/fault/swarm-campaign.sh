@@ -179,7 +179,7 @@ killed_at() { awk -v p="$1" '$4 == p' "$out/results" | wc -l | tr -d ' '; }
 bad=$(awk '$4 == "-" && $5 != 0 && $5 != 6' "$out/results")
 if [ -z "$bad" ]; then tap_ok "every committer not killed exits 0 (or 6: nothing left to commit)"
 else tap_not_ok "every committer not killed exits 0 (or 6: nothing left to commit)" \
-  "$bad $(for l in $(echo "$bad" | awk '{ print $1 "." $2 }'); do cat "$out/$l.err"; done)"; fi
+  "$bad $(for l in $(echo "$bad" | awk '{ print $1 "." $2 }'); do cat "$out/$l.err" "$out/$l.out"; done)"; fi
 
 # --- trunk ---------------------------------------------------------------------
 linear() {

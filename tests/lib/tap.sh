@@ -87,7 +87,9 @@ $_tap_cleanup"; }
 # $TAP_TMPDIR to it and removes it at exit.
 tap_tmpdir() {
   TAP_TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/bones-test.XXXXXX") || tap_bail "mktemp -d failed"
-  tap_at_exit "rm -rf '$TAP_TMPDIR'"
+  # BONES_TEST_KEEP=1 keeps it for a look after a failure
+  [ -n "${BONES_TEST_KEEP:-}" ] && echo "# keeping $TAP_TMPDIR (BONES_TEST_KEEP)" ||
+    tap_at_exit "rm -rf '$TAP_TMPDIR'"
 }
 
 # tap_done: prints the trailing plan (unless planned) and exits 0 when
