@@ -106,6 +106,13 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
     rc = bones_error_hint(err, "end the slot with `bones swarm close --slot %s --result fail` (the worktree is kept)",
                           o->slot);
   }
+  int slot_lock = -1; /* held from the worktree's check to its removal */
+  if (rc == BONES_OK && success && bones_slot_lock_take(s->root, o->slot, BONES_TRUNK_LEASE_MS, &slot_lock) == 0) {
+    rc = bones_error_set(err, BONES_E_REFUSED,
+                         "slot %s: a commit of this slot (or a fossil a killed one started) still works in its worktree",
+                         o->slot);
+    bones_error_hint(err, "close again when it is done (`fuser " BONES_DIR "/swarm/%s/commit.lock` names it)", o->slot);
+  }
   if (rc == BONES_OK && success) {
     if (json_integer_value(json_object_get(session, "commits")) == 0 && (o->no_artifact == NULL || !*o->no_artifact))
       rc = bones_error_set(err, BONES_E_REFUSED, "slot %s: %s", o->slot, BONES_ERR_CLOSE_ARTIFACT);
@@ -167,6 +174,7 @@ int bones_swarm_close(struct bones_swarm *s, const struct bones_close_opts *o, j
     if (!lost) json_object_set_new(*result, "summary", o->summary ? bones_utf8_json(o->summary) : json_null());
     free(wt);
   }
+  bones_slot_lock_drop(slot_lock);
   free(recovered);
   free(lost);
   json_decref(task);
