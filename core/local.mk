@@ -56,6 +56,8 @@ libbones_la_SOURCES += core/swarm/swarm_stale.c
 libbones_la_SOURCES += core/sha256.c core/sha256.h core/harness/harness.c core/harness/harness.h core/harness/harness_int.h \
 	core/harness/harness_manifest.c core/harness/harness_files.c core/harness/harness_section.c core/harness/harness_settings.c core/harness/harness_mcp.c \
 	core/harness/harness_githook.c core/harness/harness_text.c
+# issue 17: the picture `bones top` draws
+libbones_la_SOURCES += core/view/view.c core/view/view.h
 libbones_la_SOURCES += core/coord/cursor.c core/coord/cursor.h core/harness/prime.c core/harness/prime.h core/harness/prime_md.c core/harness/prime_trunk.c
 libbones_la_SOURCES += core/tasks/tasks_next.c
 # issue 12 item 1: plans (plan.h): Markdown and JSON readers, rules, waves

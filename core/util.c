@@ -240,6 +240,14 @@ static int fixed_digits(const char **p, int n, int *v) {
   return 0;
 }
 
+void bones_format_age(int64_t ms, char *buf, size_t size) {
+  if (ms < 0) ms = 0;
+  if (ms < 1000) snprintf(buf, size, "%lldms", (long long)ms);
+  else if (ms < 120000) snprintf(buf, size, "%llds", (long long)(ms / 1000));
+  else if (ms < 7200000) snprintf(buf, size, "%lldm", (long long)(ms / 60000));
+  else snprintf(buf, size, "%lldh", (long long)(ms / 3600000));
+}
+
 int bones_parse_time(const char *s, int64_t *ms) {
   if (s == NULL) return -1;
   /* strictly YYYY-MM-DDTHH:MM:SS[.fff...]Z, years 1970..9999 */

@@ -47,6 +47,10 @@ int64_t bones_monotonic_ms(void);
  * ("2026-11-23T13:26:19.123Z") into buf (at least 32 bytes). */
 void bones_format_time(int64_t ms, char *buf, size_t len);
 
+/* A short age for tables: "850ms", "12s", "3m", "2h" (negative: 0) into
+ * buf (at least 24 bytes). */
+void bones_format_age(int64_t ms, char *buf, size_t size);
+
 /* Parses RFC3339 UTC with optional fraction ("...Z"); 0 on success. */
 int bones_parse_time(const char *s, int64_t *ms);
 

@@ -6,5 +6,5 @@ dist_man_MANS = \
 	man/bones-env.1 man/bones-harness.1 man/bones-help.1 man/bones-hook.1 man/bones-hub.1 \
 	man/bones-kv.1 man/bones-logs.1 man/bones-mcp.1 man/bones-plan.1 man/bones-plugins.1 \
 	man/bones-prime.1 man/bones-recovery.1 man/bones-status.1 man/bones-swarm.1 \
-	man/bones-tasks.1 man/bones-up.1 man/bones-version.1 man/bones-who.1 man/bones-workspaces.1 \
+	man/bones-tasks.1 man/bones-top.1 man/bones-up.1 man/bones-version.1 man/bones-who.1 man/bones-workspaces.1 \
 	man/bones-plugin.7 man/bones-substrates.7

@@ -83,6 +83,7 @@ dist_schema_DATA = \
 	schemas/bones.tasks.watch.v1.json \
 	schemas/bones.up.v1.json \
 	schemas/bones.version.v1.json \
+	schemas/bones.top.v1.json \
 	schemas/bones.who.v1.json \
 	schemas/bones.workspaces.ls.v1.json \
 	schemas/bones.workspaces.show.v1.json \

@@ -27,6 +27,7 @@ if [ "$what" = check ] && ! { command -v node >/dev/null 2>&1 && command -v npm 
 fi
 packages="$packages python3-jsonschema" # tests/cli/harness.test (.claude/settings.json), tests/cli/schemas.test (every --json output)
 packages="$packages zsh bash-completion" # tests/cli/completion.test loads the zsh and bash-completion scripts
+packages="$packages libncurses-dev tmux" # bones top's full-screen view; tests/cli/top.test drives it in tmux
 
 install_deps() {
   [ "${BONES_SKIP_APT:-0}" = 1 ] && return 0

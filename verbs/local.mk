@@ -50,3 +50,10 @@ bones_SOURCES += verbs/mcp/mcp.c verbs/mcp/mcp_int.h verbs/mcp/mcp_tools.c verbs
 bones_SOURCES += verbs/complete/complete.h verbs/complete/complete_verb.c \
 	verbs/complete/complete_words.c verbs/complete/complete_usage.c \
 	verbs/complete/complete_values.c verbs/complete/completion.c
+# issue 17 item 1: `bones top` (core/view/view.h; ncursesw when configured)
+bones_SOURCES += verbs/top/top.c verbs/top/top_render.c verbs/top/top.h
+if HAVE_NCURSES
+bones_SOURCES += verbs/top/top_screen.c
+bones_CPPFLAGS += $(NCURSES_CFLAGS)
+bones_LDADD += $(NCURSES_LIBS)
+endif

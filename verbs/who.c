@@ -11,15 +11,6 @@
 #include "text.h"
 #include "util.h"
 
-/* "850ms", "12s", "3m", "2h": a short age for the table. */
-static void format_age(int64_t ms, char *buf, size_t size) {
-  if (ms < 0) ms = 0;
-  if (ms < 1000) snprintf(buf, size, "%lldms", (long long)ms);
-  else if (ms < 120000) snprintf(buf, size, "%llds", (long long)(ms / 1000));
-  else if (ms < 7200000) snprintf(buf, size, "%lldm", (long long)(ms / 60000));
-  else snprintf(buf, size, "%lldh", (long long)(ms / 3600000));
-}
-
 /* Adds "age_ms" (now - last_seen) to each record (unknown: omitted). */
 static void add_ages(json_t *agents, int64_t now) {
   size_t i;
@@ -53,7 +44,7 @@ static void print_table(json_t *agents) {
   json_array_foreach(agents, i, a) {
     char pid[32], age[32] = "-";
     json_t *ms = json_object_get(a, "age_ms");
-    if (json_is_integer(ms)) format_age((int64_t)json_integer_value(ms), age, sizeof age);
+    if (json_is_integer(ms)) bones_format_age((int64_t)json_integer_value(ms), age, sizeof age);
     bones_term_printf(stdout, "%-28s %-16s %-20s %-8s %-24s %s\n", text_of(a, "agent", NULL, 0), text_of(a, "slot", NULL, 0),
            text_of(a, "host", NULL, 0), text_of(a, "pid", pid, sizeof pid), text_of(a, "last_seen", NULL, 0), age);
   }

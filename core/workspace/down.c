@@ -189,43 +189,47 @@ static int count_diff(void *arg, int change, const char *path) {
   return 0;
 }
 
-/* Fills p->unapplied: the trunk check-ins newer than .bones/applied (or,
- * before any apply, than the hub's seed), unless trunk's files are those
- * of that baseline (nothing would be lost).  What cannot be read is one
- * entry saying so: it refuses like unapplied work. */
-static void plan_unapplied(struct bones_down_plan *p) {
-  char *hub = bones_ws_path(p->root, "hub.fossil");
+int bones_unapplied_checkins(const char *root, char ***lines, size_t *n) {
+  *lines = NULL, *n = 0;
+  char *hub = bones_ws_path(root, "hub.fossil");
   if (!bones_path_is_file(hub)) {
     free(hub);
-    return;
+    return 0;
   }
   const struct bones_repo_backend_v1 *repo = NULL;
   void *rh = NULL;
   struct bones_error e;
-  char *applied = bones_ws_read_line(p->root, "applied");
+  char *applied = bones_ws_read_line(root, "applied");
   if (applied) applied[strcspn(applied, " \t")] = '\0';
   struct unapplied_scan u = {applied, NULL, 0, 0, ""};
-  int rc = bones_ws_repo_open(p->root, &repo, &rh, &e);
+  int rc = bones_ws_repo_open(root, &repo, &rh, &e);
   if (rc == BONES_OK) rc = repo->timeline(rh, hub, 0, on_unapplied, &u, &e);
   if (rc == BONES_OK && u.reached && u.n) {
-    int n = 0;
-    if (repo->diff(rh, hub, u.id, NULL, count_diff, &n, &e) == BONES_OK && n == 0) {
+    int same = 0;
+    if (repo->diff(rh, hub, u.id, NULL, count_diff, &same, &e) == BONES_OK && same == 0) {
       bones_strv_free(u.v, u.n);
       u.v = NULL, u.n = 0;
     }
   }
+  int known = rc == BONES_OK && !(!u.reached && u.n && applied);
   if (rc != BONES_OK) {
     bones_strv_free(u.v, u.n);
     u.v = NULL, u.n = 0;
     push_str(&u.v, &u.n, bones_xasprintf("(cannot read the hub's timeline: %s)", e.message));
-  } else if (!u.reached && u.n && applied) {
+  } else if (!known) {
     push_str(&u.v, &u.n, bones_xasprintf("(.bones/applied names no check-in of the hub)"));
   }
   if (repo) repo->close(rh);
-  p->unapplied = u.v;
-  p->nunapplied = u.n;
+  *lines = u.v;
+  *n = u.n;
   free(applied);
   free(hub);
+  return known;
+}
+
+/* Fills p->unapplied (bones_unapplied_checkins). */
+static void plan_unapplied(struct bones_down_plan *p) {
+  bones_unapplied_checkins(p->root, &p->unapplied, &p->nunapplied);
 }
 
 int bones_down_plan(const char *root, struct bones_down_plan *p, struct bones_error *err) {

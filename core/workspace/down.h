@@ -47,6 +47,15 @@ struct bones_down_plan {
   int discard_unapplied; /* set by the caller: deleting unapplied check-ins is fine */
 };
 
+/* The trunk check-ins never applied to git: those of root's hub newer
+ * than .bones/applied (before any apply: than the hub's seed), git
+ * imports left out, none when trunk's files are those of that baseline.
+ * *lines gets "ID10 comment" per check-in, newest first (malloc'd; free
+ * with bones_strv_free); no hub: none.  Returns 1 when the list is
+ * exact; 0 when it cannot be told, and then *lines is one line saying
+ * why (an unreadable timeline, a .bones/applied naming no check-in). */
+int bones_unapplied_checkins(const char *root, char ***lines, size_t *n);
+
 /* Fills p for the workspace at root (which holds .bones/config.json),
  * changing nothing.  The fossil backend, when it loads, tells dirty
  * worktrees; otherwise a worktree with any file counts as dirty.  Every

@@ -16,15 +16,6 @@ static const char *str(json_t *o, const char *k) {
   return v ? v : "-";
 }
 
-/* "850ms", "12s", "3m", "2h": the age column (as `bones who` shows it). */
-static void age_text(int64_t ms, char *buf, size_t size) {
-  if (ms < 0) ms = 0;
-  if (ms < 1000) snprintf(buf, size, "%lldms", (long long)ms);
-  else if (ms < 120000) snprintf(buf, size, "%llds", (long long)(ms / 1000));
-  else if (ms < 7200000) snprintf(buf, size, "%lldm", (long long)(ms / 60000));
-  else snprintf(buf, size, "%lldh", (long long)(ms / 3600000));
-}
-
 /* --slot NAME as the only option; *slot_arg NULL when absent. */
 static int slot_only(struct bones_ctx *ctx, int argc, char **argv, const char **slot_arg) {
   static const struct option opts[] = {{"slot", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
@@ -62,7 +53,7 @@ int swarm_status_run(struct bones_ctx *ctx, int argc, char **argv) {
     char pidtext[24] = "-", age[32];
     if (pid > 0) snprintf(pidtext, sizeof pidtext, "%lld", pid);
     int remote = strcmp(str(r, "host"), bones_hostname()) != 0;
-    age_text(json_integer_value(json_object_get(r, "idle_ms")), age, sizeof age);
+    bones_format_age(json_integer_value(json_object_get(r, "idle_ms")), age, sizeof age);
     bones_term_printf(stdout, "%-16s %-12s %-7s %-9s %-8s %-6s %-7lld %s%s%s\n", str(r, "slot"), str(r, "task_id"),
                       str(r, "state"), age, pidtext,
                       pid <= 0 ? "-" : remote || json_is_null(alive) ? "remote" : json_is_true(alive) ? "yes" : "no",
