@@ -11,33 +11,53 @@
 #include "top.h"
 #include "util.h"
 
-#define TOP_FOLDED_ROWS 3 /* lines a pane not shown in full keeps under its heading */
+#define TOP_FOLDED_ROWS 3 /* lines a pane not chosen keeps under its heading before the rest widen */
 
-/* Draws frame f: the title, then each pane's heading; the chosen pane
- * (focus) gets every row the others leave, the others TOP_FOLDED_ROWS. */
+/* How many item lines each pane gets in rows item rows: the chosen pane
+ * (focus) first, all it has while every other pane with lines keeps one;
+ * then the others up to TOP_FOLDED_ROWS each, in order; what is left
+ * widens them further.  A pane shown short ends with a "more" line. */
+static void allot(const size_t count[TOP_PANES], int focus, int rows, int out[TOP_PANES]) {
+  int others = 0;
+  for (int p = 0; p < TOP_PANES; p++) {
+    out[p] = 0;
+    if (p != focus && count[p]) others++;
+  }
+  int left = rows > 0 ? rows : 0;
+  int want = (int)count[focus], cap = left - others > 0 ? left - others : 0;
+  out[focus] = want < cap ? want : cap;
+  left -= out[focus];
+  for (int round = 0; round < 2; round++)
+    for (int p = 0; p < TOP_PANES; p++) {
+      if (p == focus) continue;
+      int limit = round == 0 ? TOP_FOLDED_ROWS : (int)count[p];
+      int more = (limit < (int)count[p] ? limit : (int)count[p]) - out[p];
+      if (more > left) more = left;
+      if (more > 0) out[p] += more, left -= more;
+    }
+}
+
+/* Draws frame f: the title, each pane's heading and its allotted lines,
+ * the key line at the bottom. */
 static void draw(const struct top_frame *f, int focus, const char *status) {
   erase();
   int rows = LINES, row = 0;
   size_t count[TOP_PANES] = {0};
   for (size_t i = 0; i < f->n; i++)
     if (f->v[i].pane >= 0 && !f->v[i].heading) count[f->v[i].pane]++;
-  /* rows for the folded panes: heading + up to TOP_FOLDED_ROWS lines */
-  int fixed = 2; /* title and the key line */
-  for (int p = 0; p < TOP_PANES; p++)
-    fixed += 1 + (p == focus ? 0 : (int)(count[p] < TOP_FOLDED_ROWS ? count[p] : TOP_FOLDED_ROWS));
-  int room = rows - fixed; /* for the focused pane's lines */
-  int shown[TOP_PANES] = {0};
+  int room[TOP_PANES], shown[TOP_PANES] = {0};
+  allot(count, focus, rows - 2 - TOP_PANES, room); /* title, key line, headings */
   for (size_t i = 0; i < f->n && row < rows - 1; i++) {
     const struct top_line *l = &f->v[i];
     if (l->pane >= 0 && !l->heading) {
-      int limit = l->pane == focus ? room : TOP_FOLDED_ROWS;
-      if (shown[l->pane] >= limit) continue;
-      if (shown[l->pane] == limit - 1 && (size_t)limit < count[l->pane]) {
-        mvprintw(row++, 0, "  ... %zu more (press %d)", count[l->pane] - (size_t)shown[l->pane], l->pane + 1);
-        shown[l->pane]++;
+      int p = l->pane;
+      if (shown[p] >= room[p]) continue;
+      if (shown[p] == room[p] - 1 && (size_t)room[p] < count[p]) {
+        mvprintw(row++, 0, "  ... %zu more (press %d)", count[p] - (size_t)shown[p], p + 1);
+        shown[p]++;
         continue;
       }
-      shown[l->pane]++;
+      shown[p]++;
     }
     if (l->heading) attron(A_BOLD | (l->pane == focus ? A_REVERSE : 0));
     mvaddnstr(row++, 0, l->text, -1);
