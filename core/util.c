@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -238,6 +239,16 @@ static int fixed_digits(const char **p, int n, int *v) {
   *p += n;
   *v = x;
   return 0;
+}
+
+int bones_flock_wait(int fd, int64_t wait_ms, int poll_ms) {
+  int64_t deadline = bones_monotonic_ms() + wait_ms;
+  for (;;) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 1;
+    if ((errno != EWOULDBLOCK && errno != EINTR) || bones_monotonic_ms() >= deadline) return 0;
+    struct timespec ts = {0, poll_ms * 1000000L};
+    nanosleep(&ts, NULL);
+  }
 }
 
 void bones_format_age(int64_t ms, char *buf, size_t size) {

@@ -47,6 +47,11 @@ int64_t bones_monotonic_ms(void);
  * ("2026-11-23T13:26:19.123Z") into buf (at least 32 bytes). */
 void bones_format_time(int64_t ms, char *buf, size_t len);
 
+/* Takes an exclusive flock on fd, trying every poll_ms until wait_ms
+ * passed (0: once).  1 when taken; 0 when the wait ran out or flock fails
+ * for another reason than a holder. */
+int bones_flock_wait(int fd, int64_t wait_ms, int poll_ms);
+
 /* A short age for tables: "850ms", "12s", "3m", "2h" (negative: 0) into
  * buf (at least 24 bytes). */
 void bones_format_age(int64_t ms, char *buf, size_t size);

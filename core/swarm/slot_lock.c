@@ -2,11 +2,9 @@
  * processes of a killed commit included (swarm.h). */
 #include "config.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -27,16 +25,10 @@ int bones_slot_lock_take(const char *root, const char *slot, int64_t wait_ms, in
   int l = open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
   free(path);
   if (l < 0) return -1;
-  int64_t deadline = bones_monotonic_ms() + wait_ms;
-  for (;;) {
-    if (flock(l, LOCK_EX | LOCK_NB) == 0) {
-      *fd = l;
-      bones_proc_keep_fd(l);
-      return 1;
-    }
-    if ((errno != EWOULDBLOCK && errno != EINTR) || bones_monotonic_ms() >= deadline) break;
-    struct timespec ts = {0, SLOT_LOCK_POLL_MS * 1000000L};
-    nanosleep(&ts, NULL);
+  if (bones_flock_wait(l, wait_ms, SLOT_LOCK_POLL_MS)) {
+    *fd = l;
+    bones_proc_keep_fd(l);
+    return 1;
   }
   close(l);
   return 0;
