@@ -104,9 +104,9 @@ static void tasks(struct top_frame *f, int width, json_t *snap) {
   json_array_foreach(json_object_get(t, "ready_top"), i, r) {
     char prio[8] = "--";
     if (json_is_integer(json_object_get(r, "priority"))) snprintf(prio, sizeof prio, "P%lld", num(r, "priority"));
-    char *title = safe(str(r, "title"));
-    add(f, width, TOP_TASKS, 0, "  ready  %-10s %-3s %s", str(r, "id"), prio, title);
-    free(title);
+    char *id = safe(str(r, "id")), *title = safe(str(r, "title"));
+    add(f, width, TOP_TASKS, 0, "  ready  %-10s %-3s %s", id, prio, title);
+    free(id), free(title);
   }
   if (num(t, "ready") > (long long)json_array_size(json_object_get(t, "ready_top")))
     add(f, width, TOP_TASKS, 0, "  ... %lld more ready", num(t, "ready") - (long long)json_array_size(json_object_get(t, "ready_top")));
@@ -123,12 +123,11 @@ static void trunk(struct top_frame *f, int width, json_t *snap) {
   size_t i;
   json_t *c;
   json_array_foreach(json_object_get(t, "checkins"), i, c) {
-    const char *when = str(c, "when");
+    char *when = safe(str(c, "when")), *id = safe(str(c, "id"));
     char *user = safe(str(c, "user")), *comment = safe(str(c, "comment"));
     /* "2026-12-06T05:20:56.123Z": the time of day */
-    add(f, width, TOP_TRUNK, 0, "  %.8s  %.10s  %-10s %s", strlen(when) >= 19 ? when + 11 : when, str(c, "id"), user,
-        comment);
-    free(user), free(comment);
+    add(f, width, TOP_TRUNK, 0, "  %.8s  %.10s  %-10s %s", strlen(when) >= 19 ? when + 11 : when, id, user, comment);
+    free(when), free(id), free(user), free(comment);
   }
 }
 
@@ -161,15 +160,15 @@ static void coord(struct top_frame *f, int width, json_t *snap) {
     free(name), free(sa), free(sb);
   }
   json_array_foreach(hs, i, x) {
-    char *from = safe(str(x, "from")), *to = safe(str(x, "to")), *msg = safe(str(x, "message"));
-    add(f, width, TOP_COORD, 0, "  handoff %.10s %s -> %s: %s", str(x, "id"), from, to, msg);
-    free(from), free(to), free(msg);
+    char *id = safe(str(x, "id")), *from = safe(str(x, "from")), *to = safe(str(x, "to")), *msg = safe(str(x, "message"));
+    add(f, width, TOP_COORD, 0, "  handoff %.10s %s -> %s: %s", id, from, to, msg);
+    free(id), free(from), free(to), free(msg);
   }
   json_array_foreach(bs, i, x) {
-    const char *at = str(x, "at");
+    char *at = safe(str(x, "at"));
     char *ch = safe(str(x, "channel")), *agent = safe(str(x, "agent")), *msg = safe(str(x, "message"));
     add(f, width, TOP_COORD, 0, "  #%s %.8s %s: %s", ch, strlen(at) >= 19 ? at + 11 : at, agent, msg);
-    free(ch), free(agent), free(msg);
+    free(at), free(ch), free(agent), free(msg);
   }
 }
 
