@@ -9,6 +9,9 @@
 #include "hub.h"
 #include "loader.h"
 #include "swarm.h"
+#ifdef HAVE_MICROHTTPD
+#include "page/page.h"
+#endif
 
 int main(int argc, char **argv) {
   struct bones_error err;
@@ -18,6 +21,9 @@ int main(int argc, char **argv) {
     return 1;
   }
   bones_hub_add_watcher(bones_swarm_lease_watcher); /* a hub started here reaps dead slots */
+#ifdef HAVE_MICROHTTPD
+  bones_hub_add_service(&bones_page_service); /* and serves the live page */
+#endif
   int rc = bones_cli_main(argc, argv);
   bones_loader_shutdown();
   return rc;

@@ -17,12 +17,14 @@
 #include "hub.h"
 #include "workspace.h"
 #include "hublog.h"
+#include "page/page.h"
 #include "util.h"
 
 static json_t *status_json(const struct bones_hub_status *st) {
   json_t *o = json_pack("{s:b, s:i, s:b, s:s?, s:s?, s:s}", "running", st->running, "pid", (int)st->pid,
                         "repo_answers", st->repo_answers, "repo_url", st->repo_url, "kv_url", st->kv_url, "substrate",
                         st->substrate);
+  json_object_set_new(o, "page_url", st->page_url ? json_string(st->page_url) : json_null());
   json_object_set_new(o, "kv_answers", st->kv_answers < 0 ? json_null() : json_boolean(st->kv_answers));
   return o;
 }
@@ -36,6 +38,7 @@ static void print_status(const struct bones_hub_status *st) {
   printf("  substrate: %s", st->substrate);
   if (st->kv_url) printf(" at %s%s", st->kv_url, st->kv_answers == 1 ? "" : " (not answering)");
   printf("\n");
+  if (st->page_url) printf("  page:      %s/ (`bones hub page` signs a browser in)\n", st->page_url);
 }
 
 static int hub_start_run(struct bones_ctx *ctx, int argc, char **argv) {
@@ -218,6 +221,18 @@ static const struct bones_subverb hub_subverbs[] = {
      "alive, unless --force.  The URL files stay, so the next start reuses the ports.\n",
      hub_stop_run, 0},
     {"status", "is the hub running, and where", "usage: bones hub status [--json]\n", hub_status_run, 0},
+    {"page", "the hub's live page of the swarm: where it is, and a file that signs a browser in",
+     "usage: bones hub page [--json]\n"
+     "Starts the hub when it is not running, waits (10 s at most) for its live page\n"
+     "on 127.0.0.1 and writes .bones/page-open.html (0600): opened in a browser it\n"
+     "signs that browser in (a cookie holding a key derived from the workspace\n"
+     "credential; the page refuses everyone else) and shows the page.  The page\n"
+     "shows what `bones top` shows, with a trunk graph and a timeline per slot, and\n"
+     "updates itself (server-sent events, a new picture at most once a second).\n"
+     "Loopback only: from another machine, forward the port (ssh -L).\n"
+     "Exit 0; 2 when this bones was built without libmicrohttpd; 5 when no page\n"
+     "answers (a hub started by an older bones: restart it).  docs/page.md.\n",
+     bones_page_verb_run, 0},
     {"sync", "import git's new commits onto trunk (docs/git-sync.md)",
      "usage: bones hub sync [--json]\n"
      "Imports the commits made in git (HEAD, never the work tree) since the hub's\n"
@@ -236,7 +251,7 @@ BONES_VERB_EXPORT(verb_hub) = {
     .name = "hub",
     .description = "start, stop and inspect the workspace hub",
     .flags = BONES_VERB_NEEDS_WORKSPACE,
-    .usage = "usage: bones hub start|stop|status|sync ...\n",
+    .usage = "usage: bones hub start|stop|status|page|sync ...\n",
     .run = NULL,
     .subverbs = hub_subverbs,
 };

@@ -57,3 +57,14 @@ bones_SOURCES += verbs/top/top_screen.c
 bones_CPPFLAGS += $(NCURSES_CFLAGS)
 bones_LDADD += $(NCURSES_LIBS)
 endif
+# issue 17 item 2: the hub's live page (verbs/page/page.h; libmicrohttpd when
+# configured).  `bones hub page` is always built and says what is missing.
+bones_SOURCES += verbs/page/page.h verbs/page/page_verb.c verbs/page/page_auth.c
+pagedir = $(pkgdatadir)/page
+dist_page_DATA = verbs/page/assets/index.html verbs/page/assets/app.js verbs/page/assets/style.css
+bones_CPPFLAGS += -DBONES_PAGE_INSTALL_DIR='"$(pagedir)"' -DBONES_PAGE_SOURCE_DIR='"$(abs_top_srcdir)/verbs/page/assets"'
+if HAVE_MICROHTTPD
+bones_SOURCES += verbs/page/page_server.c verbs/page/page_feed.c
+bones_CPPFLAGS += $(MICROHTTPD_CFLAGS) -pthread
+bones_LDADD += $(MICROHTTPD_LIBS) -lpthread
+endif

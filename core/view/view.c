@@ -95,7 +95,7 @@ static int on_checkin(void *arg, const char *id, const char *user, const char *w
   return 0;
 }
 
-static json_t *trunk_part(const char *root) {
+static json_t *trunk_part(const char *root, int checkins) {
   json_t *part = json_pack("{s:n, s:n, s:[]}", "leaves", "unapplied", "checkins");
   char *hub = bones_ws_path(root, "hub.fossil");
   const struct bones_repo_backend_v1 *repo = NULL;
@@ -109,7 +109,7 @@ static json_t *trunk_part(const char *root) {
     int leaves = 0;
     if (repo->trunk_leaves(rh, hub, &leaves, &err) == BONES_OK) json_object_set_new(part, "leaves", json_integer(leaves));
     else part_error(part, &err);
-    if (repo->timeline(rh, hub, BONES_VIEW_CHECKINS, on_checkin, json_object_get(part, "checkins"), &err) != BONES_OK)
+    if (repo->timeline(rh, hub, checkins, on_checkin, json_object_get(part, "checkins"), &err) != BONES_OK)
       part_error(part, &err);
     repo->close(rh);
     char **lines = NULL;
@@ -228,7 +228,13 @@ static json_t *coord_part(bones_kv *kv) {
 }
 
 int bones_view_snapshot(const char *root, bones_kv *kv, json_t **out, struct bones_error *err) {
+  return bones_view_snapshot_n(root, kv, BONES_VIEW_CHECKINS, out, err);
+}
+
+int bones_view_snapshot_n(const char *root, bones_kv *kv, int checkins, json_t **out, struct bones_error *err) {
   *out = NULL;
+  if (checkins < 1) checkins = 1;
+  if (checkins > 500) checkins = 500;
   struct bones_tasks *t = NULL;
   json_t *tasks = NULL, *corrupt = NULL, *holds = NULL;
   int rc = bones_tasks_open(kv, "bones-top", &t, err);
@@ -244,7 +250,7 @@ int bones_view_snapshot(const char *root, bones_kv *kv, json_t **out, struct bon
   json_t *slots = slots_part(root, kv, tasks, holds);
   *out = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "at", at, "workspace",
                    bones_utf8_json(slash && slash[1] ? slash + 1 : root), "slots",
-                   json_incref(json_object_get(slots, "list")), "tasks", tasks_part(tasks), "trunk", trunk_part(root),
+                   json_incref(json_object_get(slots, "list")), "tasks", tasks_part(tasks), "trunk", trunk_part(root, checkins),
                    "coord", coord_part(kv));
   if (json_object_get(slots, "error")) json_object_set(*out, "slots_error", json_object_get(slots, "error"));
   json_decref(slots);

@@ -1,5 +1,5 @@
 /* view.h: one picture of a workspace's swarm, for people: what `bones
- * top` draws and what the hub's live page will show (issue 17).  Read
+ * top` draws and what the hub's live page shows (issue 17).  Read
  * only; every part is written against the KV and repo vtables.
  *
  * The picture is one JSON object (schema bones.top/v1, docs/top.md):
@@ -27,5 +27,10 @@
  * caller's).  BONES_OK with *out (a new object the caller json_decrefs);
  * fails only when nothing can be read at all (no substrate answer). */
 int bones_view_snapshot(const char *root, bones_kv *kv, json_t **out, struct bones_error *err);
+
+/* The same picture with the last `checkins` trunk check-ins (1..500)
+ * instead of BONES_VIEW_CHECKINS: the hub's live page draws its trunk
+ * graph and per-slot timeline from them. */
+int bones_view_snapshot_n(const char *root, bones_kv *kv, int checkins, json_t **out, struct bones_error *err);
 
 #endif

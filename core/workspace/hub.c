@@ -29,6 +29,7 @@
 #include "server.h"
 #include "slots.h"
 #include "substrate.h"
+#include "text.h"
 #include "url.h"
 #include "util.h"
 #include "workspace.h"
@@ -53,6 +54,7 @@ void bones_hub_status_clear(struct bones_hub_status *st) {
   free(st->repo_url);
   free(st->kv_url);
   free(st->substrate);
+  free(st->page_url);
   memset(st, 0, sizeof *st);
 }
 
@@ -137,6 +139,13 @@ int bones_hub_status(const char *root, struct bones_hub_status *st, struct bones
   }
   st->repo_answers = st->pid_alive && st->repo_url && bones_http_answers(st->repo_url, 500);
   st->running = st->pid_alive && st->repo_answers && st->kv_answers != 0;
+  if (st->running) {
+    st->page_url = read_line_file(root, "hub-page-url");
+    if (st->page_url && !bones_http_answers(st->page_url, 500)) {
+      free(st->page_url);
+      st->page_url = NULL;
+    }
+  }
   /* what callers show: never a password */
   char *shown = bones_url_redact(st->kv_url);
   free(st->kv_url);
@@ -390,6 +399,32 @@ static void forget_registry(struct hub_run *h, const struct bones_pid_record *se
   }
 }
 
+#define MAX_SERVICES 4
+static const struct bones_hub_service *services[MAX_SERVICES];
+static int nservices, services_started;
+
+void bones_hub_add_service(const struct bones_hub_service *s) {
+  for (int i = 0; i < nservices; i++)
+    if (services[i] == s) return;
+  if (nservices < MAX_SERVICES) services[nservices++] = s;
+}
+
+static void start_services(const char *root) {
+  for (int i = 0; i < nservices; i++) {
+    struct bones_error e;
+    if (services[i]->start(root, &e) != BONES_OK)
+      bones_hublog(root, BONES_LOG_WARN, "error", "a hub service did not start; the hub runs without it",
+                   json_pack("{s:s, s:o}", "service", services[i]->name, "err", bones_utf8_json(e.message)));
+  }
+  services_started = 1;
+}
+
+static void stop_services(const char *root) {
+  if (!services_started) return;
+  for (int i = nservices - 1; i >= 0; i--) services[i]->stop(root);
+  services_started = 0;
+}
+
 static void run_watchers(struct hub_run *h) {
   if (nwatchers == 0) return;
   char *spec = bones_workspace_config_substrate(h->root);
@@ -639,7 +674,9 @@ static int hub_run(const char *root, int ready_fd, int wait_ms, struct bones_err
                            h.managed && h.kv.durable));
     free(kv_shown);
     report(ready_fd, NULL);
+    start_services(root);
     supervise(&h);
+    stop_services(root);
     if (h.state_lost || !state_dir_same(&h)) { /* its files are gone, or belong to a new workspace: touch none */
       stop_servers(&h);
       forget_registry(&h, &self);

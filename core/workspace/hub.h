@@ -21,6 +21,8 @@ struct bones_hub_status {
   char *kv_url;     /* from hub-kv-url (managed substrate), or NULL;
                      * credentials removed (bones_url_redact) */
   char *substrate;  /* recorded in config.json, credentials removed */
+  char *page_url;   /* the live page (hub-page-url) when the running hub
+                     * serves one and it answers, else NULL */
   int pid_stale;    /* hub.pid names a live process that is not this hub
                        (a reused pid, or a file without a start time):
                        never signalled; pid_alive is 0 */
@@ -80,5 +82,20 @@ typedef void (*bones_hub_watcher_fn)(const char *root, bones_kv *kv);
 
 /* Registers a watcher (at most 8) for hubs started by this process. */
 void bones_hub_add_watcher(bones_hub_watcher_fn fn);
+
+/* A service the running hub carries beside its servers (the live page,
+ * verbs/page/page.h): started once the hub is ready, stopped before its
+ * servers.  start may start threads (with the stop signals blocked in
+ * them: they stay the hub's main thread's); a start that fails is logged
+ * and the hub runs on without the service.  stop returns once the
+ * service's threads are gone. */
+struct bones_hub_service {
+  const char *name;
+  int (*start)(const char *root, struct bones_error *err);
+  void (*stop)(const char *root);
+};
+
+/* Registers a service (at most 4) for hubs started by this process. */
+void bones_hub_add_service(const struct bones_hub_service *s);
 
 #endif

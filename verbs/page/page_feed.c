@@ -1,0 +1,169 @@
+/* page_feed.c: the pictures the live page pushes (page.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "page.h"
+#include "substrate.h"
+#include "text.h"
+#include "util.h"
+#include "view.h"
+#include "workspace.h"
+
+/* abstime = now + ms on CLOCK_MONOTONIC (the conds are made with it). */
+static struct timespec deadline_in(int ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += ms / 1000;
+  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+  return ts;
+}
+
+/* One picture as the text the page receives; never NULL.  Reopens the
+ * substrate when the last attempt failed. */
+static char *make_picture(struct page_feed *f) {
+  struct bones_error err;
+  json_t *snap = NULL;
+  int rc = BONES_OK;
+  if (f->kv == NULL) {
+    char *spec = bones_workspace_config_substrate(f->root), *url = NULL;
+    rc = bones_substrate_open(spec ? spec : "sqlite", f->root, NULL, &f->kv, &url, &err);
+    free(spec);
+    free(url);
+    if (rc != BONES_OK) f->kv = NULL;
+  }
+  if (rc == BONES_OK) rc = bones_view_snapshot_n(f->root, f->kv, BONES_PAGE_CHECKINS, &snap, &err);
+  if (rc != BONES_OK) { /* shown on the page; the next round reconnects */
+    bones_kv_close(f->kv);
+    f->kv = NULL;
+    char at[40];
+    bones_format_time(bones_now_ms(), at, sizeof at);
+    snap = json_pack("{s:s, s:o}", "at", at, "error", bones_utf8_json(err.message));
+  }
+  json_t *env = json_pack("{s:s, s:o}", "schema", "bones.top/v1", "data", snap);
+  char *text = json_dumps(env, JSON_COMPACT);
+  json_decref(env);
+  return text ? text : bones_xstrdup("{\"schema\":\"bones.top/v1\",\"data\":{\"error\":\"cannot encode the picture\"}}");
+}
+
+static void *maker(void *arg) {
+  struct page_feed *f = arg;
+  pthread_mutex_lock(&f->mu);
+  while (!f->stopping) {
+    if (f->clients == 0 && f->waiters == 0) { /* nobody looks: make nothing */
+      struct timespec ts = deadline_in(1000);
+      pthread_cond_timedwait(&f->wake, &f->mu, &ts);
+      continue;
+    }
+    pthread_mutex_unlock(&f->mu);
+    char *pic = make_picture(f);
+    pthread_mutex_lock(&f->mu);
+    if (f->picture == NULL || strcmp(f->picture, pic) != 0) {
+      free(f->picture);
+      f->picture = pic;
+      f->seq++;
+    } else {
+      free(pic);
+    }
+    pthread_cond_broadcast(&f->changed);
+    if (f->stopping) break;
+    struct timespec ts = deadline_in(f->interval_ms);
+    while (!f->stopping && pthread_cond_timedwait(&f->wake, &f->mu, &ts) != ETIMEDOUT) {
+    }
+  }
+  pthread_mutex_unlock(&f->mu);
+  return NULL;
+}
+
+static void cond_init_monotonic(pthread_cond_t *c) {
+  pthread_condattr_t a;
+  pthread_condattr_init(&a);
+  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+  pthread_cond_init(c, &a);
+  pthread_condattr_destroy(&a);
+}
+
+int page_feed_start(struct page_feed *f, const char *root, bones_kv *kv, int interval_ms, struct bones_error *err) {
+  memset(f, 0, sizeof *f);
+  pthread_mutex_init(&f->mu, NULL);
+  cond_init_monotonic(&f->changed);
+  cond_init_monotonic(&f->wake);
+  f->root = bones_xstrdup(root);
+  f->kv = kv;
+  f->interval_ms = interval_ms;
+  /* the stop signals stay the hub's main thread's */
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM), sigaddset(&block, SIGINT), sigaddset(&block, SIGHUP), sigaddset(&block, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  int rc = pthread_create(&f->thread, NULL, maker, f);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (rc != 0) {
+    bones_kv_close(f->kv);
+    f->kv = NULL;
+    return bones_error_set(err, BONES_E_INTERNAL, "cannot start the live page's thread: %s", strerror(rc));
+  }
+  f->started = 1;
+  return BONES_OK;
+}
+
+void page_feed_stop(struct page_feed *f) {
+  if (!f->started) return;
+  pthread_mutex_lock(&f->mu);
+  f->stopping = 1;
+  pthread_cond_broadcast(&f->wake);
+  pthread_cond_broadcast(&f->changed);
+  pthread_mutex_unlock(&f->mu);
+  pthread_join(f->thread, NULL);
+  f->started = 0;
+}
+
+void page_feed_free(struct page_feed *f) {
+  bones_kv_close(f->kv);
+  f->kv = NULL;
+  free(f->picture);
+  f->picture = NULL;
+  free(f->root);
+  f->root = NULL;
+  pthread_cond_destroy(&f->changed);
+  pthread_cond_destroy(&f->wake);
+  pthread_mutex_destroy(&f->mu);
+}
+
+void page_feed_join(struct page_feed *f) {
+  pthread_mutex_lock(&f->mu);
+  f->clients++;
+  pthread_cond_broadcast(&f->wake);
+  pthread_mutex_unlock(&f->mu);
+}
+
+void page_feed_leave(struct page_feed *f) {
+  pthread_mutex_lock(&f->mu);
+  f->clients--;
+  pthread_mutex_unlock(&f->mu);
+}
+
+char *page_feed_next(struct page_feed *f, uint64_t *seq, int timeout_ms, int *stopping) {
+  char *out = NULL;
+  struct timespec ts = deadline_in(timeout_ms);
+  pthread_mutex_lock(&f->mu);
+  f->waiters++;
+  pthread_cond_broadcast(&f->wake);
+  while (!f->stopping && (f->picture == NULL || f->seq == *seq))
+    if (pthread_cond_timedwait(&f->changed, &f->mu, &ts) == ETIMEDOUT) break;
+  if (!f->stopping && f->picture && f->seq != *seq) {
+    out = bones_xstrdup(f->picture);
+    *seq = f->seq;
+  }
+  f->waiters--;
+  *stopping = f->stopping;
+  pthread_mutex_unlock(&f->mu);
+  return out;
+}
