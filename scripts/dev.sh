@@ -28,6 +28,8 @@ fi
 packages="$packages python3-jsonschema" # tests/cli/harness.test (.claude/settings.json), tests/cli/schemas.test (every --json output)
 packages="$packages zsh bash-completion" # tests/cli/completion.test loads the zsh and bash-completion scripts
 packages="$packages libncurses-dev tmux" # bones top's full-screen view; tests/cli/top.test drives it in tmux
+packages="$packages libmicrohttpd-dev" # the hub's live page
+if [ "$what" = check ]; then packages="$packages chromium"; fi # tests/cli/page.test loads the page in headless chromium
 
 install_deps() {
   [ "${BONES_SKIP_APT:-0}" = 1 ] && return 0

@@ -14,6 +14,8 @@ TESTS += tests/cli/who.test
 EXTRA_DIST += tests/cli/who.test
 TESTS += tests/cli/top.test
 EXTRA_DIST += tests/cli/top.test
+TESTS += tests/cli/page.test
+EXTRA_DIST += tests/cli/page.test
 apply_cli_tests = tests/cli/apply.test
 TESTS += $(apply_cli_tests)
 EXTRA_DIST += $(apply_cli_tests)
@@ -120,3 +122,8 @@ EXTRA_DIST += tests/cli/durability.test
 # issue 16: a three-node nats cluster (seed list, replicas, node loss)
 TESTS += tests/cli/nats-cluster.test
 EXTRA_DIST += tests/cli/nats-cluster.test
+# tests/cli/page.test saves the live page's screenshot here
+clean-local: clean-local-artifacts
+clean-local-artifacts:
+	rm -rf tests/artifacts
+.PHONY: clean-local-artifacts

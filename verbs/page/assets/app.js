@@ -51,11 +51,21 @@ function when(text) {
   return Number.isNaN(t) ? null : t;
 }
 
-// A stable color per committer.
+// One color per committer, in the order render() lists them.
+const PALETTE = ['#2563eb', '#c2410c', '#15803d', '#9333ea', '#b91c1c', '#0e7490', '#a16207', '#be185d', '#4d7c0f', '#475569'];
+let colors = new Map();
 function color(name) {
-  let h = 0;
-  for (const c of String(name)) h = (h * 31 + c.codePointAt(0)) >>> 0;
-  return 'hsl(' + (h % 360) + ', 55%, 42%)';
+  if (!colors.has(name)) colors.set(name, PALETTE[colors.size % PALETTE.length]);
+  return colors.get(name);
+}
+
+// The committers: slots' agents first (a slot commits as its agent), then
+// whoever else committed (the hub's seed, git imports).
+function committers(d) {
+  const users = [];
+  for (const s of d.slots || []) if (s.agent && !users.includes(s.agent)) users.push(s.agent);
+  for (const c of (d.trunk || {}).checkins || []) if (!users.includes(c.user)) users.push(c.user);
+  return users;
 }
 
 function renderSlots(d) {
@@ -151,9 +161,7 @@ function renderTimeline(d) {
   const cis = ((d.trunk || {}).checkins || []).map((c) => ({...c, t: when(c.when)})).filter((c) => c.t !== null);
   const svg = $('timeline');
   svg.replaceChildren();
-  const users = [];
-  for (const s of d.slots || []) if (s.slot && !users.includes(s.slot)) users.push(s.slot);
-  for (const c of cis) if (!users.includes(c.user)) users.push(c.user);
+  const users = committers(d);
   const lane = 26, left = 110, width = 800, right = 20;
   const height = Math.max(50, 30 + lane * users.length);
   svg.setAttribute('viewBox', '0 0 ' + width + ' ' + height);
@@ -191,6 +199,8 @@ function render(env) {
   $('workspace').textContent = clean(d.workspace || '');
   $('at').textContent = d.at ? 'as of ' + clean(d.at) : '';
   if (!d.error) {
+    colors = new Map();
+    committers(d).forEach(color);
     renderSlots(d);
     renderTasks(d);
     renderCoord(d);
