@@ -24,8 +24,8 @@ libbones_la_SOURCES = \
 	core/swarm/swarm.h core/swarm/swarm_join.c core/swarm/swarm_commit.c core/swarm/swarm_close.c \
 	core/swarm/land_queue.c core/swarm/land_queue.h
 libbones_la_SOURCES += core/workspace/down.c core/workspace/down.h core/workspace/doctor.c core/workspace/doctor.h
-libbones_la_CFLAGS = $(AM_CFLAGS)
-libbones_la_LIBADD = $(LIBLTDL) $(JANSSON_LIBS)
+libbones_la_CFLAGS = $(AM_CFLAGS) -pthread
+libbones_la_LIBADD = $(LIBLTDL) $(JANSSON_LIBS) -lpthread
 libbones_la_LDFLAGS = $(AM_LDFLAGS) -no-undefined -version-info $(LIBBONES_VERSION_INFO)
 
 bonesinclude_HEADERS += \
@@ -57,7 +57,7 @@ libbones_la_SOURCES += core/sha256.c core/sha256.h core/harness/harness.c core/h
 	core/harness/harness_manifest.c core/harness/harness_files.c core/harness/harness_section.c core/harness/harness_settings.c core/harness/harness_mcp.c \
 	core/harness/harness_githook.c core/harness/harness_text.c
 # issue 17: the picture `bones top` draws
-libbones_la_SOURCES += core/view/view.c core/view/view.h
+libbones_la_SOURCES += core/view/view.c core/view/view.h core/view/view_watch.c core/view/view_watch.h
 libbones_la_SOURCES += core/coord/cursor.c core/coord/cursor.h core/harness/prime.c core/harness/prime.h core/harness/prime_md.c core/harness/prime_trunk.c
 libbones_la_SOURCES += core/tasks/tasks_next.c
 # issue 12 item 1: plans (plan.h): Markdown and JSON readers, rules, waves

@@ -29,6 +29,7 @@ dist_schema_DATA = \
 	schemas/bones.harness.status.v1.json \
 	schemas/bones.hub-join.v1.json \
 	schemas/bones.hub.start.v1.json \
+	schemas/bones.hub.page.v1.json \
 	schemas/bones.hub.status.v1.json \
 	schemas/bones.hub.stop.v1.json \
 	schemas/bones.hub.sync.v1.json \

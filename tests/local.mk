@@ -24,7 +24,7 @@ AM_TESTS_ENVIRONMENT = \
 	CMOCKA_MESSAGE_OUTPUT=TAP; \
 	export BONES_PLUGIN_PATH BONES BONES_TEST_BUILDDIR BONES_TEST_SRCDIR CMOCKA_MESSAGE_OUTPUT;
 
-EXTRA_DIST += tests/lib/tap.sh tests/lib/servers.sh tests/lib/netns.sh tests/lib/config.sh.in tests/lib/cdp.py
+EXTRA_DIST += tests/lib/tap.sh tests/lib/servers.sh tests/lib/netns.sh tests/lib/config.sh.in tests/lib/cdp.py tests/lib/cdp.sh
 
 # The unit tests need cmocka (configure --with-cmocka); without it one test
 # says what is missing, so the summary shows it instead of hiding it.

@@ -47,16 +47,22 @@ extern const struct bones_hub_service bones_page_service;
  * sign-in file and prints where to open it (page_verb.c). */
 int bones_page_verb_run(struct bones_ctx *ctx, int argc, char **argv);
 
-/* The pictures the page pushes: one thread makes a new picture every
- * interval while someone watches (clients > 0, or a request waits), and
- * wakes the waiting connections when it changed. */
+/* The pictures the page pushes: while someone looks (clients > 0, or a
+ * request waits) one thread makes a new picture each time the substrate's
+ * watch (view_watch.h) sees a change, and every PAGE_FEED_REFRESH_MS
+ * anyway (ages; check-ins made outside a slot), or every interval where
+ * the backend has no watch (sqlite; $BONES_PAGE_REFRESH sets both, for
+ * tests); it wakes the waiting connections when
+ * the picture changed.  Nobody looking: no picture, no watch. */
+#define PAGE_FEED_REFRESH_MS 5000
 struct page_feed {
   pthread_mutex_t mu;
   pthread_cond_t changed; /* a new picture, or stopping */
   pthread_cond_t wake;    /* the maker: a client came, or stopping */
   char *root;
   bones_kv *kv; /* the maker's connection (owned; reopened after a failure) */
-  int interval_ms;
+  int interval_ms; /* between pictures without a watch */
+  int refresh_ms;  /* between pictures with one, when nothing changed */
   int clients, waiters, stopping, started;
   uint64_t seq;   /* pictures made that differed from the previous one */
   char *picture;  /* the newest {"schema":"bones.top/v1","data":...}, or NULL */
@@ -65,7 +71,8 @@ struct page_feed {
 
 /* Starts the maker thread on kv (ownership passes to the feed, also on
  * failure).  BONES_E_INTERNAL when the thread cannot start. */
-int page_feed_start(struct page_feed *f, const char *root, bones_kv *kv, int interval_ms, struct bones_error *err);
+int page_feed_start(struct page_feed *f, const char *root, bones_kv *kv, int interval_ms, int refresh_ms,
+                    struct bones_error *err);
 
 /* Stops the maker and wakes every waiting connection (they see
  * *stopping); page_feed_free then frees the feed's data once no

@@ -14,6 +14,7 @@
 #include "text.h"
 #include "util.h"
 #include "view.h"
+#include "view_watch.h"
 #include "workspace.h"
 
 /* abstime = now + ms on CLOCK_MONOTONIC (the conds are made with it). */
@@ -53,16 +54,47 @@ static char *make_picture(struct page_feed *f) {
   return text ? text : bones_xstrdup("{\"schema\":\"bones.top/v1\",\"data\":{\"error\":\"cannot encode the picture\"}}");
 }
 
+/* Waits until the next picture is due: a change the substrate's watch
+ * saw (at most PAGE_FEED_REFRESH_MS apart otherwise: ages and check-ins
+ * made outside a slot), or interval_ms when there is no watch; sooner
+ * when the feed stops. */
+static void wait_next(struct page_feed *f, struct bones_view_watch *watch) {
+  int64_t until = bones_monotonic_ms() + (watch ? f->refresh_ms : f->interval_ms);
+  for (;;) {
+    pthread_mutex_lock(&f->mu);
+    int stop = f->stopping;
+    pthread_mutex_unlock(&f->mu);
+    int64_t left = until - bones_monotonic_ms();
+    if (stop || left <= 0) return;
+    if (bones_view_watch_wait(watch, (int)(left < 200 ? left : 200))) return;
+  }
+}
+
 static void *maker(void *arg) {
   struct page_feed *f = arg;
+  struct bones_view_watch *watch = NULL;
+  int watch_tried = 0;
   pthread_mutex_lock(&f->mu);
   while (!f->stopping) {
-    if (f->clients == 0 && f->waiters == 0) { /* nobody looks: make nothing */
+    if (f->clients == 0 && f->waiters == 0) { /* nobody looks: make nothing, watch nothing */
+      if (watch_tried) {
+        pthread_mutex_unlock(&f->mu);
+        bones_view_watch_stop(watch);
+        pthread_mutex_lock(&f->mu);
+        watch = NULL, watch_tried = 0;
+        continue;
+      }
       struct timespec ts = deadline_in(1000);
       pthread_cond_timedwait(&f->wake, &f->mu, &ts);
       continue;
     }
     pthread_mutex_unlock(&f->mu);
+    if (!watch_tried) { /* sqlite has no watch: then every interval */
+      struct bones_error err;
+      if (bones_view_watch_start(f->root, &watch, &err) != BONES_OK) watch = NULL;
+      watch_tried = 1;
+    }
+    bones_view_watch_wait(watch, 0); /* what happened until now is in this picture */
     char *pic = make_picture(f);
     pthread_mutex_lock(&f->mu);
     if (f->picture == NULL || strcmp(f->picture, pic) != 0) {
@@ -73,12 +105,12 @@ static void *maker(void *arg) {
       free(pic);
     }
     pthread_cond_broadcast(&f->changed);
-    if (f->stopping) break;
-    struct timespec ts = deadline_in(f->interval_ms);
-    while (!f->stopping && pthread_cond_timedwait(&f->wake, &f->mu, &ts) != ETIMEDOUT) {
-    }
+    pthread_mutex_unlock(&f->mu);
+    wait_next(f, watch);
+    pthread_mutex_lock(&f->mu);
   }
   pthread_mutex_unlock(&f->mu);
+  bones_view_watch_stop(watch);
   return NULL;
 }
 
@@ -90,7 +122,8 @@ static void cond_init_monotonic(pthread_cond_t *c) {
   pthread_condattr_destroy(&a);
 }
 
-int page_feed_start(struct page_feed *f, const char *root, bones_kv *kv, int interval_ms, struct bones_error *err) {
+int page_feed_start(struct page_feed *f, const char *root, bones_kv *kv, int interval_ms, int refresh_ms,
+                    struct bones_error *err) {
   memset(f, 0, sizeof *f);
   pthread_mutex_init(&f->mu, NULL);
   cond_init_monotonic(&f->changed);
@@ -98,6 +131,7 @@ int page_feed_start(struct page_feed *f, const char *root, bones_kv *kv, int int
   f->root = bones_xstrdup(root);
   f->kv = kv;
   f->interval_ms = interval_ms;
+  f->refresh_ms = refresh_ms;
   /* the stop signals stay the hub's main thread's */
   sigset_t block, old;
   sigemptyset(&block);

@@ -271,7 +271,14 @@ static int page_start(const char *root, struct bones_error *err) {
     free(spec);
     free(url);
   }
-  if (rc == BONES_OK) rc = page_feed_start(&s->feed, root, kv, PAGE_INTERVAL_MS, err);
+  int64_t refresh = PAGE_FEED_REFRESH_MS, interval = PAGE_INTERVAL_MS;
+  const char *every = getenv("BONES_PAGE_REFRESH"); /* tests: the longest time between pictures */
+  if (rc == BONES_OK && every && *every) {
+    rc = bones_parse_duration_in("BONES_PAGE_REFRESH", every, 100, 3600000, &refresh, err);
+    interval = refresh;
+  }
+  if (rc == BONES_OK) rc = page_feed_start(&s->feed, root, kv, (int)interval, (int)refresh, err);
+  else bones_kv_close(kv);
   if (rc != BONES_OK) {
     server_free(s);
     return rc;

@@ -10,6 +10,7 @@
 
 #include "top.h"
 #include "util.h"
+#include "view_watch.h"
 
 #define TOP_FOLDED_ROWS 3 /* lines a pane not chosen keeps under its heading before the rest widen */
 
@@ -80,8 +81,14 @@ int top_screen_run(struct bones_ctx *ctx, int64_t interval_ms) {
   noecho();
   curs_set(0);
   keypad(stdscr, TRUE);
+  /* redraw on the substrate's changes where it has a watch (nats, redis),
+   * and every interval anyway (ages; check-ins made outside a slot) */
+  struct bones_view_watch *watch = NULL;
+  struct bones_error werr;
+  if (bones_view_watch_start(bones_ctx_workspace(ctx), &watch, &werr) != BONES_OK) watch = NULL;
   int focus = TOP_SLOTS, quit = 0;
   while (!quit) {
+    bones_view_watch_wait(watch, 0); /* what happened until now is in this frame */
     json_t *snap = NULL;
     struct bones_error err;
     char status[200] = "";
@@ -92,13 +99,14 @@ int top_screen_run(struct bones_ctx *ctx, int64_t interval_ms) {
     } else {
       snprintf(status, sizeof status, "(cannot read the swarm: %.150s)", err.message);
     }
+    if (!status[0]) snprintf(status, sizeof status, "%s", watch ? "(follows the substrate's watch)" : "");
     draw(&f, focus, status);
     top_frame_free(&f);
-    /* wait for a key up to the interval */
+    /* wait for a key up to the interval, or a change the watch saw */
     int64_t until = bones_monotonic_ms() + interval_ms;
     for (;;) {
       int64_t left = until - bones_monotonic_ms();
-      if (left <= 0) break;
+      if (left <= 0 || bones_view_watch_wait(watch, 0)) break;
       timeout((int)(left > 250 ? 250 : left));
       int ch = getch();
       if (ch == 'q' || ch == 'Q' || ch == 27) {
@@ -121,5 +129,6 @@ int top_screen_run(struct bones_ctx *ctx, int64_t interval_ms) {
     }
   }
   endwin();
+  bones_view_watch_stop(watch);
   return 0;
 }
