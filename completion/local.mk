@@ -16,11 +16,14 @@ endif
 CLEANFILES += $(completion_scripts)
 
 # the build tree's bones, without its module dirs: the scripts do not
-# depend on which modules are found
+# depend on which modules are found.  They wait for every library and
+# module link too: in a parallel build, running ./bones while libtool links
+# a module once failed to load libbones.so.0 (seen once, 2026-12-06).
+completion_deps = bones$(EXEEXT) $(lib_LTLIBRARIES) $(module_LTLIBRARIES)
 completion_gen = $(MKDIR_P) completion && BONES_NO_BUILD_TREE_MODULES=1 ./bones$(EXEEXT)
-completion/bones: bones$(EXEEXT)
+completion/bones: $(completion_deps)
 	$(AM_V_GEN)$(completion_gen) completion bash >$@.tmp && mv $@.tmp $@
-completion/_bones: bones$(EXEEXT)
+completion/_bones: $(completion_deps)
 	$(AM_V_GEN)$(completion_gen) completion zsh >$@.tmp && mv $@.tmp $@
-completion/bones.fish: bones$(EXEEXT)
+completion/bones.fish: $(completion_deps)
 	$(AM_V_GEN)$(completion_gen) completion fish >$@.tmp && mv $@.tmp $@
