@@ -200,3 +200,14 @@ char *bones_shell_quote(const char *path) {
   *o = '\0';
   return out;
 }
+
+void bones_term_print_block(FILE *f, const char *label, const char *text) {
+  bones_term_printf(f, "%s\n", label);
+  const char *p = text;
+  while (*p) {
+    const char *nl = strchr(p, '\n');
+    int n = nl ? (int)(nl - p) : (int)strlen(p);
+    bones_term_printf(f, "  | %.*s\n", n, p);
+    p = nl ? nl + 1 : p + n;
+  }
+}

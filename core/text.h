@@ -33,6 +33,11 @@ char *bones_utf8_sanitize(const char *s);
  * else, a backslash included, is kept.  The caller frees it. */
 char *bones_term_escape(const char *s);
 
+/* Prints label on a line, then each line of text as "  | LINE", every
+ * part escaped (bones_term_escape): multi-line texts from the substrate
+ * (notes, messages) in human output. */
+void bones_term_print_block(FILE *f, const char *label, const char *text);
+
 /* fprintf(out, fmt, ...) with the whole formatted text passed through
  * bones_term_escape(), except that a newline ending fmt is kept.  Use it
  * for every human line that carries stored or user text.  Returns what

@@ -30,6 +30,13 @@ dist_schema_DATA = \
 	schemas/bones.hub-join.v1.json \
 	schemas/bones.hub.start.v1.json \
 	schemas/bones.hub.page.v1.json \
+	schemas/bones.msg.ack.v1.json \
+	schemas/bones.msg.inbox.v1.json \
+	schemas/bones.msg.read.v1.json \
+	schemas/bones.msg.send.v1.json \
+	schemas/bones.msg.thread.v1.json \
+	schemas/bones.msg.v1.json \
+	schemas/bones.msg.wait.v1.json \
 	schemas/bones.hub.status.v1.json \
 	schemas/bones.hub.stop.v1.json \
 	schemas/bones.hub.sync.v1.json \

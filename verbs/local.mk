@@ -68,3 +68,5 @@ bones_SOURCES += verbs/page/page_server.c verbs/page/page_feed.c
 bones_CPPFLAGS += $(MICROHTTPD_CFLAGS) -pthread
 bones_LDADD += $(MICROHTTPD_LIBS) -lpthread
 endif
+# issue 18: `bones msg` (core/coord/msg.h)
+bones_SOURCES += verbs/msg/msg_verb.c verbs/msg/msg_verbs.h verbs/msg/msg.c verbs/msg/msg_wait.c

@@ -4,12 +4,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "coord.h"
 #include "holds_int.h"
+#include "ids.h"
 #include "util.h"
 
 /* The TTL each coordination bucket is created with. */
@@ -100,4 +102,68 @@ int bones_coord_owner(bones_kv *kv, const char *path, json_t **hold, struct bone
   free(norm);
   free(key);
   return rc;
+}
+
+char *bones_coord_agent_prefix(const char *agent) {
+  size_t n = strlen(agent);
+  if (n && agent[n - 1] == '.') return bones_xasprintf("%.*s=2E/", (int)(n - 1), agent);
+  return bones_xasprintf("%s/", agent);
+}
+
+/* list callback: the ids under a key prefix that start with a given id
+ * prefix; stops counting at two (ambiguous). */
+struct id_matcher {
+  const char *start;
+  char id[BONES_TIME_ID_LEN + 1];
+  int matches;
+};
+static int match_id(void *arg, const char *key, const void *value, size_t len, uint64_t rev) {
+  (void)value, (void)len, (void)rev;
+  struct id_matcher *m = arg;
+  const char *slash = strrchr(key, '/');
+  const char *id = slash ? slash + 1 : key;
+  if (strncmp(id, m->start, strlen(m->start)) != 0 || strlen(id) != BONES_TIME_ID_LEN) return 0;
+  if (m->matches++ == 0) snprintf(m->id, sizeof m->id, "%s", id);
+  else if (strcmp(m->id, id) == 0) m->matches--; /* the same id in another inbox */
+  return m->matches > 1;
+}
+
+int bones_coord_resolve_id(bones_kv_bucket *b, const char *key_prefix, const char *given, const char *what,
+                           const char *hint, char *id, struct bones_error *err) {
+  size_t n = strlen(given);
+  if (n == 0 || n > BONES_TIME_ID_LEN || strspn(given, "0123456789abcdefghijklmnopqrstuvwxyz") != n)
+    return bones_error_set(err, BONES_E_NOTFOUND, "no %s %s (ids are %d characters of 0-9a-z, or a unique prefix)", what,
+                           given, BONES_TIME_ID_LEN);
+  if (n == BONES_TIME_ID_LEN) {
+    memcpy(id, given, n + 1);
+    return BONES_OK;
+  }
+  struct id_matcher m = {given, "", 0};
+  int rc = bones_kv_list(b, key_prefix, match_id, &m, err);
+  if (rc == BONES_OK && m.matches == 0) rc = bones_kv_list(b, "", match_id, &m, err);
+  if (rc != BONES_OK) return rc;
+  if (m.matches == 0) return bones_error_set(err, BONES_E_NOTFOUND, "no %s %s", what, given);
+  if (m.matches > 1) {
+    bones_error_set(err, BONES_E_USAGE, "%s id prefix %s is ambiguous", what, given);
+    return bones_error_hint(err, "give more characters; %s", hint);
+  }
+  memcpy(id, m.id, sizeof m.id);
+  return BONES_OK;
+}
+
+/* by the "id" member: time-ordered ids sort oldest first */
+static int by_id(const void *a, const void *b) {
+  const char *x = json_string_value(json_object_get(*(json_t *const *)a, "id"));
+  const char *y = json_string_value(json_object_get(*(json_t *const *)b, "id"));
+  return strcmp(x ? x : "", y ? y : "");
+}
+
+void bones_coord_sort_by_id(json_t *records) {
+  size_t n = json_array_size(records);
+  json_t **v = bones_xcalloc(n ? n : 1, sizeof *v);
+  for (size_t i = 0; i < n; i++) v[i] = json_incref(json_array_get(records, i));
+  qsort(v, n, sizeof *v, by_id);
+  json_array_clear(records);
+  for (size_t i = 0; i < n; i++) json_array_append_new(records, v[i]);
+  free(v);
 }

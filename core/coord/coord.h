@@ -78,6 +78,21 @@ struct bones_checkpoint_wait {
 int bones_checkpoint_wait(bones_kv *kv, const struct bones_checkpoint_wait *w, uint64_t *round_out, json_t **state,
                           struct bones_error *err);
 
+/* The key prefix of agent's records ("<agent>/"; a final '.' written
+ * "=2E" so the key stays valid), malloc'd: handoffs and messages. */
+char *bones_coord_agent_prefix(const char *agent);
+
+/* The full id (BONES_TIME_ID_LEN + 1 bytes in id) of the record whose id
+ * starts with given (a unique prefix or the whole id), looked up under
+ * key_prefix first, then in the whole bucket.  BONES_E_NOTFOUND ("no
+ * WHAT ID"), BONES_E_USAGE for an ambiguous prefix (hint: how to list). */
+int bones_coord_resolve_id(bones_kv_bucket *b, const char *key_prefix, const char *given, const char *what,
+                           const char *hint, char *id, struct bones_error *err);
+
+/* Sorts an array of records by their "id" (time-ordered ids: oldest
+ * first), in place. */
+void bones_coord_sort_by_id(json_t *records);
+
 /* ---- handoffs (coord_handoff.c) ---- */
 
 /* A new pending handoff from -> to (unique time-ordered id). */

@@ -16,14 +16,6 @@
 
 #define ACCEPT_ATTEMPTS 16
 
-/* The key prefix of addressee to: "<to>/", a final '.' of to written
- * "=2E." so the key stays valid (malloc'd). */
-static char *to_prefix(const char *to) {
-  size_t n = strlen(to);
-  if (n && to[n - 1] == '.') return bones_xasprintf("%.*s=2E/", (int)(n - 1), to);
-  return bones_xasprintf("%s/", to);
-}
-
 int bones_handoff_create(bones_kv *kv, const char *from, const char *to, const char *artifact, const char *message,
                          json_t **rec, struct bones_error *err) {
   *rec = NULL;
@@ -34,7 +26,7 @@ int bones_handoff_create(bones_kv *kv, const char *from, const char *to, const c
   bones_kv_bucket *b = NULL;
   int rc = bones_coord_bucket(kv, BONES_HANDOFFS_BUCKET, 1, &b, err);
   if (rc != BONES_OK) return rc;
-  char *prefix = to_prefix(to);
+  char *prefix = bones_coord_agent_prefix(to);
   rc = BONES_E_EXISTS;
   for (int attempt = 0; attempt < 8 && rc == BONES_E_EXISTS; attempt++) {
     char id[BONES_TIME_ID_LEN + 1], at[40];
@@ -76,13 +68,6 @@ static int collect(void *arg, const char *key, const void *value, size_t len, ui
   return 0;
 }
 
-/* Orders records by id (time). */
-static int by_id(const void *a, const void *b) {
-  const char *x = json_string_value(json_object_get(*(json_t *const *)a, "id"));
-  const char *y = json_string_value(json_object_get(*(json_t *const *)b, "id"));
-  return strcmp(x ? x : "", y ? y : "");
-}
-
 int bones_handoff_list(bones_kv *kv, const char *to, int all, json_t **list, struct bones_error *err) {
   *list = NULL;
   if (to && bones_agent_check(to, err) != BONES_OK) return BONES_E_USAGE;
@@ -90,7 +75,7 @@ int bones_handoff_list(bones_kv *kv, const char *to, int all, json_t **list, str
   int rc = bones_coord_bucket(kv, BONES_HANDOFFS_BUCKET, 0, &b, err);
   if (rc != BONES_OK) return rc;
   struct hlist h = {json_array(), all};
-  char *prefix = to ? to_prefix(to) : bones_xstrdup("");
+  char *prefix = to ? bones_coord_agent_prefix(to) : bones_xstrdup("");
   if (b) rc = bones_kv_list(b, prefix, collect, &h, err);
   free(prefix);
   bones_kv_bucket_close(b);
@@ -98,13 +83,7 @@ int bones_handoff_list(bones_kv *kv, const char *to, int all, json_t **list, str
     json_decref(h.out);
     return rc;
   }
-  size_t n = json_array_size(h.out);
-  json_t **v = bones_xcalloc(n ? n : 1, sizeof *v);
-  for (size_t i = 0; i < n; i++) v[i] = json_incref(json_array_get(h.out, i));
-  qsort(v, n, sizeof *v, by_id);
-  json_array_clear(h.out);
-  for (size_t i = 0; i < n; i++) json_array_append_new(h.out, v[i]);
-  free(v);
+  bones_coord_sort_by_id(h.out);
   *list = h.out;
   return BONES_OK;
 }
@@ -163,49 +142,6 @@ static int accept_once(bones_kv_bucket *b, const char *key, const char *id, stru
   return rc;
 }
 
-/* list callback: the ids under a key prefix that start with a given id
- * prefix; stops counting at two (ambiguous). */
-struct id_matcher {
-  const char *start;
-  char id[BONES_TIME_ID_LEN + 1];
-  int matches;
-};
-static int match_id(void *arg, const char *key, const void *value, size_t len, uint64_t rev) {
-  (void)value, (void)len, (void)rev;
-  struct id_matcher *m = arg;
-  const char *slash = strrchr(key, '/');
-  const char *id = slash ? slash + 1 : key;
-  if (strncmp(id, m->start, strlen(m->start)) != 0 || strlen(id) != BONES_TIME_ID_LEN) return 0;
-  if (m->matches++ == 0) snprintf(m->id, sizeof m->id, "%s", id);
-  return m->matches > 1;
-}
-
-/* The full id of the handoff whose id starts with given (a unique prefix
- * or the whole id), looked up among those addressed to key_prefix first,
- * then among all (so a handoff for someone else is reported as such). */
-static int resolve_handoff_id(bones_kv_bucket *b, const char *key_prefix, const char *given, char *id,
-                              struct bones_error *err) {
-  size_t n = strlen(given);
-  if (n == 0 || n > BONES_TIME_ID_LEN || strspn(given, "0123456789abcdefghijklmnopqrstuvwxyz") != n)
-    return bones_error_set(err, BONES_E_NOTFOUND, "no handoff %s (ids are %d characters of 0-9a-z, or a unique prefix)",
-                           given, BONES_TIME_ID_LEN);
-  if (n == BONES_TIME_ID_LEN) {
-    memcpy(id, given, n + 1);
-    return BONES_OK;
-  }
-  struct id_matcher m = {given, "", 0};
-  int rc = bones_kv_list(b, key_prefix, match_id, &m, err);
-  if (rc == BONES_OK && m.matches == 0) rc = bones_kv_list(b, "", match_id, &m, err);
-  if (rc != BONES_OK) return rc;
-  if (m.matches == 0) return bones_error_set(err, BONES_E_NOTFOUND, "no handoff %s", given);
-  if (m.matches > 1) {
-    bones_error_set(err, BONES_E_USAGE, "handoff id prefix %s is ambiguous", given);
-    return bones_error_hint(err, "give more characters; `bones coord handoffs --all` lists the ids");
-  }
-  memcpy(id, m.id, sizeof m.id);
-  return BONES_OK;
-}
-
 int bones_handoff_accept(bones_kv *kv, const char *agent, const char *given, json_t **rec, struct bones_error *err) {
   *rec = NULL;
   if (bones_agent_check(agent, err) != BONES_OK) return BONES_E_USAGE;
@@ -213,9 +149,9 @@ int bones_handoff_accept(bones_kv *kv, const char *agent, const char *given, jso
   int rc = bones_coord_bucket(kv, BONES_HANDOFFS_BUCKET, 0, &b, err);
   if (rc != BONES_OK) return rc;
   if (b == NULL) return bones_error_set(err, BONES_E_NOTFOUND, "no handoff %s", given);
-  char *prefix = to_prefix(agent);
+  char *prefix = bones_coord_agent_prefix(agent);
   char id[BONES_TIME_ID_LEN + 1];
-  rc = resolve_handoff_id(b, prefix, given, id, err);
+  rc = bones_coord_resolve_id(b, prefix, given, "handoff", "`bones coord handoffs --all` lists the ids", id, err);
   if (rc != BONES_OK) {
     free(prefix);
     bones_kv_bucket_close(b);

@@ -12,6 +12,7 @@
 #include "cursor.h"
 #include "holds.h"
 #include "presence.h"
+#include "msg.h"
 #include "prime.h"
 #include "sessions.h"
 #include "slots.h"
@@ -242,6 +243,36 @@ static void gather_handoffs(bones_kv *kv, const char *agent, json_t *r) {
   json_object_set_new(r, "handoffs", list);
 }
 
+/* r.messages: {unread, need_ack, latest: the 5 oldest unread, each
+ * {id, from, thread, needs_ack, text (its first line)}}, or null. */
+static void gather_messages(bones_kv *kv, const char *agent, json_t *r) {
+  json_object_set_new(r, "messages", json_null());
+  if (kv == NULL || agent == NULL) return;
+  struct bones_error err;
+  json_t *list = NULL;
+  if (bones_msg_inbox(kv, agent, 0, &list, NULL, &err) != BONES_OK) {
+    bones_prime_error(r, "messages", &err);
+    return;
+  }
+  size_t i, unread = 0, need_ack = 0;
+  json_t *m, *latest = json_array();
+  json_array_foreach(list, i, m) {
+    int is_unread = json_is_null(json_object_get(m, "read_at"));
+    int wants_ack = json_is_true(json_object_get(m, "needs_ack")) && json_is_null(json_object_get(m, "acked_at"));
+    unread += is_unread;
+    need_ack += wants_ack;
+    if ((is_unread || wants_ack) && json_array_size(latest) < 5) {
+      const char *text = str(m, "text") ? str(m, "text") : "";
+      json_array_append_new(latest, json_pack("{s:O, s:O, s:O, s:b, s:s%}", "id", json_object_get(m, "id"), "from",
+                                              json_object_get(m, "from"), "thread", json_object_get(m, "thread"),
+                                              "needs_ack", wants_ack, "text", text, strcspn(text, "\n")));
+    }
+  }
+  json_decref(list);
+  json_object_set_new(r, "messages", json_pack("{s:I, s:I, s:o}", "unread", (json_int_t)unread, "need_ack",
+                                               (json_int_t)need_ack, "latest", latest));
+}
+
 /* list state: the unread messages of every channel, grouped. */
 struct unread {
   json_t *cursors;  /* {channel: id} */
@@ -359,6 +390,15 @@ static void gather_next(json_t *r) {
     step(next, cmd, "a handoff addressed to you is pending");
     free(cmd);
   }
+  json_t *msgs = json_object_get(r, "messages");
+  json_int_t unread = json_integer_value(json_object_get(msgs, "unread")),
+             need_ack = json_integer_value(json_object_get(msgs, "need_ack"));
+  if (unread || need_ack) {
+    char why[96];
+    snprintf(why, sizeof why, "%lld unread message%s, %lld need%s an ack", (long long)unread, unread == 1 ? "" : "s",
+             (long long)need_ack, need_ack == 1 ? "s" : "");
+    step(next, "bones msg inbox --unread", why);
+  }
   json_array_foreach(json_object_get(json_object_get(r, "broadcasts"), "channels"), i, x)
       step(next, str(x, "mark_read"), "read the unread broadcasts and mark them read");
   if (strcmp(role, "orchestrator") == 0) {
@@ -396,6 +436,7 @@ json_t *bones_prime_gather(const struct bones_prime_in *in) {
   gather_tasks(in, agent, r, now);
   gather_holds_presence(in->kv, agent, r, now);
   gather_handoffs(in->kv, agent, r);
+  gather_messages(in->kv, agent, r);
   gather_broadcasts(in, agent, r);
   bones_prime_trunk(in->root, r);
   gather_next(r);

@@ -136,6 +136,25 @@ static void section_handoffs(FILE *f, const json_t *r) {
   fputc('\n', f);
 }
 
+static void section_messages(FILE *f, const json_t *r) {
+  const json_t *m = json_object_get(r, "messages");
+  if (!json_is_object(m)) {
+    fprintf(f, "## Messages for me\nunknown (see Problems)\n\n");
+    return;
+  }
+  json_int_t unread = json_integer_value(json_object_get(m, "unread")), ack = json_integer_value(json_object_get(m, "need_ack"));
+  fprintf(f, "## Messages for me (%lld unread, %lld need an ack)\n", (long long)unread, (long long)ack);
+  if (unread == 0 && ack == 0) fprintf(f, "none\n");
+  size_t i;
+  json_t *x;
+  json_array_foreach(json_object_get(m, "latest"), i, x)
+      bones_term_printf(f, "- `%s` from `%s`%s%s%s: %s (read: `bones msg read %s`)\n", s_or(x, "id", "?"),
+                        s_or(x, "from", "?"), json_is_string(json_object_get(x, "thread")) ? " in #" : "",
+                        s_or(x, "thread", ""), json_is_true(json_object_get(x, "needs_ack")) ? ", needs an ack" : "",
+                        s_or(x, "text", ""), s_or(x, "id", "?"));
+  fputc('\n', f);
+}
+
 static void section_broadcasts(FILE *f, const json_t *r) {
   const json_t *b = json_object_get(r, "broadcasts");
   if (!json_is_object(b)) {
@@ -248,6 +267,7 @@ char *bones_prime_markdown(const json_t *r) {
   section_tasks(f, r);
   section_holds(f, r);
   section_handoffs(f, r);
+  section_messages(f, r);
   section_broadcasts(f, r);
   section_present(f, r);
   section_trunk(f, r);

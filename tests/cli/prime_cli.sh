@@ -53,7 +53,7 @@ tap_like "$TAP_OUT" 'evil\\x1b\[31m\\x01\\nline # heading' "the hostile title is
 printf '%s\n' "$TAP_OUT" | grep -q '^line # heading'; [ $? -ne 0 ]; tap_check $? "its newline cannot start a line"
 tap_run "prime --json --limit 3" b prime --json --limit 3
 tap_is "$(printf '%s' "$TAP_OUT" | py '" ".join(sorted(d))')" \
-  "broadcasts claimed errors generated_at handoffs holds identity next present ready session trunk version workspace" \
+  "broadcasts claimed errors generated_at handoffs holds identity messages next present ready session trunk version workspace" \
   "the documented top-level fields"
 tap_is "$(printf '%s' "$TAP_OUT" | py '"%d %d %d %s" % (d["ready"]["shown"], d["ready"]["total"], d["ready"]["more"], d["ready"]["tasks"][0]["title"] == "evil\x1b[31m\x01\nline # heading")')" \
   "3 12 9 True" "ready: shown, total, more; the title kept exactly in JSON"

@@ -19,18 +19,6 @@ static const char *s(json_t *o, const char *k) {
   return v ? v : "-";
 }
 
-/* Prints a multi-line text under a label, each line escaped. */
-static void print_text(const char *label, const char *text) {
-  bones_term_printf(stdout, "%s\n", label);
-  const char *p = text;
-  while (*p) {
-    const char *nl = strchr(p, '\n');
-    int n = nl ? (int)(nl - p) : (int)strlen(p);
-    bones_term_printf(stdout, "  | %.*s\n", n, p);
-    p = nl ? nl + 1 : p + n;
-  }
-}
-
 static void print_briefs(const char *label, json_t *briefs) {
   size_t i;
   json_t *b;
@@ -49,12 +37,12 @@ void tasks_print_rich(json_t *task, json_t *blocked_by, json_t *blocking) {
   }
   print_briefs("blocked by:", blocked_by);
   print_briefs("blocks:", blocking);
-  if (d) print_text("description:", d);
-  if (a) print_text("acceptance:", a);
+  if (d) bones_term_print_block(stdout, "description:", d);
+  if (a) bones_term_print_block(stdout, "acceptance:", a);
   json_array_foreach(json_object_get(task, "notes"), i, v) {
     char label[160];
     snprintf(label, sizeof label, "note %s by %s:", s(v, "at"), s(v, "by"));
-    print_text(label, s(v, "text"));
+    bones_term_print_block(stdout, label, s(v, "text"));
   }
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "events.h"
+#include "msg.h"
 #include "tasks_common.h"
 #include "tasks_rich.h"
 #include "tasks_verbs.h"
@@ -25,12 +26,32 @@ int tasks_show_run(struct bones_ctx *ctx, int argc, char **argv) {
     if (bones_tasks_list(t, &all, NULL, &err) != BONES_OK) all = json_array(); /* edges only: the task itself shows */
     bones_task_block_edges(all, id, &blocked_by, &blocking);
     json_decref(all);
+    /* the task's thread: the messages sent about it (`bones msg send --task`) */
+    json_t *messages = NULL;
+    bones_kv *kv = NULL;
+    struct bones_error merr;
+    if (bones_ctx_kv(ctx, &kv, &merr) != BONES_OK || bones_msg_thread(kv, id, &messages, &merr) != BONES_OK) {
+      bones_term_printf(stderr, "bones: tasks show: the task's messages: %s\n", merr.message);
+      messages = json_array();
+    }
     if (bones_ctx_json(ctx)) {
-      rc = bones_ctx_emit(ctx, "tasks.show",
-                          json_pack("{s:o, s:o, s:o}", "task", task, "blocked_by", blocked_by, "blocking", blocking));
+      rc = bones_ctx_emit(ctx, "tasks.show", json_pack("{s:o, s:o, s:o, s:o}", "task", task, "blocked_by", blocked_by,
+                                                       "blocking", blocking, "messages", messages));
     } else {
       tasks_print_full(task);
       tasks_print_rich(task, blocked_by, blocking);
+      size_t i, j;
+      json_t *m, *a;
+      json_array_foreach(messages, i, m) {
+        char head[512];
+        size_t off = (size_t)snprintf(head, sizeof head, "message %s -> ", json_string_value(json_object_get(m, "from")));
+        json_array_foreach(json_object_get(m, "to"), j, a) if (off < sizeof head) off +=
+            (size_t)snprintf(head + off, sizeof head - off, "%s%s", j ? "," : "", json_string_value(a));
+        if (off < sizeof head)
+          snprintf(head + off, sizeof head - off, " at %s:", json_string_value(json_object_get(m, "sent_at")));
+        bones_term_print_block(stdout, head, json_string_value(json_object_get(m, "text")));
+      }
+      json_decref(messages);
       json_decref(task);
       json_decref(blocked_by);
       json_decref(blocking);
