@@ -36,3 +36,7 @@ tests_race_holds_dir_race_LDADD = libbones_builtins.la libbones.la $(JANSSON_LIB
 holds_dir_race_tests = tests/race/holds-dir-sqlite.test tests/race/holds-dir-nats.test tests/race/holds-dir-redis.test
 TESTS += $(holds_dir_race_tests)
 EXTRA_DIST += $(holds_dir_race_tests)
+# issue 18: `bones msg` under contention through the real CLI (msg_race.sh)
+msg_race_tests = tests/race/msg-sqlite.test tests/race/msg-nats.test tests/race/msg-redis.test
+TESTS += $(msg_race_tests)
+EXTRA_DIST += $(msg_race_tests) tests/race/msg_race.sh
