@@ -47,6 +47,7 @@ libbones_la_SOURCES += core/workspace/apply.c core/workspace/apply.h core/worksp
 libbones_la_SOURCES += core/coord/coord.c core/coord/coord.h core/coord/coord_barrier.c core/coord/coord_handoff.c core/coord/coord_broadcast.c
 # issue 18: direct messages, inboxes, threads (core/coord/msg.h)
 libbones_la_SOURCES += core/coord/msg.h core/coord/msg.c core/coord/msg_thread.c core/coord/msg_address.c
+libbones_la_SOURCES += core/coord/coord_handoff_task.c core/coord/handoff_task.h core/swarm/holds_transfer.c
 libbones_la_SOURCES += core/kv/kv_secret.c core/kv/kv_secret.h core/kv/substrate.c core/kv/substrate.h
 libbones_la_SOURCES += core/url.c core/url.h
 

@@ -7,6 +7,7 @@ dist_schema_DATA = \
 	schemas/bones.apply.v1.json \
 	schemas/bones.config.v1.json \
 	schemas/bones.coord.accept.v1.json \
+	schemas/bones.coord.decline.v1.json \
 	schemas/bones.coord.agent-id.v1.json \
 	schemas/bones.coord.broadcast.v1.json \
 	schemas/bones.coord.broadcasts.v1.json \

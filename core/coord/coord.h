@@ -99,6 +99,25 @@ void bones_coord_sort_by_id(json_t *records);
 int bones_handoff_create(bones_kv *kv, const char *from, const char *to, const char *artifact, const char *message,
                          json_t **rec, struct bones_error *err);
 
+/* bones_handoff_create with the members of extra (may be NULL) added to
+ * the record (a task handoff's task, epoch, expires_at). */
+int bones_handoff_create_with(bones_kv *kv, const char *from, const char *to, const char *artifact, const char *message,
+                              json_t *extra, json_t **rec, struct bones_error *err);
+
+/* A handoff of a claimed task: from (the task's claimer) offers the claim
+ * on task to to, valid ttl_ms (0: BONES_HANDOFF_TASK_TTL_MS).  The record
+ * carries {task, epoch (the claim's now), expires_at}; artifact is
+ * "task <id>".  BONES_E_REFUSED unless from claims task now. */
+#define BONES_HANDOFF_TASK_TTL_MS (60LL * 60 * 1000)
+int bones_handoff_create_task(bones_kv *kv, const char *from, const char *to, const char *task, const char *message,
+                              int64_t ttl_ms, json_t **rec, struct bones_error *err);
+
+/* agent declines handoff id (whole or unique prefix): pending -> declined.
+ * For a task handoff the task record decides first (one CAS on it serves
+ * accept or decline, never both): BONES_E_REFUSED when it was accepted.
+ * Declining again changes nothing. */
+int bones_handoff_decline(bones_kv *kv, const char *agent, const char *id, json_t **rec, struct bones_error *err);
+
 /* The handoffs addressed exactly to to (NULL: everyone's), pending ones
  * only unless all, in id (time) order; a new array. */
 int bones_handoff_list(bones_kv *kv, const char *to, int all, json_t **list, struct bones_error *err);
@@ -106,7 +125,14 @@ int bones_handoff_list(bones_kv *kv, const char *to, int all, json_t **list, str
 /* agent accepts handoff id (the whole id or a unique prefix of it; CAS
  * pending -> accepted).  BONES_E_NOTFOUND for an unknown id, BONES_E_USAGE
  * for an ambiguous prefix, BONES_E_REFUSED when addressed to another agent
- * or no longer pending. */
+ * or no longer pending.  A task handoff moves the claim first, in one CAS
+ * on the task record (the commit point: claimed_by from -> agent, epoch
+ * + 1, previous_claimer from, handoffs[id] = "accepted", event "handoff"),
+ * refused when the claim is no longer from's at the handoff's epoch (the
+ * sender closed or released it, another handoff of it was accepted) or
+ * the handoff expired; then from's holds of the task move to agent, then
+ * the handoff record says accepted ("epoch": the new one).  Accepting
+ * again after a crash between the two finishes the job. */
 int bones_handoff_accept(bones_kv *kv, const char *agent, const char *id, json_t **rec, struct bones_error *err);
 
 /* ---- broadcasts (coord_broadcast.c) ---- */

@@ -10,6 +10,7 @@
 
 #include "agent.h"
 #include "coord.h"
+#include "handoff_task.h"
 #include "ids.h"
 #include "text.h"
 #include "util.h"
@@ -18,6 +19,11 @@
 
 int bones_handoff_create(bones_kv *kv, const char *from, const char *to, const char *artifact, const char *message,
                          json_t **rec, struct bones_error *err) {
+  return bones_handoff_create_with(kv, from, to, artifact, message, NULL, rec, err);
+}
+
+int bones_handoff_create_with(bones_kv *kv, const char *from, const char *to, const char *artifact, const char *message,
+                              json_t *extra, json_t **rec, struct bones_error *err) {
   *rec = NULL;
   if (bones_agent_check(from, err) != BONES_OK || bones_agent_check(to, err) != BONES_OK) return BONES_E_USAGE;
   if (artifact == NULL || *artifact == '\0') return bones_error_set(err, BONES_E_USAGE, "the artifact is empty");
@@ -39,6 +45,7 @@ int bones_handoff_create(bones_kv *kv, const char *from, const char *to, const c
       rc = bones_error_set(err, BONES_E_INTERNAL, "cannot encode the handoff record");
       break;
     }
+    if (extra) json_object_update(r, extra);
     char *text = json_dumps(r, JSON_COMPACT);
     char *key = bones_xasprintf("%s%s", prefix, id);
     rc = bones_kv_create(b, key, text, strlen(text), NULL, err);
@@ -119,10 +126,15 @@ static int not_mine(bones_kv_bucket *b, const char *agent, const char *id, struc
 
 /* One CAS attempt to accept the record in v: BONES_OK (*rec set),
  * BONES_E_REFUSED when not pending, BONES_E_CONFLICT when it changed. */
-static int accept_once(bones_kv_bucket *b, const char *key, const char *id, struct bones_kv_value *v, json_t **rec,
-                       struct bones_error *err) {
+static int accept_once(bones_kv *kv, bones_kv_bucket *b, const char *key, const char *id, const char *agent,
+                       struct bones_kv_value *v, json_t **rec, struct bones_error *err) {
   json_t *r = json_loadb((const char *)v->value, v->len, 0, NULL);
   const char *state = json_string_value(json_object_get(r, "state"));
+  if (state && strcmp(state, "pending") == 0 && json_is_string(json_object_get(r, "task"))) {
+    int rc = handoff_accept_task(kv, b, key, r, v->rev, agent, rec, err);
+    json_decref(r);
+    return rc;
+  }
   if (state == NULL || strcmp(state, "pending") != 0) {
     const char *when = json_string_value(json_object_get(r, "accepted_at"));
     bones_error_set(err, BONES_E_REFUSED, "handoff %s is %s%s%s, not pending", id, state ? state : "unreadable",
@@ -163,8 +175,56 @@ int bones_handoff_accept(bones_kv *kv, const char *agent, const char *given, jso
     struct bones_kv_value v = {0};
     rc = bones_kv_get(b, key, &v, err);
     if (rc == BONES_E_NOTFOUND) rc = not_mine(b, agent, id, err);
-    else if (rc == BONES_OK) rc = accept_once(b, key, id, &v, rec, err);
+    else if (rc == BONES_OK) rc = accept_once(kv, b, key, id, agent, &v, rec, err);
     bones_kv_value_free(&v);
+  }
+  free(key);
+  free(prefix);
+  bones_kv_bucket_close(b);
+  return rc;
+}
+
+int bones_handoff_decline(bones_kv *kv, const char *agent, const char *given, json_t **rec, struct bones_error *err) {
+  *rec = NULL;
+  if (bones_agent_check(agent, err) != BONES_OK) return BONES_E_USAGE;
+  bones_kv_bucket *b = NULL;
+  int rc = bones_coord_bucket(kv, BONES_HANDOFFS_BUCKET, 0, &b, err);
+  if (rc != BONES_OK) return rc;
+  if (b == NULL) return bones_error_set(err, BONES_E_NOTFOUND, "no handoff %s", given);
+  char *prefix = bones_coord_agent_prefix(agent);
+  char id[BONES_TIME_ID_LEN + 1];
+  rc = bones_coord_resolve_id(b, prefix, given, "handoff", "`bones coord handoffs --all` lists the ids", id, err);
+  char *key = rc == BONES_OK ? bones_xasprintf("%s%s", prefix, id) : NULL;
+  for (int attempt = 0; rc == BONES_OK && attempt < ACCEPT_ATTEMPTS; attempt++) {
+    struct bones_kv_value v = {0};
+    rc = bones_kv_get(b, key, &v, err);
+    if (rc == BONES_E_NOTFOUND) {
+      rc = not_mine(b, agent, id, err);
+      break;
+    }
+    json_t *r = rc == BONES_OK ? json_loadb((const char *)v.value, v.len, 0, NULL) : NULL;
+    const char *state = json_string_value(json_object_get(r, "state"));
+    if (rc == BONES_OK && state && strcmp(state, "declined") == 0) { /* again: nothing changes */
+      *rec = json_incref(r);
+    } else if (rc == BONES_OK && (state == NULL || strcmp(state, "pending") != 0)) {
+      rc = bones_error_set(err, BONES_E_REFUSED, "handoff %s is %s, not pending", id, state ? state : "unreadable");
+    } else if (rc == BONES_OK) {
+      if (json_is_string(json_object_get(r, "task"))) rc = handoff_decline_task(kv, r, agent, err);
+      if (rc == BONES_OK) {
+        char at[40];
+        bones_format_time(bones_now_ms(), at, sizeof at);
+        json_object_set_new(r, "state", json_string("declined"));
+        json_object_set_new(r, "decided_at", json_string(at));
+        char *text = json_dumps(r, JSON_COMPACT);
+        rc = bones_kv_update(b, key, text, strlen(text), v.rev, NULL, err);
+        free(text);
+        if (rc == BONES_OK) *rec = json_incref(r);
+      }
+    }
+    json_decref(r);
+    bones_kv_value_free(&v);
+    if (rc != BONES_E_CONFLICT) break;
+    rc = BONES_OK; /* changed under us: look again */
   }
   free(key);
   free(prefix);

@@ -61,6 +61,12 @@ int bones_holds_conflicts(bones_kv *kv, const char *const *paths, size_t npaths,
  * path; a new JSON array. */
 int bones_holds_list(bones_kv *kv, json_t **holds, struct bones_error *err);
 
+/* Moves every hold of from for task to to, at the claim epoch epoch (a
+ * handoff that gave to the task, coord.h): CAS per record; a hold released
+ * or taken meanwhile is left alone.  *moved (may be NULL) counts them. */
+int bones_holds_transfer(bones_kv *kv, const char *task, const char *from, const char *to, uint64_t epoch,
+                         size_t *moved, struct bones_error *err);
+
 /* Releases every hold of agent (e.g. when its session is reaped). */
 int bones_holds_release_agent(bones_kv *kv, const char *agent, size_t *released, struct bones_error *err);
 

@@ -18,7 +18,7 @@
 #include "util.h"
 
 #define MUTATE_ATTEMPTS 32
-#define NO_CHANGE (-1) /* a mutator's "nothing to write" */
+#define NO_CHANGE BONES_TASK_NO_CHANGE /* a mutator's "nothing to write" (tasks_rich.h) */
 
 struct bones_tasks {
   bones_kv *kv;

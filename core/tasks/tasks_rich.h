@@ -19,6 +19,7 @@
 /* A change to a fresh copy of a record (see bones_task_mutate): BONES_OK
  * to write it, BONES_TASK_NO_CHANGE to leave it, or an error code.  *kind
  * names the event ("updated" unless set). */
+#define BONES_TASK_NO_CHANGE (-1) /* a mutator's "nothing to write": the record as it is is the result */
 typedef int (*bones_task_mutator)(struct bones_tasks *t, json_t *task, void *arg, const char **kind,
                                   struct bones_error *err);
 

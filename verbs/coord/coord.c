@@ -108,14 +108,24 @@ static const struct bones_subverb coord_subverbs[] = {
      "round never satisfies a later one.  Default timeout 5m; exit 124 when it\n"
      "runs out, naming who is missing.  SIGINT/SIGTERM end it (exit 130/143).\n",
      coord_wait_run, BONES_VERB_NEEDS_KV},
-    {"handoff", "hand an artifact to another agent",
-     "usage: bones coord handoff --to AGENT --artifact A [--message M]\nPrints the new handoff id.\n",
+    {"handoff", "hand an artifact, or your claim on a task, to another agent",
+     "usage: bones coord handoff --to AGENT (--artifact A | --task ID [--ttl DURATION]) [--message M]\n"
+     "Prints the new handoff id.  --task ID (an id or a unique prefix of a task you\n"
+     "claim): when AGENT accepts, the claim moves to AGENT in one CAS on the task\n"
+     "(epoch + 1; your holds of the task move too; your later writes to it, a slot\n"
+     "commit included, are refused as stale); declining or expiry (--ttl, default\n"
+     "1h) leaves the claim where it was.  Not your claim: exit 6.\n",
      coord_handoff_run, BONES_VERB_NEEDS_KV},
     {"handoffs", "handoffs addressed to you (or --to AGENT)",
      "usage: bones coord handoffs [--to AGENT] [--all]\nPending ones, oldest first; --all: accepted too.\n",
      coord_handoffs_run, BONES_VERB_NEEDS_KV},
     {"accept", "accept a handoff addressed to you",
-     "usage: bones coord accept ID\nID: the whole id or a unique prefix (ambiguous: exit 2).  Only the addressee\naccepts, once (again: exit 6).  Prints what was accepted; -q only the id.\n", coord_accept_run, BONES_VERB_NEEDS_KV},
+     "usage: bones coord accept ID\nID: the whole id or a unique prefix (ambiguous: exit 2).  Only the addressee\naccepts, once (again: exit 6).  Prints what was accepted; -q only the id.\n"
+     "A task handoff gives you the claim, unless it moved on since it was offered\n"
+     "(closed, released, handed to another) or expired: exit 6, the offer void.\n", coord_accept_run, BONES_VERB_NEEDS_KV},
+    {"decline", "decline a handoff addressed to you (a task's claim stays where it was)",
+     "usage: bones coord decline ID\nID: the whole id or a unique prefix.  Declining again changes nothing;\n"
+     "an accepted handoff cannot be declined (exit 6).\n", coord_decline_run, BONES_VERB_NEEDS_KV},
     {"broadcast", "send a message on a channel", "usage: bones coord broadcast CHANNEL MESSAGE\n"
      "Prints the message id (16 digits, increasing per channel).  Kept 7 days.\n", coord_broadcast_run, BONES_VERB_NEEDS_KV},
     {"broadcasts", "read a channel",
@@ -137,7 +147,7 @@ BONES_VERB_EXPORT(verb_coord) = {
     .description = "coordinate agents: path claims, checkpoints, handoffs, broadcasts",
     .flags = 0, /* each sub-verb but agent-id needs the substrate */
     .usage = "usage: bones coord claim|release|owner|claimed|claims|checkpoint|wait|handoff|handoffs|accept|"
-             "broadcast|broadcasts|agent-id ...\n" NOTE,
+             "decline|broadcast|broadcasts|agent-id ...\n" NOTE,
     .run = NULL,
     .subverbs = coord_subverbs,
 };

@@ -30,6 +30,7 @@ int coord_checkpoint_run(struct bones_ctx *ctx, int argc, char **argv);
 int coord_wait_run(struct bones_ctx *ctx, int argc, char **argv);
 int coord_handoff_run(struct bones_ctx *ctx, int argc, char **argv);
 int coord_handoffs_run(struct bones_ctx *ctx, int argc, char **argv);
+int coord_decline_run(struct bones_ctx *ctx, int argc, char **argv);
 int coord_accept_run(struct bones_ctx *ctx, int argc, char **argv);
 int coord_broadcast_run(struct bones_ctx *ctx, int argc, char **argv);
 int coord_broadcasts_run(struct bones_ctx *ctx, int argc, char **argv);

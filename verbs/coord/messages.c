@@ -31,8 +31,12 @@ int coord_handoff_run(struct bones_ctx *ctx, int argc, char **argv) {
   static const struct option opts[] = {{"to", required_argument, NULL, 't'},
                                        {"artifact", required_argument, NULL, 'a'},
                                        {"message", required_argument, NULL, 'm'},
+                                       {"task", required_argument, NULL, 'k'},
+                                       {"ttl", required_argument, NULL, 'l'},
                                        {NULL, 0, NULL, 0}};
-  const char *to = NULL, *artifact = NULL, *message = "";
+  const char *to = NULL, *artifact = NULL, *message = "", *task = NULL;
+  int64_t ttl = 0;
+  struct bones_error err;
   optind = 0;
   opterr = 0;
   int c;
@@ -40,19 +44,26 @@ int coord_handoff_run(struct bones_ctx *ctx, int argc, char **argv) {
     if (c == 't') to = optarg;
     else if (c == 'a') artifact = optarg;
     else if (c == 'm') message = optarg;
-    else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+    else if (c == 'k') task = optarg;
+    else if (c == 'l') {
+      if (bones_parse_duration_in("--ttl", optarg, 1000, 30LL * 24 * 3600 * 1000, &ttl, &err) != BONES_OK)
+        return bones_ctx_fail(ctx, &err);
+    } else return bones_ctx_usage(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (optind != argc) return bones_ctx_usage(ctx, "unknown argument '%s'", argv[optind]);
-  if (to == NULL || artifact == NULL) return bones_ctx_usage(ctx, "--to AGENT and --artifact A are required");
-  struct bones_error err;
-  if (bones_utf8_check("--to", to, &err) != BONES_OK || bones_utf8_check("--artifact", artifact, &err) != BONES_OK ||
+  if (to == NULL || (artifact == NULL) == (task == NULL))
+    return bones_ctx_usage(ctx, "--to AGENT and one of --artifact A or --task ID are required");
+  if (ttl && task == NULL) return bones_ctx_usage(ctx, "--ttl goes with --task");
+  if (bones_utf8_check("--to", to, &err) != BONES_OK || (artifact && bones_utf8_check("--artifact", artifact, &err) != BONES_OK) ||
       bones_utf8_check("--message", message, &err) != BONES_OK)
     return bones_ctx_fail(ctx, &err);
   bones_kv *kv = NULL;
   char *me = NULL;
   json_t *rec = NULL;
   int rc = coord_me(ctx, &kv, &me, &err);
-  if (rc == BONES_OK) rc = bones_handoff_create(kv, me, to, artifact, message, &rec, &err);
+  if (rc == BONES_OK)
+    rc = task ? bones_handoff_create_task(kv, me, to, task, message, ttl, &rec, &err)
+              : bones_handoff_create(kv, me, to, artifact, message, &rec, &err);
   free(me);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
   if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.handoff", json_pack("{s:o}", "handoff", rec));
@@ -114,6 +125,29 @@ int coord_accept_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(rec, "id"));
   else bones_term_printf(stdout, "accepted handoff %s from %s: %s%s%s\n", str(rec, "id"), str(rec, "from"),
                          str(rec, "artifact"), str(rec, "message")[0] ? ": " : "", str(rec, "message"));
+  if (!bones_ctx_quiet(ctx) && *str(rec, "task"))
+    bones_term_printf(stdout, "task %s is yours now (claim epoch %lld, %lld hold(s) moved): `bones swarm join --slot NAME "
+                              "--task %s` gives you a worktree for it\n",
+                      str(rec, "task"), (long long)json_integer_value(json_object_get(rec, "claim_epoch")),
+                      (long long)json_integer_value(json_object_get(rec, "holds_moved")), str(rec, "task"));
+  json_decref(rec);
+  return 0;
+}
+
+int coord_decline_run(struct bones_ctx *ctx, int argc, char **argv) {
+  if (argc != 2 || argv[1][0] == '-') return bones_ctx_usage(ctx, "give one handoff ID (and no options)");
+  struct bones_error err;
+  bones_kv *kv = NULL;
+  char *me = NULL;
+  json_t *rec = NULL;
+  int rc = coord_me(ctx, &kv, &me, &err);
+  if (rc == BONES_OK) rc = bones_handoff_decline(kv, me, argv[1], &rec, &err);
+  free(me);
+  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
+  if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.decline", json_pack("{s:o}", "handoff", rec));
+  if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(rec, "id"));
+  else bones_term_printf(stdout, "declined handoff %s from %s: %s%s\n", str(rec, "id"), str(rec, "from"),
+                         str(rec, "artifact"), *str(rec, "task") ? " (the claim stays where it was)" : "");
   json_decref(rec);
   return 0;
 }
