@@ -40,3 +40,7 @@ EXTRA_DIST += $(holds_dir_race_tests)
 msg_race_tests = tests/race/msg-sqlite.test tests/race/msg-nats.test tests/race/msg-redis.test
 TESTS += $(msg_race_tests)
 EXTRA_DIST += $(msg_race_tests) tests/race/msg_race.sh
+# issue 18: a claim handoff raced by two accepts and the sender's commit (handoff_race.sh)
+handoff_race_tests = tests/race/handoff-sqlite.test tests/race/handoff-nats.test tests/race/handoff-redis.test
+TESTS += $(handoff_race_tests)
+EXTRA_DIST += $(handoff_race_tests) tests/race/handoff_race.sh
