@@ -70,6 +70,9 @@ await call("status", "swarm_status", {});
 await call("close", "swarm_close", { slot: "m1", result: "success", summary: "done via MCP" });
 await call("prime", "prime", { limit: 3 });
 await call("who", "who", {});
+await call("msg-send", "msg_send", { to: "mcp-agent", text: "note to self", ack: true });
+await call("msg-inbox", "msg_inbox", { unread: true });
+await call("msg-wait", "msg_wait", { timeout: "5s" });
 try {
   await client.ping();
   out("ping", { ok: true });
