@@ -63,12 +63,50 @@ coord_barrier() {
 "
 }
 
+# coord_wake NAME URL: one waiter, one write, 5 rounds each for `coord
+# wait` (woken by the checkpoint it waits for) and `msg wait` (issue 18:
+# woken by a message): ms from the writer's process returning to the
+# waiter's returning, median and worst; appends a row to $wake_rows
+wake_rows=
+coord_wake() {
+  _d=$tmp/wake.$1
+  mkdir -p "$_d"
+  _cw= _mw=
+  for _r in 1 2 3 4 5; do
+    BONES_AGENT_ID=w "$bones" --substrate="$2" coord wait "wk$_r" --agents a --round 1 --timeout 60s >/dev/null 2>&1 &
+    _pid=$!
+    sleep 0.5
+    BONES_AGENT_ID=a "$bones" --substrate="$2" coord checkpoint "wk$_r" >/dev/null
+    _t=$(coord_now_ns)
+    wait "$_pid"
+    _cw="$_cw $(( ($(coord_now_ns) - _t) / 1000000 ))"
+    BONES_AGENT_ID="m$_r" "$bones" --substrate="$2" msg wait --timeout 60s >/dev/null 2>&1 &
+    _pid=$!
+    sleep 0.5
+    BONES_AGENT_ID=a "$bones" --substrate="$2" -q msg send --to "m$_r" "wake" >/dev/null
+    _t=$(coord_now_ns)
+    wait "$_pid"
+    _mw="$_mw $(( ($(coord_now_ns) - _t) / 1000000 ))"
+  done
+  _stat() { printf '%s\n' $1 | sort -n | awk '{a[NR] = $1} END {printf "%s/%s", a[int((NR + 1) / 2)], a[NR]}'; }
+  echo "== wake-up after one write ($1): coord wait$_cw ms; msg wait$_mw ms"
+  wake_rows="$wake_rows$(printf '%-8s %22s %22s' "$1" "$(_stat "$_cw")" "$(_stat "$_mw")")
+"
+}
+
 mkdir -p "$tmp/coord"
 coord_barrier sqlite "sqlite:$tmp/coord/bar.db"
 [ -z "$nats_url" ] || coord_barrier nats "$nats_url"
 [ -z "$redis_url" ] || coord_barrier redis "$redis_url"
+coord_wake sqlite "sqlite:$tmp/coord/wake.db"
+[ -z "$nats_url" ] || coord_wake nats "$nats_url"
+[ -z "$redis_url" ] || coord_wake redis "$redis_url"
 
 echo
 echo "== coord summary (release = slowest waiter after the last arrival, per round, ms; whole processes from sh)"
 printf '%-8s %6s %14s %14s %20s\n' backend rounds "release median" "release worst" "300ms timeout worst"
 printf '%s' "$coord_rows"
+echo
+echo "== wake-up summary (ms from the writer's process returning to the waiter's, median/worst of 5)"
+printf '%-8s %22s %22s\n' backend "coord wait" "msg wait"
+printf '%s' "$wake_rows"
