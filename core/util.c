@@ -451,3 +451,13 @@ int bones_parse_uint(const char *what, const char *s, uint64_t min, uint64_t max
   *out = v;
   return BONES_OK;
 }
+
+struct timespec bones_monotonic_deadline(int64_t ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  if (ms < 0) ms = 0;
+  ts.tv_sec += (time_t)(ms / 1000);
+  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+  return ts;
+}

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <bones/error.h>
 
@@ -55,6 +56,10 @@ int bones_flock_wait(int fd, int64_t wait_ms, int poll_ms);
 /* A short age for tables: "850ms", "12s", "3m", "2h" (negative: 0) into
  * buf (at least 24 bytes). */
 void bones_format_age(int64_t ms, char *buf, size_t size);
+
+/* The CLOCK_MONOTONIC time ms from now, for pthread_cond_timedwait on a
+ * condition made with that clock. */
+struct timespec bones_monotonic_deadline(int64_t ms);
 
 /* Parses RFC3339 UTC with optional fraction ("...Z"); 0 on success. */
 int bones_parse_time(const char *s, int64_t *ms);

@@ -154,37 +154,42 @@ static int accept_once(bones_kv *kv, bones_kv_bucket *b, const char *key, const 
   return rc;
 }
 
-int bones_handoff_accept(bones_kv *kv, const char *agent, const char *given, json_t **rec, struct bones_error *err) {
-  *rec = NULL;
-  if (bones_agent_check(agent, err) != BONES_OK) return BONES_E_USAGE;
-  bones_kv_bucket *b = NULL;
-  int rc = bones_coord_bucket(kv, BONES_HANDOFFS_BUCKET, 0, &b, err);
-  if (rc != BONES_OK) return rc;
-  if (b == NULL) return bones_error_set(err, BONES_E_NOTFOUND, "no handoff %s", given);
-  char *prefix = bones_coord_agent_prefix(agent);
-  char id[BONES_TIME_ID_LEN + 1];
-  rc = bones_coord_resolve_id(b, prefix, given, "handoff", "`bones coord handoffs --all` lists the ids", id, err);
-  if (rc != BONES_OK) {
-    free(prefix);
-    bones_kv_bucket_close(b);
-    return rc;
+/* One attempt at a decision on the record in v: BONES_E_CONFLICT to read
+ * again and retry. */
+typedef int (*decide_once_fn)(bones_kv *kv, bones_kv_bucket *b, const char *key, const char *id, const char *agent,
+                              struct bones_kv_value *v, json_t **rec, struct bones_error *err);
+
+/* Declines the record in v (see bones_handoff_decline). */
+static int decline_once(bones_kv *kv, bones_kv_bucket *b, const char *key, const char *id, const char *agent,
+                        struct bones_kv_value *v, json_t **rec, struct bones_error *err) {
+  json_t *r = json_loadb((const char *)v->value, v->len, 0, NULL);
+  const char *state = json_string_value(json_object_get(r, "state"));
+  int rc = BONES_OK;
+  if (state && strcmp(state, "declined") == 0) { /* again: nothing changes */
+    *rec = json_incref(r);
+  } else if (state == NULL || strcmp(state, "pending") != 0) {
+    rc = bones_error_set(err, BONES_E_REFUSED, "handoff %s is %s, not pending", id, state ? state : "unreadable");
+  } else {
+    if (json_is_string(json_object_get(r, "task"))) rc = handoff_decline_task(kv, r, agent, err);
+    if (rc == BONES_OK) {
+      char at[40];
+      bones_format_time(bones_now_ms(), at, sizeof at);
+      json_object_set_new(r, "state", json_string("declined"));
+      json_object_set_new(r, "decided_at", json_string(at));
+      char *text = json_dumps(r, JSON_COMPACT);
+      rc = bones_kv_update(b, key, text, strlen(text), v->rev, NULL, err);
+      free(text);
+      if (rc == BONES_OK) *rec = json_incref(r);
+    }
   }
-  char *key = bones_xasprintf("%s%s", prefix, id);
-  rc = BONES_E_CONFLICT;
-  for (int attempt = 0; attempt < ACCEPT_ATTEMPTS && rc == BONES_E_CONFLICT; attempt++) {
-    struct bones_kv_value v = {0};
-    rc = bones_kv_get(b, key, &v, err);
-    if (rc == BONES_E_NOTFOUND) rc = not_mine(b, agent, id, err);
-    else if (rc == BONES_OK) rc = accept_once(kv, b, key, id, agent, &v, rec, err);
-    bones_kv_value_free(&v);
-  }
-  free(key);
-  free(prefix);
-  bones_kv_bucket_close(b);
+  json_decref(r);
   return rc;
 }
 
-int bones_handoff_decline(bones_kv *kv, const char *agent, const char *given, json_t **rec, struct bones_error *err) {
+/* Resolves agent's handoff given (id or unique prefix) and runs once on
+ * it until it does not meet a concurrent change. */
+static int decide(bones_kv *kv, const char *agent, const char *given, decide_once_fn once, json_t **rec,
+                  struct bones_error *err) {
   *rec = NULL;
   if (bones_agent_check(agent, err) != BONES_OK) return BONES_E_USAGE;
   bones_kv_bucket *b = NULL;
@@ -195,39 +200,24 @@ int bones_handoff_decline(bones_kv *kv, const char *agent, const char *given, js
   char id[BONES_TIME_ID_LEN + 1];
   rc = bones_coord_resolve_id(b, prefix, given, "handoff", "`bones coord handoffs --all` lists the ids", id, err);
   char *key = rc == BONES_OK ? bones_xasprintf("%s%s", prefix, id) : NULL;
-  for (int attempt = 0; rc == BONES_OK && attempt < ACCEPT_ATTEMPTS; attempt++) {
+  if (rc == BONES_OK) rc = BONES_E_CONFLICT;
+  for (int attempt = 0; attempt < ACCEPT_ATTEMPTS && rc == BONES_E_CONFLICT; attempt++) {
     struct bones_kv_value v = {0};
     rc = bones_kv_get(b, key, &v, err);
-    if (rc == BONES_E_NOTFOUND) {
-      rc = not_mine(b, agent, id, err);
-      break;
-    }
-    json_t *r = rc == BONES_OK ? json_loadb((const char *)v.value, v.len, 0, NULL) : NULL;
-    const char *state = json_string_value(json_object_get(r, "state"));
-    if (rc == BONES_OK && state && strcmp(state, "declined") == 0) { /* again: nothing changes */
-      *rec = json_incref(r);
-    } else if (rc == BONES_OK && (state == NULL || strcmp(state, "pending") != 0)) {
-      rc = bones_error_set(err, BONES_E_REFUSED, "handoff %s is %s, not pending", id, state ? state : "unreadable");
-    } else if (rc == BONES_OK) {
-      if (json_is_string(json_object_get(r, "task"))) rc = handoff_decline_task(kv, r, agent, err);
-      if (rc == BONES_OK) {
-        char at[40];
-        bones_format_time(bones_now_ms(), at, sizeof at);
-        json_object_set_new(r, "state", json_string("declined"));
-        json_object_set_new(r, "decided_at", json_string(at));
-        char *text = json_dumps(r, JSON_COMPACT);
-        rc = bones_kv_update(b, key, text, strlen(text), v.rev, NULL, err);
-        free(text);
-        if (rc == BONES_OK) *rec = json_incref(r);
-      }
-    }
-    json_decref(r);
+    if (rc == BONES_E_NOTFOUND) rc = not_mine(b, agent, id, err);
+    else if (rc == BONES_OK) rc = once(kv, b, key, id, agent, &v, rec, err);
     bones_kv_value_free(&v);
-    if (rc != BONES_E_CONFLICT) break;
-    rc = BONES_OK; /* changed under us: look again */
   }
   free(key);
   free(prefix);
   bones_kv_bucket_close(b);
   return rc;
+}
+
+int bones_handoff_accept(bones_kv *kv, const char *agent, const char *given, json_t **rec, struct bones_error *err) {
+  return decide(kv, agent, given, accept_once, rec, err);
+}
+
+int bones_handoff_decline(bones_kv *kv, const char *agent, const char *given, json_t **rec, struct bones_error *err) {
+  return decide(kv, agent, given, decline_once, rec, err);
 }

@@ -61,11 +61,7 @@ static void mark_changed(struct bones_view_watch *w) {
 
 /* Sleeps ms unless stop comes first. */
 static void pause_ms(struct bones_view_watch *w, int ms) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_sec += ms / 1000;
-  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+  struct timespec ts = bones_monotonic_deadline(ms);
   pthread_mutex_lock(&w->mu);
   while (!w->stopping && pthread_cond_timedwait(&w->cond, &w->mu, &ts) != ETIMEDOUT) {
   }
@@ -201,9 +197,7 @@ int bones_view_watch_start(const char *root, struct bones_view_watch **out, stru
    * look at its bucket (bounded: a slow server must not hold the caller) */
   int nstarted = 0;
   for (size_t i = 0; i < NWATCHED; i++) nstarted += w->started[i];
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_sec += READY_MS / 1000;
+  struct timespec ts = bones_monotonic_deadline(READY_MS);
   pthread_mutex_lock(&w->mu);
   while (w->ready < nstarted)
     if (pthread_cond_timedwait(&w->cond, &w->mu, &ts) == ETIMEDOUT) break;
@@ -221,11 +215,7 @@ int bones_view_watch_wait(struct bones_view_watch *w, int timeout_ms) {
     }
     return 0;
   }
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_sec += timeout_ms / 1000;
-  ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+  struct timespec ts = bones_monotonic_deadline(timeout_ms);
   pthread_mutex_lock(&w->mu);
   while (!w->changed && !w->stopping && timeout_ms > 0)
     if (pthread_cond_timedwait(&w->cond, &w->mu, &ts) == ETIMEDOUT) break;

@@ -111,21 +111,29 @@ int coord_handoffs_run(struct bones_ctx *ctx, int argc, char **argv) {
   return 0;
 }
 
-int coord_accept_run(struct bones_ctx *ctx, int argc, char **argv) {
+/* accept or decline: resolves the caller, decides, reports. */
+static int decide_run(struct bones_ctx *ctx, int argc, char **argv, int accept) {
   if (argc != 2 || argv[1][0] == '-') return bones_ctx_usage(ctx, "give one handoff ID (and no options)");
   struct bones_error err;
   bones_kv *kv = NULL;
   char *me = NULL;
   json_t *rec = NULL;
   int rc = coord_me(ctx, &kv, &me, &err);
-  if (rc == BONES_OK) rc = bones_handoff_accept(kv, me, argv[1], &rec, &err);
+  if (rc == BONES_OK)
+    rc = accept ? bones_handoff_accept(kv, me, argv[1], &rec, &err) : bones_handoff_decline(kv, me, argv[1], &rec, &err);
   free(me);
   if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
-  if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.accept", json_pack("{s:o}", "handoff", rec));
+  if (bones_ctx_json(ctx))
+    return bones_ctx_emit(ctx, accept ? "coord.accept" : "coord.decline", json_pack("{s:o}", "handoff", rec));
+  int task = *str(rec, "task") != '\0';
   if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(rec, "id"));
-  else bones_term_printf(stdout, "accepted handoff %s from %s: %s%s%s\n", str(rec, "id"), str(rec, "from"),
-                         str(rec, "artifact"), str(rec, "message")[0] ? ": " : "", str(rec, "message"));
-  if (!bones_ctx_quiet(ctx) && *str(rec, "task"))
+  else if (!accept)
+    bones_term_printf(stdout, "declined handoff %s from %s: %s%s\n", str(rec, "id"), str(rec, "from"),
+                      str(rec, "artifact"), task ? " (the claim stays where it was)" : "");
+  else
+    bones_term_printf(stdout, "accepted handoff %s from %s: %s%s%s\n", str(rec, "id"), str(rec, "from"),
+                      str(rec, "artifact"), str(rec, "message")[0] ? ": " : "", str(rec, "message"));
+  if (accept && task && !bones_ctx_quiet(ctx))
     bones_term_printf(stdout, "task %s is yours now (claim epoch %lld, %lld hold(s) moved): `bones swarm join --slot NAME "
                               "--task %s` gives you a worktree for it\n",
                       str(rec, "task"), (long long)json_integer_value(json_object_get(rec, "claim_epoch")),
@@ -134,23 +142,8 @@ int coord_accept_run(struct bones_ctx *ctx, int argc, char **argv) {
   return 0;
 }
 
-int coord_decline_run(struct bones_ctx *ctx, int argc, char **argv) {
-  if (argc != 2 || argv[1][0] == '-') return bones_ctx_usage(ctx, "give one handoff ID (and no options)");
-  struct bones_error err;
-  bones_kv *kv = NULL;
-  char *me = NULL;
-  json_t *rec = NULL;
-  int rc = coord_me(ctx, &kv, &me, &err);
-  if (rc == BONES_OK) rc = bones_handoff_decline(kv, me, argv[1], &rec, &err);
-  free(me);
-  if (rc != BONES_OK) return bones_ctx_fail(ctx, &err);
-  if (bones_ctx_json(ctx)) return bones_ctx_emit(ctx, "coord.decline", json_pack("{s:o}", "handoff", rec));
-  if (bones_ctx_quiet(ctx)) bones_term_printf(stdout, "%s\n", str(rec, "id"));
-  else bones_term_printf(stdout, "declined handoff %s from %s: %s%s\n", str(rec, "id"), str(rec, "from"),
-                         str(rec, "artifact"), *str(rec, "task") ? " (the claim stays where it was)" : "");
-  json_decref(rec);
-  return 0;
-}
+int coord_accept_run(struct bones_ctx *ctx, int argc, char **argv) { return decide_run(ctx, argc, argv, 1); }
+int coord_decline_run(struct bones_ctx *ctx, int argc, char **argv) { return decide_run(ctx, argc, argv, 0); }
 
 int coord_broadcast_run(struct bones_ctx *ctx, int argc, char **argv) {
   if (argc != 3 || argv[1][0] == '-') return bones_ctx_usage(ctx, "give a CHANNEL and a MESSAGE");

@@ -17,16 +17,6 @@
 #include "view_watch.h"
 #include "workspace.h"
 
-/* abstime = now + ms on CLOCK_MONOTONIC (the conds are made with it). */
-static struct timespec deadline_in(int ms) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_sec += ms / 1000;
-  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-  return ts;
-}
-
 /* One picture as the text the page receives; never NULL.  Reopens the
  * substrate when the last attempt failed. */
 static char *make_picture(struct page_feed *f) {
@@ -84,7 +74,7 @@ static void *maker(void *arg) {
         watch = NULL, watch_tried = 0;
         continue;
       }
-      struct timespec ts = deadline_in(1000);
+      struct timespec ts = bones_monotonic_deadline(1000);
       pthread_cond_timedwait(&f->wake, &f->mu, &ts);
       continue;
     }
@@ -186,7 +176,7 @@ void page_feed_leave(struct page_feed *f) {
 
 char *page_feed_next(struct page_feed *f, uint64_t *seq, int timeout_ms, int *stopping) {
   char *out = NULL;
-  struct timespec ts = deadline_in(timeout_ms);
+  struct timespec ts = bones_monotonic_deadline(timeout_ms);
   pthread_mutex_lock(&f->mu);
   f->waiters++;
   pthread_cond_broadcast(&f->wake);
