@@ -97,3 +97,9 @@ tests_unit_test_hub_join_SOURCES = tests/unit/test_hub_join.c tests/unit/cmocka_
 tests_unit_test_hub_join_CFLAGS = $(unit_cflags)
 tests_unit_test_hub_join_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test_hub_join
+# issue 18: messages and task handoffs (core/coord/msg.h, coord.h)
+check_PROGRAMS += tests/unit/test_msg
+tests_unit_test_msg_SOURCES = tests/unit/test_msg.c tests/unit/cmocka_all.h
+tests_unit_test_msg_CFLAGS = $(unit_cflags)
+tests_unit_test_msg_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test_msg
