@@ -27,6 +27,8 @@
 #include <string.h>
 
 #include "nats_kv.h"
+
+#define CONNECT_ATTEMPTS 8 /* handshakes the server broke off, tried again */
 #include "util.h"
 
 /* Library reference count: nats_Close only after the last connection. */
@@ -317,21 +319,25 @@ int kvn_connect(const char *url, const struct bones_kv_options *opts, struct kvn
     goto fail;
   }
   /* a handshake the server broke off (it closed a client that was slow to
-   * send CONNECT on a loaded machine) is tried again while the timeout
-   * lasts; a refused connection or bad credentials are final at once */
+   * send CONNECT on a loaded machine: 200 processes connecting at once on
+   * 2 cores do that) is tried again while the timeout lasts, at most
+   * CONNECT_ATTEMPTS times, pausing 50, 100, 200, 400 ms... (with jitter,
+   * so the clients it closed together do not come back together); a
+   * refused connection or bad credentials are final at once */
   int64_t deadline = bones_monotonic_ms() + c->timeout_ms;
   for (int attempt = 1;; attempt++) {
     s = natsConnection_Connect(&c->nc, c->opts);
     if (s == NATS_OK) break;
-    int retry = (s == NATS_PROTOCOL_ERROR || s == NATS_CONNECTION_CLOSED || s == NATS_ERR) && attempt < 3 &&
-                bones_monotonic_ms() + 100 < deadline;
+    int64_t pause = (50LL << (attempt < 5 ? attempt - 1 : 4)) + (int64_t)(nats_NowInNanoSeconds() % 50);
+    int retry = (s == NATS_PROTOCOL_ERROR || s == NATS_CONNECTION_CLOSED || s == NATS_ERR) &&
+                attempt < CONNECT_ATTEMPTS && bones_monotonic_ms() + pause + 100 < deadline;
     if (!retry) {
       rc = kvn_fail_connect(c, s, err);
       goto fail;
     }
     natsConnection_Destroy(c->nc);
     c->nc = NULL;
-    nats_Sleep(50);
+    nats_Sleep(pause);
   }
   jsOptions jo;
   jsOptions_Init(&jo);
